@@ -1,0 +1,57 @@
+"""featclf: image features for classical machine learning.
+
+Pipeline of the package (one subpackage per stage)::
+
+    io        decode any image source into one array contract
+    datasets  lazy collections of sources and labels
+    extract   feature extractors (scikit-learn transformers) and the batch engine
+    evaluate  cross-validated comparison of extractors x classifiers
+    report    JSON / Markdown / HTML exports
+    cli       the ``featclf`` command, a thin layer over the above
+
+Public names are imported lazily, so ``import featclf`` is quick and never
+imports torch, scikit-learn or matplotlib until they are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from . import exceptions
+from ._version import __version__
+from .exceptions import FeatclfError
+
+_LAZY = {
+    "ArrayDataset": "featclf.datasets",
+    "CSVManifest": "featclf.datasets",
+    "ImageDataset": "featclf.datasets",
+    "ImageFolder": "featclf.datasets",
+    "UnlabelledFolder": "featclf.datasets",
+    "load_digits": "featclf.datasets",
+    "load_fashion_mnist": "featclf.datasets",
+    "load_image": "featclf.io",
+    "load_images": "featclf.io",
+    "make_extractor": "featclf.extract",
+    "list_extractors": "featclf.extract",
+    "RawPixels": "featclf.extract",
+    "HOG": "featclf.extract",
+    "ColorHistogram": "featclf.extract",
+    "CNNEmbedding": "featclf.extract",
+    "list_backbones": "featclf.extract",
+    "evaluate": "featclf.evaluate",
+}
+
+__all__ = sorted(["FeatclfError", "__version__", "exceptions", *_LAZY])
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'featclf' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

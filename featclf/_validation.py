@@ -1,0 +1,71 @@
+"""Parameter checks shared across featclf, with scikit-learn-shaped messages."""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from collections.abc import Iterable
+
+from .exceptions import InvalidParameterError, UnknownNameError
+
+ON_ERROR_OPTIONS = ("raise", "skip")
+
+
+def _owner(owner) -> str:
+    if owner is None:
+        return ""
+    return f" of {owner if isinstance(owner, str) else type(owner).__name__}"
+
+
+def check_option(name: str, value, options: Iterable, owner=None):
+    """Return ``value`` if it is one of ``options``; raise InvalidParameterError otherwise."""
+    options = tuple(options)
+    if value not in options:
+        shown = ", ".join(repr(o) for o in options)
+        raise InvalidParameterError(
+            f"The {name!r} parameter{_owner(owner)} must be one of {{{shown}}}. Got {value!r} instead."
+        )
+    return value
+
+
+def check_int(name: str, value, *, minimum: int = 1, owner=None, allow_none: bool = False):
+    """Return ``value`` as int if it is an integer >= ``minimum``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        extra = " or None" if allow_none else ""
+        raise InvalidParameterError(
+            f"The {name!r} parameter{_owner(owner)} must be an int >= {minimum}{extra}. Got {value!r} instead."
+        )
+    return int(value)
+
+
+def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bool = False):
+    """Return ``value`` as a (int, int) tuple, e.g. ``size=(height, width)`` or ``pixels_per_cell``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value, value)
+    ok = (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum for v in value)
+    )
+    if not ok:
+        extra = " or None" if allow_none else ""
+        raise InvalidParameterError(
+            f"The {name!r} parameter{_owner(owner)} must be a pair of ints >= {minimum} "
+            f"(e.g. ({max(minimum, 8)}, {max(minimum, 8)})){extra}. Got {value!r} instead."
+        )
+    return (int(value[0]), int(value[1]))
+
+
+def unknown_name(kind: str, name, options: Iterable[str]) -> UnknownNameError:
+    """Build the error for an unknown registry name, listing the options and the nearest one."""
+    options = sorted(options)
+    message = f"Unknown {kind} {name!r}. Available: {', '.join(options)}."
+    close = difflib.get_close_matches(str(name).lower(), [o.lower() for o in options], n=1, cutoff=0.5)
+    if close:
+        nearest = next(o for o in options if o.lower() == close[0])
+        message += f" Did you mean {nearest!r}?"
+    return UnknownNameError(message)

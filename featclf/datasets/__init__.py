@@ -1,0 +1,18 @@
+"""Datasets: lazy collections of image sources with aligned labels."""
+
+from ._arrays import FASHION_MNIST_CLASSES, ArrayDataset, load_digits, load_fashion_mnist, read_idx
+from ._base import ImageDataset
+from ._folders import CSVManifest, ImageFolder, UnlabelledFolder, find_images
+
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "ArrayDataset",
+    "CSVManifest",
+    "ImageDataset",
+    "ImageFolder",
+    "UnlabelledFolder",
+    "find_images",
+    "load_digits",
+    "load_fashion_mnist",
+    "read_idx",
+]

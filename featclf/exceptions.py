@@ -1,0 +1,122 @@
+"""Exceptions and warnings raised by featclf.
+
+Every error featclf raises on purpose derives from :class:`FeatclfError`, and
+also from the built-in exception that fits, so ``except OSError`` or
+``except ValueError`` keeps working for code that does not know featclf::
+
+    FeatclfError
+    ├── ImageLoadError (OSError)            a source could not be read or decoded
+    │   ├── ImageNotFoundError (FileNotFoundError)
+    │   └── ImageTooLargeError              absurd dimensions (decompression bomb)
+    ├── InvalidImageError (ValueError)      an in-memory image of the wrong shape, dtype or range
+    ├── DatasetError (ValueError)           a dataset layout or manifest that cannot be used
+    │   └── DatasetNotFoundError (FileNotFoundError)
+    ├── InvalidParameterError (ValueError)  a bad parameter value (names the parameter and the options)
+    ├── UnknownNameError (KeyError)         an unknown registry name (lists the options, suggests the nearest)
+    ├── ImageSizeError (ValueError)         images that do not fit the extractor's geometry
+    ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
+    └── MissingDependencyError (ImportError)      an optional extra is not installed
+
+    FeatclfWarning (UserWarning)
+    └── SkippedImagesWarning               images skipped with ``on_error="skip"``
+
+Errors about one image carry the offending source in ``.source`` (a path, or
+``"item N"`` for in-memory images) and the reason in ``.reason``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DatasetError",
+    "DatasetNotFoundError",
+    "FeatclfError",
+    "FeatclfWarning",
+    "ImageLoadError",
+    "ImageNotFoundError",
+    "ImageSizeError",
+    "ImageTooLargeError",
+    "InvalidImageError",
+    "InvalidParameterError",
+    "MissingDependencyError",
+    "SkippedImagesWarning",
+    "UnknownNameError",
+    "WeightsNotFoundError",
+]
+
+
+class FeatclfError(Exception):
+    """Base class of every error raised by featclf."""
+
+
+class _SourceError(FeatclfError):
+    """An error about one image source; the message names the source."""
+
+    def __init__(self, source: str, reason: str, hint: str | None = None):
+        self.source = source
+        self.reason = reason
+        self.hint = hint
+        message = f"{source}: {reason}"
+        if hint:
+            message += f". {hint}"
+        super().__init__(message)
+
+    def __reduce__(self):  # keep the exception picklable across joblib workers
+        return (type(self), (self.source, self.reason, self.hint))
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class ImageLoadError(_SourceError, OSError):
+    """An image source could not be opened or decoded."""
+
+
+class ImageNotFoundError(ImageLoadError, FileNotFoundError):
+    """An image path does not exist."""
+
+
+class ImageTooLargeError(ImageLoadError):
+    """An image declares dimensions beyond the safety limit (decompression bomb)."""
+
+
+class InvalidImageError(_SourceError, ValueError):
+    """An in-memory image has the wrong shape, dtype or value range."""
+
+
+class DatasetError(FeatclfError, ValueError):
+    """A dataset (folder, manifest, arrays) cannot be used as given."""
+
+
+class DatasetNotFoundError(DatasetError, FileNotFoundError):
+    """A dataset's files could not be found."""
+
+
+class InvalidParameterError(FeatclfError, ValueError):
+    """A parameter has an invalid value."""
+
+
+class UnknownNameError(FeatclfError, KeyError):
+    """A name that no registry knows."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
+
+
+class ImageSizeError(FeatclfError, ValueError):
+    """Images whose size does not suit the extractor (too small, or mixed sizes)."""
+
+
+class WeightsNotFoundError(FeatclfError, FileNotFoundError):
+    """Pretrained weights are not available on this machine."""
+
+
+class MissingDependencyError(FeatclfError, ImportError):
+    """An optional dependency (an extra) is needed and not installed."""
+
+
+class FeatclfWarning(UserWarning):
+    """Base class of featclf's warnings."""
+
+
+class SkippedImagesWarning(FeatclfWarning):
+    """Some images could not be loaded and were skipped (``on_error="skip"``)."""

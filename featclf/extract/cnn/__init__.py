@@ -1,0 +1,1 @@
+"""Frozen CNN backbones (plain PyTorch) for image embeddings."""

@@ -1,0 +1,78 @@
+"""Raw pixels: resize, optionally convert to grey, scale to [0, 1], flatten."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_option
+from ._base import BaseExtractor
+from ._registry import register_extractor
+
+
+def pixel_features(image: np.ndarray) -> np.ndarray:
+    """Flatten a uint8 image (H, W[, C]) into float32 values in [0, 1], row-major, channels last."""
+    return image.reshape(-1).astype(np.float32) * np.float32(1 / 255)
+
+
+@register_extractor("pixels")
+class RawPixels(BaseExtractor):
+    """Raw pixel values as features.
+
+    Each image is resized to ``size``, converted to grey or kept as RGB, scaled to
+    ``[0, 1]`` and flattened row by row (channels last).
+
+    Parameters
+    ----------
+    size : (int, int) or None, default=None
+        ``(height, width)`` to resize to; ``None`` uses images as they come (they
+        must then share one size).
+    color : {'grey', 'rgb'}, default='grey'
+        Grey (``H * W`` features) or RGB (``H * W * 3`` features).
+    n_jobs : int, optional
+        Worker processes for decoding and extraction; ``None`` follows ``joblib.parallel_config``.
+    batch_size : int or 'auto', default='auto'
+        Images per worker task.
+    on_error : {'raise', 'skip'}, default='raise'
+        What to do with images that cannot be loaded; see ``skipped_`` and ``kept_indices_``.
+    verbose : int, default=1
+        Progress bar on long work; 0 for silence.
+
+    Attributes
+    ----------
+    image_size_ : (int, int)
+        ``(height, width)`` of the images as featurised.
+    n_features_out_ : int
+    feature_names_out_ : ndarray of str
+        ``"pixel_r{row}_c{col}"`` (grey) or ``"pixel_r{row}_c{col}_{R|G|B}"``.
+
+    Examples
+    --------
+    >>> import numpy as np, featclf
+    >>> X = np.zeros((2, 4, 4), np.uint8)
+    >>> featclf.RawPixels().fit_transform(X).shape
+    (2, 16)
+    """
+
+    def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1):
+        self.size = size
+        self.color = color
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.on_error = on_error
+        self.verbose = verbose
+
+    @property
+    def _image_mode(self):
+        return "grey" if self.color in ("grey", "gray") else "rgb"
+
+    def _check_params(self):
+        check_option("color", self.color, ("grey", "gray", "rgb"), self)
+
+    def _output_names(self, image_shape):
+        h, w = image_shape[:2]
+        if len(image_shape) == 2:
+            return [f"pixel_r{r}_c{c}" for r in range(h) for c in range(w)]
+        return [f"pixel_r{r}_c{c}_{ch}" for r in range(h) for c in range(w) for ch in "RGB"]
+
+    def _features(self, image):
+        return pixel_features(image)

@@ -1,0 +1,386 @@
+"""Decode any supported image source into a numpy array with one output contract.
+
+Output contract (identical whatever the source):
+
+* ``mode="rgb"`` (default): ``ndarray of shape (H, W, 3)``, dtype ``uint8``, channel
+  order R, G, B. Transparency is composited onto ``background`` (white by default).
+* ``mode="grey"`` (alias ``"gray"``): ``(H, W)`` uint8, ITU-R 601-2 luma of the
+  composited RGB image (``0.299 R + 0.587 G + 0.114 B``, as Pillow and OpenCV do).
+* ``mode="rgba"``: ``(H, W, 4)`` uint8, colour *not* composited, alpha kept
+  (255 everywhere for sources without alpha). Used by extractors that must ignore
+  transparent pixels.
+
+Sources: a path (``str`` or ``os.PathLike``), encoded bytes, a PIL image, or a
+numpy array of shape ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` (RGB order) or
+``(H, W, 4)`` (RGBA) with dtype ``uint8``, ``uint16`` (scaled by 1/257), ``bool``
+or floating point in ``[0, 1]``.
+
+Encoded sources are decoded with Pillow (PNG, JPEG, BMP, TIFF, WebP, GIF -- first
+frame -- and the other formats Pillow reads). EXIF orientation is applied. Modes:
+1-bit, grey, grey+alpha, palette (with or without transparency), RGB, RGBA, CMYK,
+YCbCr, LAB, HSV, 16-bit and 32-bit integer grey (scaled to 8 bits: ``I;16`` by
+1/257, ``I`` clipped to 16 bits first), 32-bit float grey (``[0, 1]`` scaled by 255,
+otherwise clipped to ``[0, 255]``).
+
+Nothing here changes global Pillow or OpenCV state.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .._validation import ON_ERROR_OPTIONS, check_option
+from ..exceptions import (
+    ImageLoadError,
+    ImageNotFoundError,
+    ImageTooLargeError,
+    InvalidImageError,
+    SkippedImagesWarning,
+)
+
+__all__ = ["IMAGE_EXTENSIONS", "LoadedImages", "describe_source", "load_image", "load_images", "resize_image"]
+
+#: File extensions (lower case) that count as images when scanning folders.
+IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".gif",
+     ".ppm", ".pgm", ".pbm", ".pnm"}
+)
+
+MODES = ("rgb", "grey", "gray", "rgba")
+_WHITE = (255, 255, 255)
+_SKIP_HINT = "Fix or remove the file, or pass on_error='skip' to skip unreadable images"
+
+
+def describe_source(source, index: int | None = None) -> str:
+    """Name a source in messages: its path, or ``"item N"`` for in-memory images."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    kind = type(source).__name__
+    return f"item {index} ({kind})" if index is not None else f"in-memory {kind}"
+
+
+def _is_path(source) -> bool:
+    return isinstance(source, (str, os.PathLike))
+
+
+# --------------------------------------------------------------------------- decoding
+def _open_encoded(source, label: str) -> np.ndarray:
+    """Decode a path or bytes with Pillow into a canonical uint8 array (H, W), (H, W, 3) or (H, W, 4)."""
+    if _is_path(source):
+        path = os.fspath(source)
+        if not os.path.exists(path):
+            raise ImageNotFoundError(label, "no such file", "Check the path and the current directory")
+        if os.path.isdir(path):
+            raise ImageLoadError(
+                label, "is a directory, not an image file",
+                "Pass the image files inside it, or use featclf.ImageFolder / featclf.UnlabelledFolder for a folder",
+            )
+        if os.path.getsize(path) == 0:
+            raise ImageLoadError(label, "the file is empty (0 bytes)", _SKIP_HINT)
+        fp = path
+    else:
+        if len(source) == 0:
+            raise ImageLoadError(label, "empty bytes: nothing to decode")
+        fp = io.BytesIO(source)
+    try:
+        with Image.open(fp) as im:
+            im.load()  # decode fully now, so that truncated files fail here
+            return _pil_to_array(im)
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(
+            label, f"image dimensions are absurdly large (decompression bomb guard: {exc})",
+            "If the image is genuine, raise PIL.Image.MAX_IMAGE_PIXELS in your own code",
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageLoadError(
+            label, "not a readable image (Pillow cannot identify the format)",
+            "Supported: PNG, JPEG, BMP, TIFF, WebP, GIF and other formats Pillow reads. " + _SKIP_HINT,
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageLoadError(
+            label, f"cannot be decoded, the file is truncated or corrupt ({exc})", _SKIP_HINT
+        ) from None
+
+
+def _pil_to_array(im: Image.Image) -> np.ndarray:
+    """Canonical uint8 array from a PIL image of any mode, EXIF orientation applied."""
+    im = ImageOps.exif_transpose(im) or im
+    mode = im.mode
+    if mode in ("L", "RGB", "RGBA"):
+        return np.asarray(im, dtype=np.uint8)
+    if mode == "1":
+        return np.asarray(im.convert("L"), dtype=np.uint8)
+    if mode in ("LA", "La"):
+        la = np.asarray(im.convert("LA"), dtype=np.uint8)
+        grey = la[..., 0]
+        return np.dstack([grey, grey, grey, la[..., 1]])
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in im.info or (im.palette is not None and im.palette.mode == "RGBA")
+        return np.asarray(im.convert("RGBA" if has_alpha else "RGB"), dtype=np.uint8)
+    if mode == "RGBa":
+        return np.asarray(im.convert("RGBA"), dtype=np.uint8)
+    if mode.startswith("I;16"):
+        return _scale_uint16(np.asarray(im).astype(np.uint16))
+    if mode == "I":
+        return _scale_uint16(np.clip(np.asarray(im), 0, 65535).astype(np.uint16))
+    if mode == "F":
+        arr = np.asarray(im, dtype=np.float32)
+        if np.nanmin(arr) >= 0 and np.nanmax(arr) <= 1:
+            arr = arr * 255
+        return np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
+    return np.asarray(im.convert("RGB"), dtype=np.uint8)  # CMYK, YCbCr, LAB, HSV, ...
+
+
+def _scale_uint16(arr: np.ndarray) -> np.ndarray:
+    return ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def _array_to_canonical(arr: np.ndarray, label: str) -> np.ndarray:
+    """Validate an in-memory image and convert it to canonical uint8."""
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))):
+        raise InvalidImageError(
+            label, f"expected an image array of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); got shape {arr.shape}",
+            "For a stack of images pass a list of arrays, or an array of shape (N, H, W[, C]) to an extractor",
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InvalidImageError(label, f"empty image of shape {arr.shape}")
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype == np.bool_:
+        return arr.astype(np.uint8) * 255
+    if arr.dtype == np.uint16:
+        return _scale_uint16(arr)
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all():
+            raise InvalidImageError(label, "float image contains NaN or infinite values")
+        low, high = float(arr.min()), float(arr.max())
+        if low < 0 or high > 1:
+            raise InvalidImageError(
+                label, f"float images must lie in [0, 1]; got values in [{low:g}, {high:g}]",
+                "Divide by 255 if the values are 0-255, or pass a uint8 array",
+            )
+        return (arr * 255).round().astype(np.uint8)
+    raise InvalidImageError(
+        label, f"unsupported dtype {arr.dtype}",
+        "Pass uint8 (0-255), uint16, bool, or floating point in [0, 1], e.g. arr.astype(np.uint8)",
+    )
+
+
+def _composite(rgba: np.ndarray, background) -> np.ndarray:
+    alpha = rgba[..., 3:4].astype(np.uint16)
+    bg = np.asarray(background, dtype=np.uint16).reshape(1, 1, 3)
+    rgb = (rgba[..., :3].astype(np.uint16) * alpha + bg * (255 - alpha) + 127) // 255
+    return rgb.astype(np.uint8)
+
+
+def _to_mode(canon: np.ndarray, mode: str, background) -> np.ndarray:
+    """Convert a canonical array to the requested output mode."""
+    if mode == "rgba":
+        if canon.ndim == 2:
+            canon = np.dstack([canon, canon, canon])
+        if canon.shape[2] == 3:
+            canon = np.dstack([canon, np.full(canon.shape[:2], 255, np.uint8)])
+        return canon
+    if canon.ndim == 3 and canon.shape[2] == 4:
+        canon = _composite(canon, background)
+    if mode == "rgb":
+        return np.dstack([canon, canon, canon]) if canon.ndim == 2 else canon
+    if canon.ndim == 2:
+        return canon
+    import cv2
+
+    return cv2.cvtColor(np.ascontiguousarray(canon), cv2.COLOR_RGB2GRAY)
+
+
+def _check_mode(mode: str) -> str:
+    mode = check_option("mode", mode, MODES)
+    return "grey" if mode == "gray" else mode
+
+
+def _check_background(background):
+    bg = tuple(background) if isinstance(background, (tuple, list)) else None
+    if bg is None or len(bg) != 3 or not all(isinstance(v, (int, np.integer)) and 0 <= v <= 255 for v in bg):
+        from ..exceptions import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"The 'background' parameter must be an (R, G, B) tuple of ints in [0, 255]. Got {background!r} instead."
+        )
+    return bg
+
+
+def load_image(source, *, mode: str = "rgb", background=_WHITE, index: int | None = None) -> np.ndarray:
+    """Decode one image source into a uint8 array.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes, PIL.Image.Image or ndarray
+        A path to an image file, encoded image bytes, a PIL image, or an array of
+        shape ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA).
+    mode : {'rgb', 'grey', 'gray', 'rgba'}, default='rgb'
+        Output layout: ``(H, W, 3)`` RGB, ``(H, W)`` luma, or ``(H, W, 4)`` with
+        alpha kept and colour not composited.
+    background : tuple of 3 ints, default=(255, 255, 255)
+        Colour that transparent pixels are composited onto (``'rgb'`` and ``'grey'``).
+    index : int, optional
+        Position of the source in a batch, used to name in-memory sources in errors.
+
+    Returns
+    -------
+    image : ndarray of dtype uint8
+        Shape ``(H, W, 3)``, ``(H, W)`` or ``(H, W, 4)`` following ``mode``. May share
+        memory with an in-memory uint8 source of the requested layout.
+
+    Raises
+    ------
+    ImageNotFoundError
+        The path does not exist.
+    ImageLoadError
+        The path is a directory, an empty file, not an image, or truncated/corrupt.
+    ImageTooLargeError
+        The file declares absurd dimensions (decompression bomb).
+    InvalidImageError
+        An array of the wrong shape, dtype or range, or an unsupported source type.
+
+    Examples
+    --------
+    >>> import numpy as np, featclf
+    >>> featclf.load_image(np.zeros((4, 5), dtype=bool)).shape
+    (4, 5, 3)
+    """
+    mode = _check_mode(mode)
+    label = describe_source(source, index)
+    if isinstance(source, np.ndarray):
+        canon = _array_to_canonical(source, label)
+    elif _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
+        canon = _open_encoded(source, label)
+    elif isinstance(source, Image.Image):
+        try:
+            canon = _pil_to_array(source)
+        except (OSError, ValueError) as exc:
+            raise ImageLoadError(label, f"cannot be converted ({exc})") from None
+    else:
+        raise InvalidImageError(
+            label, f"unsupported source type {type(source).__name__}",
+            "Pass a path, encoded bytes, a PIL image or a numpy array",
+        )
+    if background is not _WHITE:
+        background = _check_background(background)
+    return _to_mode(canon, mode, background)
+
+
+def resize_image(image: np.ndarray, size) -> np.ndarray:
+    """Resize to ``size=(height, width)``: area averaging to shrink, bilinear to enlarge."""
+    import cv2
+
+    height, width = size
+    if image.shape[:2] == (height, width):
+        return image
+    shrink = height <= image.shape[0] and width <= image.shape[1]
+    interp = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(image), (width, height), interpolation=interp)
+
+
+# --------------------------------------------------------------------------- batches
+@dataclass
+class LoadedImages:
+    """The result of :func:`load_images`.
+
+    Attributes
+    ----------
+    images : list of ndarray
+        Decoded images in input order; skipped sources are left out (no placeholders).
+    indices : list of int
+        Position in the input of each entry of ``images``.
+    skipped : list of (source, reason)
+        Each skipped source (its path, or ``"item N"`` for in-memory images) and why.
+    """
+
+    images: list = field(default_factory=list)
+    indices: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def _load_chunk(chunk, start, mode, background, skip):
+    out = LoadedImages()
+    for offset, source in enumerate(chunk):
+        try:
+            out.images.append(load_image(source, mode=mode, background=background, index=start + offset))
+            out.indices.append(start + offset)
+        except (ImageLoadError, InvalidImageError) as exc:
+            if not skip:
+                raise
+            out.skipped.append((exc.source, exc.reason))
+    return out
+
+
+def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
+    """Warn once about images skipped with ``on_error='skip'``, naming them."""
+    if not skipped:
+        return
+    shown = "; ".join(f"{src}: {why}" for src, why in skipped[:5])
+    more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    warnings.warn(
+        f"Skipped {len(skipped)} of {total} images that could not be loaded: {shown}{more}",
+        SkippedImagesWarning, stacklevel=stacklevel,
+    )
+
+
+def load_images(
+    sources: Iterable,
+    *,
+    mode: str = "rgb",
+    background=_WHITE,
+    on_error: str = "raise",
+    n_jobs: int | None = None,
+    verbose: int = 1,
+) -> LoadedImages:
+    """Decode many image sources, optionally in parallel.
+
+    Parameters
+    ----------
+    sources : iterable
+        Anything :func:`load_image` accepts, one per image (or a dataset object).
+    mode, background
+        As in :func:`load_image`.
+    on_error : {'raise', 'skip'}, default='raise'
+        ``'raise'`` stops at the first bad source with its error. ``'skip'`` leaves
+        bad sources out, lists them in ``.skipped`` and warns how many were skipped.
+    n_jobs : int, optional
+        Worker processes (joblib); ``None`` follows ``joblib.parallel_config``.
+    verbose : int, default=1
+        Show a progress bar on long work; ``0`` for silence.
+
+    Returns
+    -------
+    LoadedImages
+        ``.images`` (input order, skipped ones left out), ``.indices``, ``.skipped``.
+    """
+    from ..extract._engine import as_sources, iter_chunks
+
+    check_option("on_error", on_error, ON_ERROR_OPTIONS)
+    mode = _check_mode(mode)
+    if background is not _WHITE:
+        background = _check_background(background)
+    sources = as_sources(sources)
+    result = LoadedImages()
+    for part in iter_chunks(
+        _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",
+        args=(mode, background, on_error == "skip"),
+    ):
+        result.images.extend(part.images)
+        result.indices.extend(part.indices)
+        result.skipped.extend(part.skipped)
+    warn_skipped(result.skipped, len(sources))
+    return result
