@@ -161,7 +161,10 @@ def _array_to_canonical(arr: np.ndarray, label: str) -> np.ndarray:
         return _scale_uint16(arr)
     if np.issubdtype(arr.dtype, np.floating):
         if not np.isfinite(arr).all():
-            raise InvalidImageError(label, "float image contains NaN or infinite values")
+            raise InvalidImageError(
+                label, "float image contains NaN or infinite values",
+                "Replace them first, e.g. np.nan_to_num(image, nan=0.0, posinf=1.0, neginf=0.0)",
+            )
         low, high = float(arr.min()), float(arr.max())
         if low < 0 or high > 1:
             raise InvalidImageError(
