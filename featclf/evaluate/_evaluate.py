@@ -1,0 +1,571 @@
+"""Cross-validated comparison of extractors x classifiers: :func:`evaluate`.
+
+How the work is organised, and why it is leak-free:
+
+1. **Features once per extractor** (:func:`compute_features`). Each extractor is
+   fitted and applied to all images once, and its feature matrix is reused by every
+   classifier and every fold. This is not leakage: featclf's extractors learn nothing
+   from the data. ``fit`` only validates parameters and, with ``size=None``, reads the
+   image size of the first image; each image's features depend on that image alone
+   (HOG, colour histograms, raw pixels are pure per-image functions, and CNN
+   embeddings come from a frozen pretrained network). A user extractor that learns
+   statistics from the images (a fitted PCA, a codebook) must go inside the
+   classifier pipeline instead, where it is fitted per fold.
+2. **Every learned step inside the fold.** Classifiers are scikit-learn estimators
+   (presets are Pipelines: scaling, optional PCA, classifier); each fold fits a fresh
+   ``clone`` on that fold's training rows only.
+3. **Paired folds.** One stratified k-fold split (shuffled with a fixed seed) is made
+   once and used for every combination, so two combinations are compared on exactly
+   the same images, fold by fold.
+4. **Paired images.** With ``on_error='skip'`` an image that one extractor cannot read
+   is dropped for every extractor (and reported), so all combinations see the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import numbers
+import platform
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import ON_ERROR_OPTIONS, check_int, check_option
+from ..datasets import ImageDataset
+from ..exceptions import DatasetError, InvalidParameterError, SkippedImagesWarning
+from ..models._resolve import resolve_classifier, resolve_extractor, unique_labels
+from . import _stats
+from ._result import METRICS, CombinationResult, EvaluationResult
+
+__all__ = ["DEFAULT_CLASSIFIERS", "DEFAULT_EXTRACTORS", "FeatureSet", "compute_features", "evaluate"]
+
+#: Extractors used when none are given (those registered at call time).
+DEFAULT_EXTRACTORS = ("pixels", "hog", "colorhist")
+#: Classifiers used when none are given.
+DEFAULT_CLASSIFIERS = ("svm", "logreg", "rf")
+
+
+# --------------------------------------------------------------------------- features
+@dataclass
+class FeatureSet:
+    """Features of one extractor on the training (and test) images.
+
+    Attributes
+    ----------
+    train : ndarray of shape (n_kept_train, n_features)
+    train_indices : ndarray of int
+        Dataset index of each row of ``train``.
+    train_skipped : list of (index, source, reason)
+    test, test_indices, test_skipped
+        The same for the test set (``None`` / empty without one).
+    seconds : float
+        Wall time of fitting and transforming.
+    """
+
+    train: np.ndarray
+    train_indices: np.ndarray
+    train_skipped: list = field(default_factory=list)
+    test: np.ndarray | None = None
+    test_indices: np.ndarray | None = None
+    test_skipped: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def n_features(self) -> int:
+        return int(self.train.shape[1])
+
+
+def _transform(extractor, dataset: ImageDataset):
+    """Transform and return (features, kept indices, [(index, source, reason)])."""
+    features = np.asarray(extractor.transform(dataset))
+    n = len(dataset)
+    kept = getattr(extractor, "kept_indices_", None)
+    kept = np.arange(n) if kept is None else np.asarray(kept, dtype=np.intp)
+    if features.ndim != 2 or features.shape[0] != len(kept):
+        raise InvalidParameterError(
+            f"{type(extractor).__name__}.transform returned an array of shape {features.shape} for {n} images "
+            f"({len(kept)} kept); an extractor must return one row per kept image (a 2-D array)."
+        )
+    missing = np.setdiff1d(np.arange(n), kept)
+    reported = list(getattr(extractor, "skipped_", None) or [])
+    skipped = []
+    for j, index in enumerate(missing.tolist()):
+        if j < len(reported) and len(missing) == len(reported):
+            source, reason = reported[j]
+        else:
+            source, reason = dataset.describe(index), f"left out by {type(extractor).__name__}"
+        skipped.append((index, str(source), str(reason)))
+    return features, kept, skipped
+
+
+def compute_features(extractor, train: ImageDataset, test: ImageDataset | None = None) -> FeatureSet:
+    """Fit ``extractor`` on the training images and compute the features of train (and test).
+
+    This is the one place :func:`evaluate` computes features: each extractor passes
+    through it once, and its result is reused by every classifier and fold. The
+    resumable feature cache (keyed by image content, the extractor's full
+    configuration and the featclf version) plugs in here.
+
+    ``fit`` sees only the training images; nothing is learned from them except, with
+    ``size=None``, the common image size (see the module docstring for why computing
+    features before splitting into folds does not leak).
+
+    Parameters
+    ----------
+    extractor : transformer
+        A fresh (cloned) extractor, configured as it should run.
+    train : ImageDataset
+    test : ImageDataset, optional
+
+    Returns
+    -------
+    FeatureSet
+    """
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # Skipped images are gathered and reported once by evaluate, not per extractor.
+        warnings.simplefilter("ignore", SkippedImagesWarning)
+        extractor.fit(train)
+        features, kept, skipped = _transform(extractor, train)
+        out = FeatureSet(features, kept, skipped)
+        if test is not None:
+            out.test, out.test_indices, out.test_skipped = _transform(extractor, test)
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+# --------------------------------------------------------------------------- checks
+def _check_dataset(dataset, name: str) -> ImageDataset:
+    if not isinstance(dataset, ImageDataset):
+        raise DatasetError(
+            f"evaluate needs a labelled featclf dataset for {name!r}; got {type(dataset).__name__}. "
+            "Use featclf.ImageFolder(path), featclf.CSVManifest(csv), featclf.ArrayDataset(images, labels), "
+            "featclf.load_digits() or featclf.load_fashion_mnist()."
+        )
+    if not dataset.is_labelled:
+        raise DatasetError(
+            f"{dataset.name}: evaluate needs labelled images, and this dataset has no labels. Use "
+            "featclf.ImageFolder (one subfolder per class) or featclf.CSVManifest with a label column."
+        )
+    if len(dataset) == 0:
+        raise DatasetError(f"{dataset.name}: the dataset holds no images.")
+    return dataset
+
+
+def _check_cv(cv, test, random_state):
+    """Return (mode, splitter or None, n_splits)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if cv is None:
+        cv = "split" if test is not None else 5
+    if cv == "split":
+        if test is None:
+            raise InvalidParameterError(
+                "cv='split' evaluates on a separate test set, but no test set was given: pass test=<dataset> "
+                "(e.g. featclf.load_fashion_mnist(split='test')), or cv=K for K-fold cross-validation."
+            )
+        return "split", None, 1
+    if test is not None:
+        raise InvalidParameterError(
+            f"Both cv={cv!r} and a test set were given: pass test=<dataset> (with cv=None or 'split') for a "
+            "train/test evaluation, or cv=K without test for K-fold cross-validation."
+        )
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        n_splits = check_int("cv", cv, minimum=2, owner="evaluate")
+        return "cv", StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state), n_splits
+    if hasattr(cv, "split") and hasattr(cv, "get_n_splits"):
+        return "cv", cv, None
+    raise InvalidParameterError(
+        f"The 'cv' parameter of evaluate must be an int >= 2 (stratified K-fold), 'split' (train/test), None, or a "
+        f"scikit-learn splitter. Got {cv!r} instead."
+    )
+
+
+def _check_class_counts(y, classes, n_splits):
+    counts = np.bincount(y, minlength=len(classes))
+    present = counts[counts > 0]
+    if present.size < 2:
+        raise DatasetError(
+            f"evaluate needs images of at least 2 classes; got {present.size} class with images "
+            f"({', '.join(c for c, n in zip(classes, counts) if n)})."
+        )
+    if n_splits is not None:
+        low = [(classes[i], int(n)) for i, n in enumerate(counts) if 0 < n < n_splits]
+        if low:
+            shown = ", ".join(f"{c!r} ({n})" for c, n in low[:5])
+            raise InvalidParameterError(
+                f"The 'cv' parameter of evaluate is {n_splits}, but stratified {n_splits}-fold cross-validation needs "
+                f"at least {n_splits} images per class; these classes have fewer: {shown}. Lower cv (e.g. "
+                f"cv={max(2, min(n for _, n in low))}) or add images."
+            )
+
+
+# --------------------------------------------------------------------------- provenance
+def _version(*dists):
+    for dist in dists:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def collect_versions() -> dict:
+    """Versions of featclf and its main dependencies, read from package metadata.
+
+    Nothing is imported for this (torch is never imported just to learn its version).
+    """
+    from .._version import __version__
+
+    opencv = sys.modules["cv2"].__version__ if "cv2" in sys.modules else _version(
+        "opencv-python-headless", "opencv-python", "opencv-contrib-python-headless", "opencv-contrib-python")
+    return {
+        "featclf": __version__,
+        "python": platform.python_version(),
+        "numpy": _version("numpy"),
+        "scikit-learn": _version("scikit-learn"),
+        "scipy": _version("scipy"),
+        "opencv": opencv,
+        "pillow": _version("pillow", "Pillow"),
+        "matplotlib": _version("matplotlib"),
+        "torch": _version("torch"),
+        "platform": platform.platform(),
+    }
+
+
+# --------------------------------------------------------------------------- fitting
+def _fit_predict(estimator, X, y, train_rows, test_rows):
+    """Fit a clone on the training rows, predict the test rows; time both; collect warnings."""
+    from sklearn.base import clone
+
+    model = clone(estimator)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        model.fit(X[train_rows], y[train_rows])
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        predicted = np.asarray(model.predict(X[test_rows]))
+        predict_s = time.perf_counter() - start
+    messages = sorted({f"{w.category.__name__}: {str(w.message).strip()}" for w in caught})
+    return predicted, fit_s, predict_s, messages
+
+
+def _fold_scores(y_true, y_pred) -> dict:
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. "y_pred contains classes not in y_true": scores stay defined
+        return {
+            "accuracy": float(accuracy_score(y_true, y_pred)),
+            "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+            "f1_macro": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        }
+
+
+def _per_class(confusion: np.ndarray, classes) -> dict:
+    tp = np.diag(confusion).astype(float)
+    support = confusion.sum(axis=1)
+    predicted = confusion.sum(axis=0)
+    out = {}
+    for i, name in enumerate(classes):
+        precision = tp[i] / predicted[i] if predicted[i] else 0.0
+        recall = tp[i] / support[i] if support[i] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[name] = {"precision": float(precision), "recall": float(recall), "f1": float(f1),
+                     "support": int(support[i])}
+    return out
+
+
+def _configure_extractor(component, on_error, n_jobs, verbose):
+    from sklearn.base import clone
+
+    extractor = clone(component.estimator)
+    params = extractor.get_params(deep=False)
+    updates = {}
+    if "on_error" in params:
+        updates["on_error"] = on_error
+    if "n_jobs" in params and n_jobs is not None and params["n_jobs"] is None:
+        updates["n_jobs"] = n_jobs
+    if "verbose" in params:
+        updates["verbose"] = verbose
+    return extractor.set_params(**updates) if updates else extractor
+
+
+def _log(verbose, message):
+    if verbose:
+        print(f"[featclf] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- main entry
+def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, random_state=0,
+             rank_by="accuracy", on_error="skip", n_jobs=None, verbose=1) -> EvaluationResult:
+    """Compare every extractor x classifier combination with cross-validation.
+
+    Features are computed once per extractor and reused across classifiers and
+    folds; every learned step (scaling, PCA, the classifier) is fitted inside each
+    fold. All combinations use the same stratified folds, so they are compared
+    pairwise on the same images (corrected resampled t-test of Nadeau & Bengio).
+
+    Parameters
+    ----------
+    dataset : ImageDataset
+        Labelled images: :class:`featclf.ImageFolder`, :class:`featclf.CSVManifest`,
+        :class:`featclf.ArrayDataset`, :func:`featclf.load_digits`, ...
+    extractors : list, optional
+        Each a registry name (``'hog'``), a spec (``'hog:orientations=12'``), a
+        ``(name, params)`` pair, or an extractor object. Default: the registered ones
+        among ``('pixels', 'hog', 'colorhist')``.
+    classifiers : list, optional
+        Each a preset name (``'svm'``, ``'linear-svm'``, ``'rf'``, ``'logreg'``,
+        ``'knn'``; see :func:`featclf.models.make_classifier`), a spec (``'svm:C=1'``),
+        a ``(name, params)`` pair, or any scikit-learn classifier. Default:
+        ``('svm', 'logreg', 'rf')``.
+    cv : int, 'split', scikit-learn splitter or None, default=None
+        ``K``: stratified K-fold, shuffled with ``random_state`` (5 when None and no
+        test set). ``'split'``: train on ``dataset``, test on ``test`` (the default
+        when ``test`` is given).
+    test : ImageDataset, optional
+        A separate test set with the same classes (e.g. Fashion-MNIST's test split).
+    random_state : int, default=0
+        Seed of the fold assignment.
+    rank_by : {'accuracy', 'balanced_accuracy', 'f1_macro'}, default='accuracy'
+        Metric that picks the best combination and that the comparisons test.
+    on_error : {'skip', 'raise'}, default='skip'
+        Images that cannot be loaded: skipped (and reported in ``result.skipped``;
+        an image skipped by one extractor is dropped for all) or an error.
+    n_jobs : int, optional
+        Parallel workers for extraction (extractors whose own ``n_jobs`` is None) and
+        for fitting folds; None follows ``joblib.parallel_config`` (one by default).
+    verbose : int, default=1
+        0: silent. 1: one line per step on stderr and progress bars on long extractions.
+
+    Returns
+    -------
+    EvaluationResult
+        ``.results`` (per combination), ``.best``, ``.comparisons``, ``.dataset``,
+        ``.skipped``, ``.config``, ``.versions``; ``.to_json(path)``,
+        ``.to_markdown()``, ``.to_html(path)``.
+
+    Raises
+    ------
+    DatasetError
+        Unlabelled or empty data, test classes that differ, fewer than two classes.
+    UnknownNameError
+        An unknown extractor or classifier name (the message suggests the nearest).
+    InvalidParameterError
+        A bad parameter, or a class with fewer images than folds.
+
+    Examples
+    --------
+    >>> import featclf
+    >>> digits = featclf.load_digits()
+    >>> result = featclf.evaluate(digits, ["pixels"], ["logreg", "knn"], cv=3, verbose=0)
+    >>> result.best.classifier in ("logreg", "knn")
+    True
+    >>> result.to_json("report.json")  # doctest: +SKIP
+    """
+    from joblib import Parallel, delayed
+
+    train = _check_dataset(dataset, "dataset")
+    if test is not None:
+        test = _check_dataset(test, "test")
+        if list(test.classes) != list(train.classes):
+            raise DatasetError(
+                f"The test set's classes differ from the training set's: {test.classes} vs {train.classes}. "
+                "Both must list the same classes in the same order."
+            )
+    check_int("random_state", random_state, minimum=0, owner="evaluate")
+    rank_by = check_option("rank_by", rank_by, METRICS, "evaluate")
+    on_error = check_option("on_error", on_error, ON_ERROR_OPTIONS, "evaluate")
+    check_int("verbose", verbose, minimum=0, owner="evaluate")
+    check_int("n_jobs", n_jobs, minimum=-64, owner="evaluate", allow_none=True)
+    mode, splitter, n_splits = _check_cv(cv, test, random_state)
+
+    if extractors is None:
+        from ..extract import list_extractors
+
+        extractors = [name for name in DEFAULT_EXTRACTORS if name in list_extractors()]
+    if classifiers is None:
+        classifiers = list(DEFAULT_CLASSIFIERS)
+    if isinstance(extractors, (str, tuple)) or not hasattr(extractors, "__iter__"):
+        extractors = [extractors]
+    if isinstance(classifiers, (str, tuple)) or not hasattr(classifiers, "__iter__"):
+        classifiers = [classifiers]
+    ext_components = unique_labels([resolve_extractor(e) for e in extractors])
+    clf_components = unique_labels([resolve_classifier(c) for c in classifiers])
+    if not ext_components or not clf_components:
+        raise InvalidParameterError(
+            f"evaluate needs at least one extractor and one classifier; got {len(ext_components)} extractors and "
+            f"{len(clf_components)} classifiers."
+        )
+    classes = list(train.classes)
+
+    # 1. Features, once per extractor.
+    feature_sets = []
+    for component in ext_components:
+        extractor = _configure_extractor(component, on_error, n_jobs, verbose)
+        _log(verbose, f"extracting {component.label} from {len(train)}{' + ' + str(len(test)) if test else ''} images")
+        feature_sets.append(compute_features(extractor, train, test))
+        _log(verbose, f"  {feature_sets[-1].n_features} features in {feature_sets[-1].seconds:.1f} s")
+
+    # 2. Keep only images every extractor could read (paired comparisons).
+    def common(indices_list):
+        kept = indices_list[0]
+        for other in indices_list[1:]:
+            kept = np.intersect1d(kept, other)
+        return kept
+
+    keep_train = common([fs.train_indices for fs in feature_sets])
+    keep_test = common([fs.test_indices for fs in feature_sets]) if test is not None else np.empty(0, np.intp)
+    skipped = _gather_skipped(ext_components, feature_sets, train, test)
+
+    def rows_for(fs_indices, keep):
+        order = np.argsort(fs_indices, kind="stable")  # kept indices come in input order; be safe anyway
+        return order[np.searchsorted(fs_indices[order], keep)]
+
+    X_by_extractor = []
+    for fs in feature_sets:
+        parts = [fs.train[rows_for(fs.train_indices, keep_train)]]
+        if test is not None:
+            parts.append(fs.test[rows_for(fs.test_indices, keep_test)])
+        X_by_extractor.append(parts[0] if len(parts) == 1 else np.concatenate(parts))
+    y_train = train.labels[keep_train]
+    y = y_train if test is None else np.concatenate([y_train, test.labels[keep_test]])
+    sources = [(train, int(i)) for i in keep_train] + [(test, int(i)) for i in keep_test]
+    if len(y_train) == 0:
+        raise DatasetError(f"{train.name}: no image could be read by every extractor; see the skipped files.")
+
+    # 3. The folds, made once and shared by every combination.
+    _check_class_counts(y_train, classes, n_splits if mode == "cv" else None)
+    if mode == "cv":
+        folds = [(np.asarray(a), np.asarray(b)) for a, b in splitter.split(np.zeros((len(y), 1)), y)]
+    else:
+        if len(keep_test) == 0:
+            raise DatasetError(f"{test.name}: no test image could be read by every extractor.")
+        folds = [(np.arange(len(y_train)), np.arange(len(y_train), len(y)))]
+
+    # 4. Fit and predict every classifier on every fold (in parallel when asked).
+    tasks = [(e, c, f) for e in range(len(ext_components)) for c in range(len(clf_components))
+             for f in range(len(folds))]
+    _log(verbose, f"fitting {len(ext_components) * len(clf_components)} combinations x {len(folds)} "
+                  f"{'folds' if mode == 'cv' else 'train/test split'}")
+    outputs = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_predict)(clf_components[c].estimator, X_by_extractor[e], y, folds[f][0], folds[f][1])
+        for e, c, f in tasks
+    )
+    by_task = dict(zip(tasks, outputs))
+
+    results = []
+    n_classes = len(classes)
+    for e, ext in enumerate(ext_components):
+        for c, clf in enumerate(clf_components):
+            scores = {m: [] for m in METRICS}
+            confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+            predictions = np.full(len(y), -1, dtype=np.int64)
+            fit_s = predict_s = 0.0
+            messages: set = set()
+            for f, (_, test_rows) in enumerate(folds):
+                predicted, f_s, p_s, msgs = by_task[(e, c, f)]
+                for metric, value in _fold_scores(y[test_rows], predicted).items():
+                    scores[metric].append(value)
+                np.add.at(confusion, (y[test_rows], predicted.astype(np.int64)), 1)
+                predictions[test_rows] = predicted
+                fit_s += f_s
+                predict_s += p_s
+                messages.update(msgs)
+            results.append(CombinationResult(
+                extractor=ext.label, classifier=clf.label, extractor_params=ext.params,
+                classifier_params=clf.params, n_features=feature_sets[e].n_features,
+                fold_scores={m: np.asarray(v) for m, v in scores.items()}, confusion_matrix=confusion,
+                per_class=_per_class(confusion, classes), extract_s=feature_sets[e].seconds, fit_s=fit_s,
+                predict_s=predict_s, predictions=predictions, warnings=sorted(messages),
+            ))
+            _log(verbose, f"  {results[-1].name}: {rank_by} {results[-1].mean(rank_by):.4f} "
+                          f"± {results[-1].std(rank_by):.4f}")
+
+    # 5. The best combination, and every other compared with it on the same folds.
+    means = [r.mean(rank_by) for r in results]
+    best_index = int(np.argmax(means))
+    n_train = float(np.mean([len(a) for a, _ in folds]))
+    n_test = float(np.mean([len(b) for _, b in folds]))
+    comparisons = [_compare(results[best_index], r, rank_by, mode, folds, y, n_train, n_test)
+                   for i, r in enumerate(results) if i != best_index]
+
+    config = {
+        "mode": mode,
+        "cv": n_splits if mode == "cv" else "split",
+        "n_folds": len(folds),
+        "splitter": repr(splitter) if splitter is not None else None,
+        "random_state": random_state,
+        "rank_by": rank_by,
+        "on_error": on_error,
+        "n_jobs": n_jobs,
+        "fold_sizes": [{"train": int(len(a)), "test": int(len(b))} for a, b in folds],
+        "extractors": [{"label": x.label, "name": x.name, "params": x.params} for x in ext_components],
+        "classifiers": [{"label": x.label, "name": x.name, "params": x.params} for x in clf_components],
+        "features": "computed once per extractor on all images (extractors are unsupervised and per-image), "
+                    "reused across classifiers and folds; scaling, PCA and classifiers fitted inside each fold",
+    }
+    dataset_summary = _summary(train, y_train, len(train), classes)
+    if test is not None:
+        dataset_summary["test"] = _summary(test, y[len(y_train):], len(test), classes)
+    return EvaluationResult(
+        results=results, best_index=best_index, comparisons=comparisons, classes=classes,
+        dataset=dataset_summary, skipped=skipped, config=config, versions=collect_versions(), y=y,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), _sources=sources,
+    )
+
+
+def _summary(dataset, y_used, n_images, classes) -> dict:
+    counts = np.bincount(y_used, minlength=len(classes)) if len(y_used) else np.zeros(len(classes), int)
+    return {
+        "name": dataset.name,
+        "n_images": int(n_images),
+        "n_used": int(len(y_used)),
+        "n_classes": len(classes),
+        "classes": list(classes),
+        "class_counts": {name: int(n) for name, n in zip(classes, counts)},
+        "imbalance_ratio": _stats.imbalance_ratio(counts),
+        "test": None,
+    }
+
+
+def _gather_skipped(components, feature_sets, train, test) -> list:
+    merged: dict = {}
+    for component, fs in zip(components, feature_sets):
+        for split, entries in (("train", fs.train_skipped), ("test", fs.test_skipped)):
+            for index, source, reason in entries:
+                key = (split, index)
+                if key not in merged:
+                    merged[key] = {"source": source, "reason": reason, "split": split, "extractors": []}
+                merged[key]["extractors"].append(component.label)
+    return [merged[key] for key in sorted(merged, key=lambda k: (k[0] != "train", k[1]))]
+
+
+def _compare(best, other, metric, mode, folds, y, n_train, n_test) -> dict:
+    entry = {
+        "extractor": other.extractor,
+        "classifier": other.classifier,
+        "metric": metric,
+        "mean_difference": best.mean(metric) - other.mean(metric),
+    }
+    if mode == "cv":
+        k = len(folds)
+        if k >= 2:
+            t, p = _stats.corrected_resampled_ttest(best.fold_scores[metric], other.fold_scores[metric],
+                                                    n_train, n_test)
+        else:
+            t, p = None, None
+        entry.update({"method": "nadeau-bengio", "t": t, "df": k - 1, "p_value": p})
+    else:
+        rows = folds[0][1]
+        n01, n10, p = _stats.mcnemar_exact(best.predictions[rows] == y[rows], other.predictions[rows] == y[rows])
+        entry.update({"method": "mcnemar", "n_best_only": n01, "n_other_only": n10, "p_value": p})
+    return entry
+
+

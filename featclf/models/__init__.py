@@ -1,0 +1,17 @@
+"""Models: classifier presets and the name/spec resolution shared by the API and the CLI."""
+
+from ._presets import ClassifierPreset, get_classifier_preset, list_classifiers, make_classifier
+from ._resolve import Component, resolve_classifier, resolve_extractor
+from ._spec import format_spec, parse_spec
+
+__all__ = [
+    "ClassifierPreset",
+    "Component",
+    "format_spec",
+    "get_classifier_preset",
+    "list_classifiers",
+    "make_classifier",
+    "parse_spec",
+    "resolve_classifier",
+    "resolve_extractor",
+]
