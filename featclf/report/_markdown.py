@@ -1,0 +1,144 @@
+"""The Markdown report: the comparison table and the key figures."""
+
+from __future__ import annotations
+
+from ._json import ranking
+
+__all__ = ["comparison_rows", "result_to_markdown", "describe_protocol"]
+
+_METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "macro-F1"}
+
+
+def _pm(r, metric) -> str:
+    return f"{r.mean(metric):.4f} ± {r.std(metric):.4f}"
+
+
+def _p(p) -> str:
+    if p is None:
+        return "n/a"
+    if p < 0.001:
+        return "p<0.001"
+    return f"p={p:.3f}"
+
+
+def comparison_cell(result, index) -> str:
+    """``'best'`` or ``'-0.0150 (p=0.010)'`` for the combination at ``index``."""
+    if index == result.best_index:
+        return "best"
+    r = result.results[index]
+    for c in result.comparisons:
+        if c["extractor"] == r.extractor and c["classifier"] == r.classifier:
+            return f"{-c['mean_difference']:+.4f} ({_p(c['p_value'])})"
+    return "n/a"
+
+
+def comparison_rows(result):
+    """Header and rows of the comparison table, best first.
+
+    Returns
+    -------
+    header : list of str
+    rows : list of list of str
+    """
+    header = ["rank", "extractor", "classifier", "accuracy", "balanced acc.", "macro-F1",
+              f"vs best ({_METRIC_NAMES[result.rank_by]})", "features", "extract s", "fit s", "predict s"]
+    rows = []
+    for rank, i in enumerate(ranking(result), start=1):
+        r = result.results[i]
+        rows.append([
+            str(rank), r.extractor, r.classifier, _pm(r, "accuracy"), _pm(r, "balanced_accuracy"),
+            _pm(r, "f1_macro"), comparison_cell(result, i), str(r.n_features), f"{r.extract_s:.2f}",
+            f"{r.fit_s:.2f}", f"{r.predict_s:.2f}",
+        ])
+    return header, rows
+
+
+def describe_protocol(result) -> str:
+    """One sentence on how the scores were obtained."""
+    config = result.config
+    if result.mode == "cv":
+        how = (f"{config['n_folds']}-fold stratified cross-validation (shuffled, seed {config['random_state']})"
+               if config.get("splitter", "").startswith("StratifiedKFold") else
+               f"{config['n_folds']} folds of {config['splitter']}")
+        return (f"{how}; scores are mean ± standard deviation (ddof=0) over folds; every combination uses the "
+                "same folds, and each combination is compared with the best by the corrected resampled t-test "
+                "(Nadeau & Bengio, 2003) on its fold scores.")
+    test = result.dataset["test"]
+    return (f"trained on {result.dataset['n_used']} images, tested on {test['n_used']} images of "
+            f"{test['name']!r}; each combination is compared with the best by an exact McNemar test on the "
+            "test images.")
+
+
+def _escape(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header, rows) -> list[str]:
+    lines = ["| " + " | ".join(_escape(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_escape(x) for x in row) + " |" for row in rows]
+    return lines
+
+
+def result_to_markdown(result, *, max_skipped: int = 20) -> str:
+    """Render ``result`` as Markdown: key figures, comparison table, classes, skipped files, provenance."""
+    ds = result.dataset
+    best = result.best
+    metric = result.rank_by
+    lines = [f"# featclf evaluation: {ds['name']}", ""]
+    imbalance = f", imbalance ratio {ds['imbalance_ratio']:.2f}" if ds["imbalance_ratio"] else ""
+    lines.append(f"- **Data**: {ds['n_used']} images used of {ds['n_images']}, {ds['n_classes']} classes"
+                 f"{imbalance}.")
+    lines.append(f"- **Protocol**: {describe_protocol(result)}")
+    lines.append(f"- **Best**: {best.extractor} + {best.classifier}: {_METRIC_NAMES[metric]} "
+                 f"{_pm(best, metric)}.")
+    close = [c for c in result.comparisons if c["p_value"] is not None and c["p_value"] >= 0.05]
+    if close:
+        names = ", ".join(f"{c['extractor']} + {c['classifier']}" for c in close)
+        lines.append(f"- **Not significantly worse than the best** (p >= 0.05): {names}.")
+    if result.skipped:
+        lines.append(f"- **Skipped**: {len(result.skipped)} images could not be used (listed below).")
+    lines.append("")
+    lines.append("## Comparison")
+    lines.append("")
+    header, rows = comparison_rows(result)
+    lines += _table(header, rows)
+    lines.append("")
+    lines.append("Times in seconds: extraction per extractor (computed once, shared by its classifiers); "
+                 "fit and predict summed over folds.")
+    lines.append("")
+    lines.append(f"## Per class ({best.extractor} + {best.classifier})")
+    lines.append("")
+    per_class_rows = [[name, str(ds["class_counts"].get(name, 0)), f"{v['precision']:.3f}", f"{v['recall']:.3f}",
+                       f"{v['f1']:.3f}", str(v["support"])] for name, v in best.per_class.items()]
+    lines += _table(["class", "images", "precision", "recall", "F1", "support"], per_class_rows)
+    lines.append("")
+    warned = [(r, w) for r in result.results for w in r.warnings]
+    if warned:
+        lines.append("## Warnings while fitting")
+        lines.append("")
+        seen = set()
+        for r, w in warned:
+            if (r.name, w) not in seen:
+                seen.add((r.name, w))
+                lines.append(f"- {r.name}: {_escape(w)[:300]}")
+        lines.append("")
+    if result.skipped:
+        lines.append("## Skipped images")
+        lines.append("")
+        for s in result.skipped[:max_skipped]:
+            lines.append(f"- `{s['source']}` ({s['split']}): {_escape(s['reason'])}")
+        if len(result.skipped) > max_skipped:
+            lines.append(f"- ... and {len(result.skipped) - max_skipped} more (all listed in report.json)")
+        lines.append("")
+    lines.append("## Configuration")
+    lines.append("")
+    cfg = result.config
+    lines.append(f"- extractors: {', '.join(x['label'] for x in cfg['extractors'])}")
+    lines.append(f"- classifiers: {', '.join(x['label'] for x in cfg['classifiers'])}")
+    lines.append(f"- mode: {cfg['mode']}, folds: {cfg['n_folds']}, seed: {cfg['random_state']}, "
+                 f"ranked by: {cfg['rank_by']}, on_error: {cfg['on_error']}")
+    lines.append(f"- versions: " + ", ".join(f"{k} {v}" for k, v in result.versions.items()
+                                             if v is not None and k != "platform"))
+    lines.append("")
+    return "\n".join(lines)
