@@ -96,8 +96,9 @@ class ImageFolder(ImageDataset):
             labels.extend([len(classes)] * len(found))
             classes.append(name)
             paths.extend(found)
-        loose = [f for f in os.listdir(root) if os.path.splitext(f)[1].lower() in IMAGE_EXTENSIONS
-                 and os.path.isfile(os.path.join(root, f))]
+        exts = {e.lower() for e in extensions}
+        loose = sorted(f for f in os.listdir(root) if not _hidden(f) and os.path.splitext(f)[1].lower() in exts
+                       and os.path.isfile(os.path.join(root, f)))
         if not classes:
             hint = (f" It holds {len(loose)} images directly: for unlabelled images use featclf.UnlabelledFolder."
                     if loose else "")
