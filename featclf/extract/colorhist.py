@@ -1,0 +1,245 @@
+"""Colour histograms in RGB, HSV or CIE Lab, ignoring pixels that were transparent in the source."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validation import check_option, check_pair
+from ..exceptions import InvalidParameterError
+from ..io._image import resize_image
+from ._base import BaseExtractor
+from ._registry import register_extractor
+
+COLOR_SPACES = ("rgb", "hsv", "lab")
+
+#: Channel names and 8-bit value ranges (values lie in ``[0, range)``), as OpenCV converts uint8 images.
+CHANNELS = {
+    "rgb": (("r", 256), ("g", 256), ("b", 256)),
+    "hsv": (("h", 180), ("s", 256), ("v", 256)),  # OpenCV 8-bit hue: degrees / 2, 0-179
+    "lab": (("L", 256), ("a", 256), ("b", 256)),  # L * 255 / 100, a + 128, b + 128
+}
+
+
+def _bin_luts(color_space: str, bins) -> list[np.ndarray]:
+    """Per channel, a 256-entry table from 8-bit value to bin: ``value * bins // range``."""
+    luts = []
+    for (_, value_range), n_bins in zip(CHANNELS[color_space], bins):
+        lut = np.arange(256, dtype=np.intp) * n_bins // value_range
+        luts.append(np.minimum(lut, n_bins - 1))  # hue never exceeds 179; clip for safety
+    return luts
+
+
+def _to_color_space(rgb: np.ndarray, color_space: str) -> np.ndarray:
+    if color_space == "rgb":
+        return rgb
+    import cv2
+
+    code = cv2.COLOR_RGB2HSV if color_space == "hsv" else cv2.COLOR_RGB2Lab
+    return cv2.cvtColor(np.ascontiguousarray(rgb), code)
+
+
+def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), joint: bool = True) -> np.ndarray:
+    """Normalised colour histogram of one RGBA uint8 image, transparent pixels left out.
+
+    Parameters
+    ----------
+    rgba : ndarray of shape (H, W, 4), uint8
+        Colour not composited, alpha last (``load_image(..., mode='rgba')``).
+    color_space : {'rgb', 'hsv', 'lab'}
+    bins : tuple of 3 ints
+        Bins per channel; channel value ``v`` in ``[0, range)`` falls in bin ``v * bins // range``.
+    joint : bool
+        One 3-D histogram (``prod(bins)`` values, flattened row-major) or three 1-D
+        histograms concatenated (``sum(bins)`` values).
+
+    Returns
+    -------
+    ndarray of shape (prod(bins),) or (sum(bins),), float64
+        Each histogram sums to 1 over the pixels whose alpha is not 0; all zeros
+        when every pixel is fully transparent.
+    """
+    opaque = rgba[..., 3] != 0
+    n_pixels = int(np.count_nonzero(opaque))
+    size = int(np.prod(bins)) if joint else int(sum(bins))
+    if n_pixels == 0:
+        return np.zeros(size)
+    pixels = _to_color_space(rgba[..., :3], color_space)
+    if n_pixels < opaque.size:
+        pixels = pixels[opaque]  # (n_pixels, 3)
+    channels = [pixels[..., c] for c in range(3)]
+    luts = _bin_luts(color_space, bins)
+    if joint:
+        b1, b2 = bins[1], bins[2]
+        index = luts[0][channels[0]] * (b1 * b2) + luts[1][channels[1]] * b2 + luts[2][channels[2]]
+        return np.bincount(index.reshape(-1), minlength=size) / n_pixels
+    return np.concatenate([
+        np.bincount(lut[channel].reshape(-1), minlength=n_bins) / n_pixels
+        for lut, channel, n_bins in zip(luts, channels, bins)
+    ])
+
+
+@register_extractor("colorhist")
+class ColorHistogram(BaseExtractor):
+    """Normalised colour histograms in RGB, HSV or CIE Lab.
+
+    For each image:
+
+    1. Decode keeping the alpha channel (colour not composited onto a background);
+       resize to ``size`` if given. Images need not share one size.
+    2. Leave out the pixels that are fully transparent in the source (alpha = 0,
+       e.g. the background of a cut-out). Other pixels count fully, whatever their
+       alpha. Sources without alpha keep every pixel.
+    3. Convert the remaining pixels to ``color_space`` with OpenCV's 8-bit
+       conversions. Channel ranges (value ``v`` lies in ``[0, range)``):
+
+       * ``'rgb'``: R, G, B in 0-255.
+       * ``'hsv'``: H in 0-179 (degrees / 2: OpenCV's 8-bit hue), S and V in 0-255.
+         Hue wraps: reds sit in both the first and the last hue bin.
+       * ``'lab'``: L in 0-255 (L* x 255 / 100), a and b in 0-255 (a* + 128,
+         b* + 128). sRGB colours use only about 42-226 of a and 20-223 of b, so
+         the outer a/b bins stay empty.
+
+    4. Count pixels in ``bins`` equal-width bins per channel (value ``v`` goes to
+       bin ``v * bins // range``), either jointly (one 3-D histogram, flattened
+       row-major: ``prod(bins)`` features) or per channel (three histograms
+       concatenated: ``sum(bins)`` features).
+    5. Normalise each histogram to sum to 1 (divide by the number of counted
+       pixels). An image whose pixels are all transparent gives a row of zeros,
+       the only rows that do not sum to 1.
+
+    Grey images are R = G = B. Their RGB histograms fill only bins with equal R,
+    G and B indices (the diagonal of the joint histogram; three identical
+    per-channel histograms); in HSV, hue and saturation are 0, so all the mass is
+    in the first H and S bins and V carries the grey levels; in Lab, a and b are
+    128 (neutral), so all the mass is in the middle a and b bins.
+
+    Parameters
+    ----------
+    color_space : {'rgb', 'hsv', 'lab'}, default='hsv'
+        Colour space of the histogram.
+    bins : int or (int, int, int), default=8
+        Bins per channel (the same for all three, or one per channel), each at
+        most the channel's range (180 for hue, 256 otherwise).
+    joint : bool, default=True
+        ``True``: one joint 3-D histogram; ``False``: per-channel histograms, concatenated.
+    size : (int, int) or None, default=None
+        ``(height, width)`` to resize to before counting; ``None`` counts the images
+        as they come (any sizes; a histogram is normalised anyway).
+    n_jobs : int, optional
+        Worker processes for decoding and extraction; ``None`` follows ``joblib.parallel_config``.
+    batch_size : int or 'auto', default='auto'
+        Images per worker task.
+    on_error : {'raise', 'skip'}, default='raise'
+        What to do with images that cannot be loaded; see ``skipped_`` and ``kept_indices_``.
+    verbose : int, default=1
+        Progress bar on long work; 0 for silence.
+
+    Attributes
+    ----------
+    image_size_ : (int, int) or None
+        ``size`` as a pair, or ``None`` (images used as they come).
+    n_features_out_ : int
+        ``prod(bins)`` (joint) or ``sum(bins)`` (per channel).
+    feature_names_out_ : ndarray of str
+        Joint: ``"colorhist_{space}_{c0}{i}_{c1}{j}_{c2}{k}"``, e.g.
+        ``"colorhist_hsv_h0_s3_v7"``; per channel: ``"colorhist_{space}_{c}{i}"``,
+        e.g. ``"colorhist_rgb_g5"``.
+    skipped_, kept_indices_
+        After ``transform``: images left out with ``on_error='skip'`` and the input
+        position of each output row.
+
+    Examples
+    --------
+    >>> import numpy as np, featclf
+    >>> image = np.zeros((4, 4, 3), np.uint8); image[:, 2:] = (255, 0, 0)
+    >>> hist = featclf.ColorHistogram(color_space="rgb", bins=2, verbose=0).fit_transform([image])
+    >>> hist.shape, hist[0][hist[0] > 0].tolist()
+    ((1, 8), [0.5, 0.5])
+    """
+
+    _image_mode = "rgba"
+
+    def __init__(self, *, color_space="hsv", bins=8, joint=True, size=None, n_jobs=None, batch_size="auto",
+                 on_error="raise", verbose=1):
+        self.color_space = color_space
+        self.bins = bins
+        self.joint = joint
+        self.size = size
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.on_error = on_error
+        self.verbose = verbose
+
+    def _bins(self) -> tuple[int, int, int]:
+        bins = self.bins
+        if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
+            bins = (bins,) * 3
+        ok = (
+            isinstance(bins, (tuple, list)) and len(bins) == 3
+            and all(isinstance(b, numbers.Integral) and not isinstance(b, bool) and b >= 1 for b in bins)
+        )
+        if not ok:
+            raise InvalidParameterError(
+                f"The 'bins' parameter of ColorHistogram must be an int >= 1 or a tuple of 3 ints >= 1 "
+                f"(one per channel, e.g. (8, 4, 4)). Got {self.bins!r} instead."
+            )
+        space = self.color_space
+        for (name, value_range), b in zip(CHANNELS[space], bins):
+            if b > value_range:
+                raise InvalidParameterError(
+                    f"The 'bins' parameter of ColorHistogram asks for {b} bins on channel {name!r} of "
+                    f"color_space={space!r}, which has only {value_range} values (0-{value_range - 1}). "
+                    f"Use at most {value_range} bins. Got {self.bins!r} instead."
+                )
+        return tuple(int(b) for b in bins)
+
+    def _check_params(self):
+        check_option("color_space", self.color_space, COLOR_SPACES, self)
+        if not isinstance(self.joint, (bool, np.bool_)):
+            raise InvalidParameterError(
+                f"The 'joint' parameter of ColorHistogram must be True (one 3-D histogram) or False "
+                f"(per-channel histograms). Got {self.joint!r} instead."
+            )
+        self._bins()
+
+    def _output_names(self, image_shape=None):
+        space = self.color_space
+        names = [name for name, _ in CHANNELS[space]]
+        b0, b1, b2 = self._bins()
+        if self.joint:
+            return [
+                f"colorhist_{space}_{names[0]}{i}_{names[1]}{j}_{names[2]}{k}"
+                for i in range(b0) for j in range(b1) for k in range(b2)
+            ]
+        return [f"colorhist_{space}_{name}{i}" for name, b in zip(names, (b0, b1, b2)) for i in range(b)]
+
+    def fit(self, X=None, y=None):
+        """Validate parameters; histograms need nothing from the data.
+
+        Parameters
+        ----------
+        X : ignored
+            Accepted for the scikit-learn API; images of any sizes may follow in ``transform``.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_common_params()
+        self._check_params()
+        self.image_size_ = None if self.size is None else check_pair("size", self.size, owner=self)
+        self.feature_names_out_ = np.asarray(self._output_names(), dtype=object)
+        self.n_features_out_ = len(self.feature_names_out_)
+        return self
+
+    def _compute_batch(self, images, sources, indices):
+        bins = self._bins()
+        out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
+        for row, image in enumerate(images):
+            if self.image_size_ is not None:
+                image = resize_image(image, self.image_size_)
+            out[row] = color_histogram(image, self.color_space, bins, self.joint)
+        return out

@@ -1,0 +1,310 @@
+"""Histogram of Oriented Gradients (HOG): OpenCV's fast descriptor or scikit-image's reference."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .._optional import import_optional
+from .._validation import check_int, check_option, check_pair
+from ..exceptions import ImageSizeError, InvalidParameterError, MissingDependencyError
+from ..io._image import resize_image
+from ._base import BaseExtractor
+from ._registry import register_extractor
+
+BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
+METHODS = ("opencv", "skimage")
+COLORS = ("rgb", "grey", "gray")
+
+#: The clipping threshold of L2-Hys, as in scikit-image and OpenCV (Dalal & Triggs).
+L2HYS_THRESHOLD = 0.2
+
+
+def _opencv_hog_class():
+    """``cv2.HOGDescriptor``, or a clear error where the installed OpenCV lacks it (5.x)."""
+    import cv2
+
+    cls = getattr(cv2, "HOGDescriptor", None)
+    if cls is None:
+        raise MissingDependencyError(
+            f"HOG(method='opencv') needs cv2.HOGDescriptor, which the installed OpenCV "
+            f"{getattr(cv2, '__version__', '(unknown version)')} does not have (OpenCV 5 removed it). "
+            'Install OpenCV 4 with: pip install "opencv-python-headless<5" '
+            "(or use HOG(method='skimage'), which is about 30x slower)."
+        )
+    return cls
+
+
+def opencv_descriptor(image_size, orientations, pixels_per_cell, cells_per_block):
+    """A ``cv2.HOGDescriptor`` computing scikit-image's HOG geometry on one window.
+
+    The window covers the whole number of cells that fit in ``image_size``
+    ``(height, width)``; blocks of ``cells_per_block`` cells move by one cell, as in
+    scikit-image. Gradients are unsigned (0-180 degrees), normalisation L2-Hys with
+    threshold 0.2, no gamma correction.
+    """
+    (ch, cw), (by, bx) = pixels_per_cell, cells_per_block
+    win = ((image_size[1] // cw) * cw, (image_size[0] // ch) * ch)  # OpenCV sizes are (width, height)
+    cls = _opencv_hog_class()
+    import cv2
+
+    return cls(
+        win, (bx * cw, by * ch), (cw, ch), (cw, ch), orientations,
+        1,  # derivAperture (unused)
+        -1.0,  # winSigma: default Gaussian window, (block width + block height) / 8 pixels
+        cv2.HOGDESCRIPTOR_L2HYS, L2HYS_THRESHOLD,
+        False,  # gammaCorrection
+        64,  # nlevels (detection only)
+        False,  # signedGradient: orientations over 0-180 degrees, as scikit-image
+    )
+
+
+@lru_cache(maxsize=32)
+def opencv_to_skimage_order(n_blocks, cells_per_block, orientations) -> np.ndarray:
+    """Permutation taking OpenCV's HOG vector to scikit-image's layout.
+
+    OpenCV enumerates blocks column by column (x outer, y inner) and, inside a block,
+    cells column by column too; scikit-image enumerates both row by row. Returns
+    ``perm`` such that ``opencv_vector[perm]`` is laid out as
+    ``(block_row, block_col, cell_row, cell_col, orientation)``, row-major.
+    """
+    (nby, nbx), (cy, cx) = n_blocks, cells_per_block
+    opencv_index = np.arange(nbx * nby * cx * cy * orientations).reshape(nbx, nby, cx, cy, orientations)
+    perm = opencv_index.transpose(1, 0, 3, 2, 4).reshape(-1)
+    perm.setflags(write=False)
+    return perm
+
+
+@register_extractor("hog")
+class HOG(BaseExtractor):
+    """Histogram of Oriented Gradients (Dalal & Triggs), with scikit-image's parameters.
+
+    The algorithm, for each image:
+
+    1. Decode, resize to ``size`` if given, and keep it in colour (``color='rgb'``)
+       or convert it to grey (``color='grey'``).
+    2. Compute horizontal and vertical gradients with the centred kernel
+       ``[-1, 0, 1]`` (no smoothing, no gamma correction); the gradients on the
+       image border are zero. For a colour image, each pixel keeps the gradient of
+       the channel where its magnitude is largest (as ``skimage.feature.hog`` with
+       ``channel_axis=-1``). A grey image gives exactly the features of the same
+       image stored as RGB.
+    3. Divide the image into cells of ``pixels_per_cell`` pixels (pixels beyond the
+       last whole cell are ignored) and, in each cell, accumulate gradient
+       magnitudes into ``orientations`` bins of unsigned orientation (0 to 180
+       degrees; bin ``k`` is centred on ``(k + 0.5) * 180 / orientations``).
+    4. Group cells into overlapping blocks of ``cells_per_block`` cells, moving by
+       one cell, and normalise each block's concatenated histograms (``block_norm``).
+    5. Concatenate the normalised blocks into one vector of length
+       ``n_blocks_row * n_blocks_col * cells_row * cells_col * orientations`` with
+       ``n_blocks = image_cells - cells_per_block + 1`` per axis, laid out as
+       scikit-image does: ``(block_row, block_col, cell_row, cell_col,
+       orientation)``, row-major. That is also the order of the feature names
+       ``"hog_b{block_row}_{block_col}_c{cell_row}_{cell_col}_o{k}"``.
+
+    Parameters
+    ----------
+    orientations : int, default=9
+        Number of orientation bins over 0-180 degrees.
+    pixels_per_cell : (int, int), default=(8, 8)
+        Cell size ``(rows, cols)`` in pixels.
+    cells_per_block : (int, int), default=(2, 2)
+        Block size ``(rows, cols)`` in cells.
+    block_norm : {'L2-Hys', 'L1', 'L1-sqrt', 'L2'}, default='L2-Hys'
+        Block normalisation, as in ``skimage.feature.hog``: ``'L1'`` divides by the
+        L1 norm; ``'L1-sqrt'`` then takes the square root; ``'L2'`` divides by the L2
+        norm; ``'L2-Hys'`` divides by the L2 norm, clips values at 0.2 and
+        normalises again. ``method='opencv'`` implements ``'L2-Hys'`` only.
+    size : (int, int) or None, default=None
+        ``(height, width)`` to resize to; ``None`` uses images as they come (they
+        must then share one size). Images must be at least
+        ``pixels_per_cell * cells_per_block`` in each dimension.
+    color : {'rgb', 'grey'}, default='rgb'
+        ``'rgb'``: the per-pixel strongest channel gradient (step 2); ``'grey'``:
+        convert to grey (ITU-R 601-2 luma) first, a little faster on colour images.
+        Grey images give the same features either way.
+    method : {'opencv', 'skimage'}, default='opencv'
+        ``'opencv'``: ``cv2.HOGDescriptor`` (about 30x faster; needs OpenCV 4,
+        ``opencv-python-headless<5``); ``'skimage'``: ``skimage.feature.hog``, the
+        reference. Their numbers differ: see Notes.
+    n_jobs : int, optional
+        Worker processes for decoding and extraction; ``None`` follows ``joblib.parallel_config``.
+    batch_size : int or 'auto', default='auto'
+        Images per worker task.
+    on_error : {'raise', 'skip'}, default='raise'
+        What to do with images that cannot be loaded; see ``skipped_`` and ``kept_indices_``.
+    verbose : int, default=1
+        Progress bar on long work; 0 for silence.
+
+    Attributes
+    ----------
+    image_size_ : (int, int)
+        ``(height, width)`` of the images as featurised.
+    n_features_out_ : int
+    feature_names_out_ : ndarray of str
+        ``"hog_b{block_row}_{block_col}_c{cell_row}_{cell_col}_o{k}"``, in output order.
+    skipped_, kept_indices_
+        After ``transform``: images left out with ``on_error='skip'`` and the input
+        position of each output row.
+
+    Raises
+    ------
+    ImageSizeError
+        From ``fit``, when the images (or ``size``) are smaller than one block
+        (the message gives the minimum size).
+    InvalidParameterError
+        A bad parameter, or ``block_norm`` other than ``'L2-Hys'`` with ``method='opencv'``.
+    MissingDependencyError
+        ``method='opencv'`` with an OpenCV that has no ``HOGDescriptor`` (OpenCV 5).
+
+    Notes
+    -----
+    Both methods share steps 1, 2 (identical gradients, including zero gradients
+    on the border and the strongest-channel rule with ties going to the first
+    channel), the cell and block geometry and the output layout. OpenCV's own
+    layout enumerates blocks, and cells inside a block, column by column; featclf
+    permutes it into scikit-image's row-major layout (see
+    :func:`opencv_to_skimage_order`), so the columns of the two methods correspond.
+    The values differ in three ways:
+
+    * Orientation voting: scikit-image gives a pixel's whole magnitude to the bin
+      containing its orientation; OpenCV splits it linearly between the two
+      nearest bin centres. A vertical edge (horizontal gradient, 0 degrees) falls
+      entirely in bin 0 with scikit-image, but half in bin 0 and half in the last
+      bin with OpenCV; a horizontal edge (90 degrees, a bin centre with 9 bins)
+      falls in bin 4 with both.
+    * Spatial voting: scikit-image averages each cell's votes over its pixels and
+      shares cell histograms between blocks. OpenCV weights each pixel by a
+      Gaussian window centred on the block (sigma = (block width + block height)
+      / 8 pixels) and splits its vote bilinearly between the nearest cells of the
+      block, so histograms are computed per block.
+    * L2-Hys: scikit-image computes ``v / sqrt(|v|^2 + 1e-10)``, clips at 0.2 and
+      normalises again the same way. OpenCV computes ``v / (|v| + 0.1 * len(v))``
+      (gradients on the 0-255 scale), clips at 0.2, then ``v / (|v| + 1e-3)``, so
+      low-contrast blocks are damped rather than amplified.
+
+    Measured on 1,000 Fashion-MNIST test images (28x28, 4x4-pixel cells, 2x2
+    blocks, 9 orientations; tested in ``tests/extract/test_hog.py``): the two
+    vectors have the same length and layout; their per-image Pearson correlation
+    is 0.67 at worst and 0.80 in median; the scikit-image vector nearest to each
+    OpenCV vector (Euclidean) is that of the same image for 98% of images. With
+    an SVC(C=10) on Fashion-MNIST, OpenCV's HOG scored 0.902 against 0.883 for
+    scikit-image's (train[:10000], see ``/benchmarks``).
+
+    References
+    ----------
+    .. [1] Dalal, N. and Triggs, B., "Histograms of Oriented Gradients for Human
+       Detection", CVPR 2005.
+    .. [2] ``skimage.feature.hog`` and OpenCV's ``cv::HOGDescriptor``.
+
+    Examples
+    --------
+    >>> import numpy as np, featclf
+    >>> X = np.zeros((2, 28, 28), np.uint8)
+    >>> featclf.HOG(pixels_per_cell=(4, 4), verbose=0).fit_transform(X).shape
+    (2, 1296)
+    """
+
+    def __init__(self, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), block_norm="L2-Hys",
+                 size=None, color="rgb", method="opencv", n_jobs=None, batch_size="auto", on_error="raise",
+                 verbose=1):
+        self.orientations = orientations
+        self.pixels_per_cell = pixels_per_cell
+        self.cells_per_block = cells_per_block
+        self.block_norm = block_norm
+        self.size = size
+        self.color = color
+        self.method = method
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.on_error = on_error
+        self.verbose = verbose
+
+    @property
+    def _image_mode(self):
+        return "grey" if self.color in ("grey", "gray") else "rgb"
+
+    def _check_params(self):
+        check_int("orientations", self.orientations, owner=self)
+        check_pair("pixels_per_cell", self.pixels_per_cell, owner=self)
+        check_pair("cells_per_block", self.cells_per_block, owner=self)
+        check_option("block_norm", self.block_norm, BLOCK_NORMS, self)
+        check_option("color", self.color, COLORS, self)
+        check_option("method", self.method, METHODS, self)
+        if self.method == "opencv":
+            if self.block_norm != "L2-Hys":
+                raise InvalidParameterError(
+                    f"The 'block_norm' parameter of HOG must be 'L2-Hys' with method='opencv' (OpenCV's "
+                    f"HOGDescriptor implements no other normalisation). Got {self.block_norm!r} instead. "
+                    f"Pass method='skimage' to use block_norm in {{'L1', 'L1-sqrt', 'L2', 'L2-Hys'}}."
+                )
+            _opencv_hog_class()
+        else:
+            import_optional("skimage", purpose="HOG(method='skimage')")
+
+    def _geometry(self):
+        """``(pixels_per_cell, cells_per_block)`` as (rows, cols) int pairs."""
+        return check_pair("pixels_per_cell", self.pixels_per_cell), check_pair("cells_per_block", self.cells_per_block)
+
+    def _output_names(self, image_shape):
+        (ch, cw), (cy, cx) = self._geometry()
+        h, w = image_shape[:2]
+        min_h, min_w = ch * cy, cw * cx
+        if h < min_h or w < min_w:
+            raise ImageSizeError(
+                f"Images of {h}x{w} (height x width) are too small for HOG(pixels_per_cell=({ch}, {cw}), "
+                f"cells_per_block=({cy}, {cx})): one block needs at least {min_h}x{min_w} pixels "
+                f"(pixels_per_cell * cells_per_block). Set size=({max(h, min_h)}, {max(w, min_w)}) or larger "
+                f"to resize, or use smaller pixels_per_cell or cells_per_block."
+            )
+        nby, nbx = h // ch - cy + 1, w // cw - cx + 1
+        return [
+            f"hog_b{by}_{bx}_c{y}_{x}_o{k}"
+            for by in range(nby) for bx in range(nbx) for y in range(cy) for x in range(cx)
+            for k in range(self.orientations)
+        ]
+
+    # -- computation ---------------------------------------------------------------
+    def _compute_batch(self, images, sources, indices):
+        if self.method == "skimage":
+            return self._compute_skimage(images, sources, indices)
+        return self._compute_opencv(images, sources, indices)
+
+    def _fit_size(self, image, source, index):
+        """The image at the fitted size: resized when ``size`` is set, checked otherwise (inlined ``_prepare``)."""
+        if image.shape[:2] == tuple(self.image_size_):
+            return image
+        if self.size is not None:
+            return resize_image(image, self.image_size_)
+        return self._prepare(image, source, index)  # raises the mixed-sizes error
+
+    def _compute_opencv(self, images, sources, indices):
+        (ch, cw), (cy, cx) = self._geometry()
+        h, w = fitted = tuple(self.image_size_)
+        descriptor = opencv_descriptor((h, w), self.orientations, (ch, cw), (cy, cx))
+        compute = descriptor.compute
+        perm = opencv_to_skimage_order((h // ch - cy + 1, w // cw - cx + 1), (cy, cx), self.orientations)
+        stride, padding, locations = (cw, ch), (0, 0), ((0, 0),)
+        raw = np.empty((len(images), len(perm)), dtype=np.float32)
+        for row, image in enumerate(images):
+            if image.shape[:2] != fitted:
+                image = self._fit_size(image, sources[row], indices[row])
+            if not image.flags.c_contiguous:
+                image = np.ascontiguousarray(image)
+            # One window at the top-left corner of the full image: pixels beyond the last whole
+            # cell still serve as gradient neighbours, as in scikit-image.
+            raw[row] = compute(image, stride, padding, locations).reshape(-1)
+        return raw[:, perm]
+
+    def _compute_skimage(self, images, sources, indices):
+        from skimage.feature import hog
+
+        ppc, cpb = self._geometry()
+        channel_axis = None if self._image_mode == "grey" else -1
+        out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
+        for row, (image, source, index) in enumerate(zip(images, sources, indices)):
+            image = self._fit_size(image, source, index)
+            out[row] = hog(image, orientations=self.orientations, pixels_per_cell=ppc, cells_per_block=cpb,
+                           block_norm=self.block_norm, feature_vector=True, channel_axis=channel_axis)
+        return out
