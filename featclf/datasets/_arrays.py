@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 
 import numpy as np
 
@@ -81,13 +82,19 @@ def _find_file(directory: str, stem: str):
 def read_idx(path: str) -> np.ndarray:
     """Read an IDX file (optionally gzipped) of unsigned bytes into an array."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError, zlib.error) as exc:  # not gzip, or a truncated download
+        raise DatasetError(f"{path}: cannot be read ({exc}). The file is corrupt or truncated: "
+                           "Download it again.") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DatasetError(f"{path}: not an IDX file of unsigned bytes (bad magic number).")
     ndim = data[3]
-    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
+    if len(data) < offset:
+        raise DatasetError(f"{path}: truncated IDX file: the header is cut short. Download it again.")
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = int(np.prod(dims))
     if len(data) - offset != expected:
         raise DatasetError(f"{path}: truncated IDX file: expected {expected} values for shape {dims}, "
