@@ -180,9 +180,12 @@ class HOG(BaseExtractor):
       / 8 pixels) and splits its vote bilinearly between the nearest cells of the
       block, so histograms are computed per block.
     * L2-Hys: scikit-image computes ``v / sqrt(|v|^2 + 1e-10)``, clips at 0.2 and
-      normalises again the same way. OpenCV computes ``v / (|v| + 0.1 * len(v))``
-      (gradients on the 0-255 scale), clips at 0.2, then ``v / (|v| + 1e-3)``, so
-      low-contrast blocks are damped rather than amplified.
+      normalises again the same way, so its features do not depend on contrast.
+      OpenCV divides first by ``|v| + 0.1 * len(v)`` (gradients on the 0-255
+      scale), clips at 0.2, then divides by ``|v| + 1e-3``: faint blocks (an edge
+      of a few grey levels) stay under the clip after the first step, so they
+      come out L2-normalised but hardly clipped, while strong blocks are clipped
+      as in scikit-image. Block norms are 1 within 2e-3 in both.
 
     Measured on 1,000 Fashion-MNIST test images (28x28, 4x4-pixel cells, 2x2
     blocks, 9 orientations; tested in ``tests/extract/test_hog.py``): the two
