@@ -17,7 +17,8 @@ or floating point in ``[0, 1]``.
 
 Encoded sources are decoded with Pillow (PNG, JPEG, BMP, TIFF, WebP, GIF -- first
 frame -- and the other formats Pillow reads). EXIF orientation is applied. Modes:
-1-bit, grey, grey+alpha, palette (with or without transparency), RGB, RGBA, CMYK,
+1-bit, grey, grey+alpha, palette (with or without transparency), grey and RGB with a
+transparent colour key (PNG ``tRNS``), RGB, RGBA, CMYK,
 YCbCr, LAB, HSV, 16-bit and 32-bit integer grey (scaled to 8 bits: ``I;16`` by
 1/257, ``I`` clipped to 16 bits first), 32-bit float grey (``[0, 1]`` scaled by 255,
 otherwise clipped to ``[0, 255]``).
@@ -113,6 +114,8 @@ def _pil_to_array(im: Image.Image) -> np.ndarray:
     """Canonical uint8 array from a PIL image of any mode, EXIF orientation applied."""
     im = ImageOps.exif_transpose(im) or im
     mode = im.mode
+    if mode in ("1", "L", "RGB") and "transparency" in im.info:  # a tRNS colour key: one colour is transparent
+        return np.asarray(im.convert("RGBA"), dtype=np.uint8)
     if mode in ("L", "RGB", "RGBA"):
         return np.asarray(im, dtype=np.uint8)
     if mode == "1":
@@ -399,7 +402,8 @@ def load_images(
             result.skipped.extend(part.skipped)
     finally:
         with warnings.catch_warnings():  # joblib's note about cancelled tasks is noise after an error
-            warnings.filterwarnings("ignore", message=r".*tasks have been successfully executed", category=UserWarning)
+            warnings.filterwarnings("ignore", category=UserWarning,
+                                    message=r"\d+ tasks (have been successfully executed|which were still being)")
             parts.close()
     warn_skipped(result.skipped, len(sources))
     return result

@@ -309,3 +309,17 @@ def test_unsupported_source_type(source):
         load_image(source)
     assert isinstance(info.value, ValueError)
     assert "Pass a path, encoded bytes, a PIL image or a numpy array" in str(info.value)
+
+
+@pytest.mark.parametrize("mode, fill, key", [("RGB", (0, 0, 0), (0, 0, 0)), ("L", 0, 0)])
+def test_colour_key_transparency_on_grey_and_rgb(tmp_path, mode, fill, key):
+    """PNG tRNS on a grey or RGB image marks one colour transparent: it must composite, not stay black."""
+    im = Image.new(mode, (6, 4), fill)
+    im.putpixel((5, 3), (200, 10, 10) if mode == "RGB" else 100)
+    im.save(tmp_path / "key.png", transparency=key)
+    assert Image.open(tmp_path / "key.png").info["transparency"] == key
+    out = load_image(tmp_path / "key.png")
+    np.testing.assert_array_equal(out[0, 0], WHITE)
+    np.testing.assert_array_equal(out[3, 5], [200, 10, 10] if mode == "RGB" else [100, 100, 100])
+    rgba = load_image(tmp_path / "key.png", mode="rgba")
+    assert rgba[0, 0, 3] == 0 and rgba[3, 5, 3] == 255
