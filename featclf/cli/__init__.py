@@ -1,0 +1,70 @@
+"""The ``featclf`` command: a thin layer over the Python API.
+
+Subcommands live in their own modules, each providing ``add_parser(subparsers)``
+that registers its parser with ``set_defaults(run=...)``; ``run(args)`` returns the
+exit code. ``evaluate`` and ``demo`` exist today; ``train``, ``predict``,
+``cluster``, ``extract`` and ``list`` slot in the same way.
+
+Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
+values, unusable data), printed as one line; 1 other failures (an unreadable image
+with ``--on-error raise``, a missing optional dependency, a file that cannot be
+written), also one line, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._version import __version__
+from ..exceptions import DatasetError, FeatclfError, InvalidParameterError, UnknownNameError
+
+__all__ = ["build_parser", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: ``featclf evaluate: error: ... (see --help)``."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import _demo, _evaluate
+
+    parser = _Parser(
+        prog="featclf",
+        description="Image features for classical machine learning: compare extractors x classifiers with "
+                    "honest cross-validation and get JSON, Markdown and HTML reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"featclf {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for module in (_evaluate, _demo):
+        module.add_parser(subparsers)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def main(argv=None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: argparse already printed
+        return exc.code if isinstance(exc.code, int) else 2
+    prog = f"featclf {args.command}"
+    try:
+        return args.run(args)
+    except (UnknownNameError, InvalidParameterError, DatasetError) as exc:
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except (FeatclfError, OSError) as exc:
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,129 @@
+"""``featclf evaluate DATA --extractor SPEC ... --classifier SPEC ... --cv K --out DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ._data import DATA_HELP, open_dataset, stratified_subset
+
+DEFAULT_OUT = "featclf-report"
+
+
+def _cv(text: str):
+    if text == "split":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected an int >= 2 or 'split'") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: cross-validation needs at least 2 folds")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a positive int") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a positive int")
+    return value
+
+
+def add_common_options(parser, *, default_out=DEFAULT_OUT):
+    """Options shared by ``evaluate`` and ``demo``."""
+    parser.add_argument("--out", metavar="DIR", default=default_out,
+                        help=f"folder for report.json, report.md and report.html (default: ./{default_out})")
+    parser.add_argument("--n-jobs", type=int, default=None, metavar="N",
+                        help="parallel workers for extraction and fitting (default: 1; -1: all cores)")
+    parser.add_argument("--max-examples", type=int, default=12, metavar="N",
+                        help="misclassified thumbnails per combination in the HTML report (default: 12)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the folds (and of --limit) (default: 0)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def add_parser(subparsers):
+    from ..evaluate import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS
+
+    parser = subparsers.add_parser(
+        "evaluate", help="compare extractors x classifiers with cross-validation and write reports",
+        description="Compare every extractor x classifier combination on labelled images with stratified "
+                    "cross-validation (the same folds for all), and write report.json, report.md and "
+                    "report.html. SPEC is NAME or NAME:key=value,... e.g. hog:orientations=12,pixels_per_cell=4x4 "
+                    "or svm:C=1,pca=50.",
+    )
+    parser.add_argument("data", metavar="DATA", help=DATA_HELP)
+    parser.add_argument("-e", "--extractor", action="append", metavar="SPEC", dest="extractors",
+                        help=f"an extractor, repeatable (default: {', '.join(DEFAULT_EXTRACTORS)}); "
+                             "see featclf.list_extractors()")
+    parser.add_argument("-c", "--classifier", action="append", metavar="SPEC", dest="classifiers",
+                        help=f"a classifier preset (svm, linear-svm, rf, logreg, knn), repeatable "
+                             f"(default: {', '.join(DEFAULT_CLASSIFIERS)})")
+    parser.add_argument("--cv", type=_cv, default=None, metavar="K|split",
+                        help="K-fold stratified cross-validation (default 5), or 'split' to train on DATA and test "
+                             "on --test (fashion-mnist: its own test split)")
+    parser.add_argument("--test", metavar="DATA", default=None,
+                        help="a separate test set with the same classes (implies --cv split)")
+    parser.add_argument("--limit", type=_positive, default=None, metavar="N",
+                        help="use a stratified subset of at most N images (of the test set too)")
+    parser.add_argument("--rank-by", choices=("accuracy", "balanced_accuracy", "f1_macro"), default="accuracy",
+                        help="metric that picks the best combination (default: accuracy)")
+    parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
+                        help="unreadable images: skip and report them (default) or stop")
+    add_common_options(parser)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _open_test(args):
+    if args.test is not None:
+        return open_dataset(args.test, split="test")
+    if args.cv == "split":
+        if args.data.partition(":")[0] == "fashion-mnist":
+            return open_dataset(args.data, split="test")
+        from ..exceptions import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--cv split needs a test set: pass --test DATA (only fashion-mnist has a built-in test split, "
+            f"and DATA is {args.data!r})."
+        )
+    return None
+
+
+def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
+    """Evaluate, write the three reports and print the table; return the exit code."""
+    from .. import evaluate
+    from ..report import write_reports
+
+    if getattr(args, "limit", None) is not None:
+        dataset = stratified_subset(dataset, args.limit, random_state=args.seed)
+        if test is not None:
+            test = stratified_subset(test, args.limit, random_state=args.seed)
+    result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, random_state=args.seed,
+                      rank_by=getattr(args, "rank_by", "accuracy"), on_error=getattr(args, "on_error", "skip"),
+                      n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
+    paths = write_reports(result, args.out, max_examples=args.max_examples)
+    print(result.summary_table())
+    print()
+    best = result.best
+    print(f"Best: {best.name} ({result.rank_by} {best.mean(result.rank_by):.4f} ± {best.std(result.rank_by):.4f})")
+    if result.skipped:
+        print(f"Skipped {len(result.skipped)} unreadable images (listed in the report).")
+    print(f"Report: {os.path.abspath(paths['html'])} (also report.json, report.md)")
+    sys.stdout.flush()
+    return 0
+
+
+def run(args) -> int:
+    dataset = open_dataset(args.data)
+    test = _open_test(args)
+    cv = args.cv if args.cv is not None else (None if test is not None else 5)
+    if test is not None and cv != "split" and cv is not None:
+        from ..exceptions import InvalidParameterError
+
+        raise InvalidParameterError(f"--cv {cv} and --test were both given: use --test (train/test) or --cv K "
+                                    "(cross-validation), not both.")
+    return run_evaluation(dataset, test, args, extractors=args.extractors, classifiers=args.classifiers, cv=cv)
