@@ -1,0 +1,317 @@
+"""The scikit-learn contract, checked on every registered extractor.
+
+``check_estimator`` skips every check for a transformer whose input is not a 2-D
+table, so featclf carries its own: clone, nothing set in ``__init__``, ``fit``
+returns self, unfitted errors, pickling, ``n_jobs`` invariance, feature names,
+dtype, composition (Pipeline, FeatureUnion, GridSearchCV, cross-validation), every
+input kind, and ``on_error='skip'``.
+
+An extractor that needs special parameters to stay small and offline in tests
+lists them in ``EXTRACTOR_TEST_PARAMS``; one whose optional dependencies are
+missing is skipped.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
+
+import featclf
+from featclf.exceptions import ImageLoadError, MissingDependencyError, SkippedImagesWarning
+from featclf.extract import get_extractor_class, list_extractors
+
+#: Parameters keeping each extractor small, fast and offline in tests.
+EXTRACTOR_TEST_PARAMS = {
+    "pixels": {"size": (16, 16)},
+    "hog": {"pixels_per_cell": (4, 4)},
+    "colorhist": {"bins": 4},
+    "cnn": {"backbone": "tiny"},
+}
+#: A parameter to grid-search per extractor (two values).
+GRID_PARAMS = {
+    "pixels": ("color", ["grey", "rgb"]),
+    "hog": ("orientations", [6, 9]),
+    "colorhist": ("color_space", ["rgb", "hsv"]),
+}
+#: Extractors with untrained (random) weights in tests: no accuracy is asserted for them.
+UNTRAINED = {"cnn"}
+#: Settings every extractor should take, applied when it has them.
+QUIET = {"verbose": 0}
+
+NAMES = list_extractors()
+SIZE = 24
+
+
+def params_for(name, **extra):
+    cls = get_extractor_class(name)
+    accepted = set(inspect.signature(cls.__init__).parameters)
+    params = {**EXTRACTOR_TEST_PARAMS.get(name, {}), **QUIET, **extra}
+    return {k: v for k, v in params.items() if k in accepted}
+
+
+def make(name, **extra):
+    return get_extractor_class(name)(**params_for(name, **extra))
+
+
+def fit_or_skip(est, X):
+    try:
+        return est.fit(X)
+    except MissingDependencyError as exc:
+        pytest.skip(f"{type(est).__name__}: optional dependency missing ({exc})")
+
+
+def two_class_images(n_per_class=8, seed=0):
+    """Class 0: red horizontal stripes on dark; class 1: blue vertical stripes on grey (24x24 RGB uint8).
+
+    Orientation separates them for HOG, hue for colour histograms, brightness for grey pixels.
+    """
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    grid = np.arange(SIZE)
+    for label in (0, 1):
+        for _ in range(n_per_class):
+            period = rng.integers(4, 9)
+            wave = (np.sin(2 * np.pi * (grid + rng.uniform(0, period)) / period) > 0).astype(np.float64)
+            stripes = wave[:, None] * np.ones(SIZE) if label == 0 else np.ones(SIZE)[:, None] * wave
+            colour = np.array([200, 60, 40]) if label == 0 else np.array([40, 90, 160])
+            image = stripes[..., None] * colour + rng.normal(0, 12, (SIZE, SIZE, 3)) + (20 if label == 0 else 90)
+            images.append(np.clip(image, 0, 255).astype(np.uint8))
+            labels.append(label)
+    return images, np.array(labels)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return two_class_images()
+
+
+@pytest.fixture(scope="module")
+def images(data):
+    return data[0][:6]
+
+
+def png_bytes(array):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- construction
+@pytest.mark.parametrize("name", NAMES)
+def test_init_stores_parameters_only(name):
+    cls = get_extractor_class(name)
+    signature = inspect.signature(cls.__init__)
+    assert all(p.kind is p.KEYWORD_ONLY for n, p in signature.parameters.items() if n != "self")
+    default = cls()
+    assert set(vars(default)) == set(default.get_params(deep=False)) == set(signature.parameters) - {"self"}
+    params = params_for(name)
+    est = cls(**params)
+    assert set(vars(est)) == set(est.get_params(deep=False))
+    for key, value in params.items():
+        assert getattr(est, key) is value
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_clone(name, images):
+    est = make(name)
+    copy = clone(est)
+    assert type(copy) is type(est) and copy is not est
+    assert copy.get_params() == est.get_params()
+    fit_or_skip(est, images)
+    fresh = clone(est)
+    assert not hasattr(fresh, "n_features_out_")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_returns_self_and_keeps_parameters(name, images):
+    est = make(name)
+    before = est.get_params()
+    assert fit_or_skip(est, images) is est
+    assert est.get_params() == before
+    assert est.n_features_out_ > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_transform_before_fit_raises_not_fitted(name, images):
+    est = make(name)
+    with pytest.raises(NotFittedError, match=f"This {type(est).__name__} instance is not fitted yet"):
+        est.transform(images)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        est.get_feature_names_out()
+
+
+# --------------------------------------------------------------------------- output
+@pytest.mark.parametrize("name", NAMES)
+def test_output_float32_with_one_name_per_column(name, images):
+    est = fit_or_skip(make(name), images)
+    out = est.transform(images)
+    assert out.dtype == np.float32
+    assert out.shape == (len(images), est.n_features_out_)
+    assert np.isfinite(out).all()
+    names = est.get_feature_names_out()
+    assert len(names) == out.shape[1]
+    assert all(isinstance(n, str) for n in names)
+    assert len(set(names)) == len(names)
+    assert out.std(axis=0).max() > 0  # the images differ, so must some features
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rows_follow_input_order(name, images):
+    est = fit_or_skip(make(name), images)
+    together = est.transform(images)
+    one_by_one = np.vstack([est.transform([im]) for im in images])
+    np.testing.assert_array_equal(together, one_by_one)
+    np.testing.assert_array_equal(est.transform(images[::-1]), together[::-1])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pickle_round_trip_gives_identical_output(name, images):
+    est = fit_or_skip(make(name), images)
+    expected = est.transform(images)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.transform(images), expected)
+    np.testing.assert_array_equal(restored.get_feature_names_out(), est.get_feature_names_out())
+    unfitted = pickle.loads(pickle.dumps(make(name)))
+    np.testing.assert_array_equal(fit_or_skip(unfitted, images).transform(images), expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_output_for_one_and_two_jobs(name, images):
+    one = fit_or_skip(make(name, n_jobs=1, batch_size=2), images).transform(images)
+    two = make(name, n_jobs=2, batch_size=2).fit(images).transform(images)
+    np.testing.assert_array_equal(one, two)
+
+
+# --------------------------------------------------------------------------- input kinds
+def _as_kind(kind, arrays, tmp_path):
+    if kind == "arrays":
+        return list(arrays)
+    if kind == "stacked array":
+        return np.stack(arrays)
+    if kind == "paths":
+        paths = []
+        for i, array in enumerate(arrays):
+            paths.append(str(tmp_path / f"img{i:02d}.png"))
+            Image.fromarray(array).save(paths[-1])
+        return paths
+    if kind == "bytes":
+        return [png_bytes(a) for a in arrays]
+    if kind == "PIL images":
+        return [Image.fromarray(a) for a in arrays]
+    if kind == "ArrayDataset":
+        return featclf.ArrayDataset(list(arrays), labels=[i % 2 for i in range(len(arrays))])
+    if kind == "UnlabelledFolder":
+        _as_kind("paths", arrays, tmp_path)
+        return featclf.UnlabelledFolder(tmp_path)
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["stacked array", "paths", "bytes", "PIL images", "ArrayDataset",
+                                  "UnlabelledFolder"])
+@pytest.mark.parametrize("name", NAMES)
+def test_every_input_kind_gives_the_same_features(name, kind, images, tmp_path):
+    est = fit_or_skip(make(name), images)
+    expected = est.transform(images)
+    X = _as_kind(kind, images, tmp_path)
+    np.testing.assert_array_equal(est.transform(X), expected)
+    np.testing.assert_array_equal(clone(est).fit(X).transform(X), expected)
+
+
+# --------------------------------------------------------------------------- on_error
+@pytest.mark.parametrize("name", NAMES)
+def test_skip_exposes_kept_indices_and_skipped(name, images, tmp_path):
+    good = [str(tmp_path / "a.png"), str(tmp_path / "b.png")]
+    Image.fromarray(images[0]).save(good[0])
+    Image.fromarray(images[1]).save(good[1])
+    missing = str(tmp_path / "missing.png")
+    sources = [missing, good[0], b"not an image", good[1], images[2]]
+    est = fit_or_skip(make(name, on_error="skip"), sources)
+    with pytest.warns(SkippedImagesWarning, match=r"Skipped 2 of 5 images.*missing\.png"):
+        out = est.transform(sources)
+    np.testing.assert_array_equal(est.kept_indices_, [1, 3, 4])
+    assert [src for src, _ in est.skipped_] == [missing, "item 2 (bytes)"]
+    assert "no such file" in est.skipped_[0][1]
+    y = np.arange(5)
+    assert y[est.kept_indices_].tolist() == [1, 3, 4]  # labels align with rows
+    np.testing.assert_array_equal(out, est.transform([images[0], images[1], images[2]]))
+    assert est.skipped_ == [] and est.kept_indices_.tolist() == [0, 1, 2]  # reset by each transform
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_raise_names_the_bad_source(name, images, tmp_path):
+    est = fit_or_skip(make(name), images)
+    missing = str(tmp_path / "missing.png")
+    with pytest.raises(ImageLoadError, match=r"missing\.png: no such file"):
+        est.transform([images[0], missing])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_skip_with_every_image_bad_gives_no_rows(name, images, tmp_path):
+    est = fit_or_skip(make(name, on_error="skip"), images)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedImagesWarning)
+        out = est.transform([b"", str(tmp_path / "none.png")])
+    assert out.shape == (0, est.n_features_out_) and out.dtype == np.float32
+    assert est.kept_indices_.tolist() == []
+    assert len(est.skipped_) == 2
+
+
+# --------------------------------------------------------------------------- composition
+@pytest.mark.parametrize("name", NAMES)
+def test_pipeline_cross_val_score(name, data):
+    X, y = data
+    pipe = Pipeline([("features", make(name)), ("scale", StandardScaler()),
+                     ("clf", LogisticRegression(max_iter=2000))])
+    try:
+        scores = cross_val_score(pipe, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=0),
+                                 error_score="raise")
+    except MissingDependencyError as exc:
+        pytest.skip(str(exc))
+    assert scores.shape == (2,)
+    if name not in UNTRAINED:
+        assert scores.min() >= 0.9
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_grid_search_over_a_parameter(name, data):
+    if name not in GRID_PARAMS:
+        pytest.skip(f"no grid parameter listed for {name!r} in GRID_PARAMS")
+    X, y = data
+    param, values = GRID_PARAMS[name]
+    pipe = Pipeline([("features", make(name)), ("clf", LogisticRegression(max_iter=2000))])
+    search = GridSearchCV(pipe, {f"features__{param}": values}, cv=2, error_score="raise").fit(X, y)
+    assert search.best_params_[f"features__{param}"] in values
+    assert len(search.cv_results_["params"]) == 2
+    assert search.predict(X[:3]).shape == (3,)
+    widths = {v: make(name, **{param: v}).fit(X).n_features_out_ for v in values}
+    fitted = search.best_estimator_.named_steps["features"]
+    assert fitted.n_features_out_ == widths[search.best_params_[f"features__{param}"]]
+
+
+def test_feature_union_hog_and_colour_histogram(data):
+    X, y = data
+    hog = make("hog")
+    colour = make("colorhist")
+    union = FeatureUnion([("hog", hog), ("colour", colour)])
+    out = union.fit_transform(X)
+    expected = np.hstack([clone(hog).fit_transform(X), clone(colour).fit_transform(X)])
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == np.float32
+    names = union.get_feature_names_out()
+    assert len(names) == out.shape[1]
+    assert names[0] == "hog__hog_b0_0_c0_0_o0"
+    assert names[-1] == "colour__colorhist_hsv_h3_s3_v3"
+    pipe = Pipeline([("features", union), ("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=2000))])
+    assert cross_val_score(pipe, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=0)).min() >= 0.9
