@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import joblib
 import numpy as np
 
-from ..exceptions import InvalidImageError, InvalidParameterError
+from ..exceptions import FeatclfError, InvalidImageError, InvalidParameterError
 
 #: Largest chunk handed to one worker task.
 MAX_CHUNK = 256
@@ -70,14 +71,28 @@ def check_batch_size(batch_size, owner=None):
     return check_int("batch_size", batch_size, owner=owner)
 
 
+class _Failed:
+    """A chunk's featclf error, carried back to the parent to be raised in input order."""
+
+    def __init__(self, error: FeatclfError):
+        self.error = error
+
+
+def _guarded(func, chunk, start, *args):
+    try:
+        return func(chunk, start, *args)
+    except FeatclfError as exc:
+        return _Failed(exc)
+
+
 def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verbose=1, desc="", args=()):
     """Yield ``func(chunk, start, *args)`` for consecutive chunks of ``sources``, in order.
 
     ``func`` runs in joblib workers when ``n_jobs`` (or the active
     ``joblib.parallel_config``) asks for more than one; results stream back in input
-    order while later chunks are still being computed. Results are expected to carry
-    a ``len()``-able count of processed sources for the progress bar, or the caller
-    may ignore it.
+    order while later chunks are still being computed. A featclf error raised in a
+    chunk is re-raised here when that chunk's turn comes, so the error reported is the
+    one of the *first* bad source in input order, whatever the number of workers.
     """
     from tqdm.auto import tqdm
 
@@ -87,15 +102,24 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     n_workers = joblib.effective_n_jobs(n_jobs)
     size = _chunk_size(n, n_workers, batch_size)
     starts = range(0, n, size)
-    tasks = (joblib.delayed(func)(sources[s : s + size], s, *args) for s in starts)
     if n_workers == 1:  # no worker to feed: run inline, without joblib's overhead
-        results = (func(sources[s : s + size], s, *args) for s in starts)
+        results = (_guarded(func, sources[s : s + size], s, *args) for s in starts)
     else:
+        tasks = (joblib.delayed(_guarded)(func, sources[s : s + size], s, *args) for s in starts)
         results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-    with tqdm(total=n, desc=desc, unit="img", disable=not verbose, delay=PROGRESS_DELAY_S, leave=False) as bar:
-        for start, result in zip(starts, results):
-            yield result
-            bar.update(min(size, n - start))
+    try:
+        with tqdm(total=n, desc=desc, unit="img", disable=not verbose, delay=PROGRESS_DELAY_S, leave=False) as bar:
+            for start, result in zip(starts, results):
+                if isinstance(result, _Failed):
+                    raise result.error
+                yield result
+                bar.update(min(size, n - start))
+    finally:
+        with warnings.catch_warnings():  # joblib's note about cancelled tasks is noise after an error
+            warnings.filterwarnings("ignore", category=UserWarning,
+                                    message=r"\d+ tasks (have been successfully executed|which were still being)")
+            if hasattr(results, "close"):
+                results.close()
 
 
 @dataclass

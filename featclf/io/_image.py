@@ -318,22 +318,16 @@ class LoadedImages:
         return len(self.images)
 
 
-def _load_chunk(chunk, start, mode, background, skip, defer_error=False):
-    """Load one chunk. With ``defer_error``, a bad source ends the chunk and its error is
-    returned in ``out._error`` (raised by the parent in input order) instead of raised here."""
+def _load_chunk(chunk, start, mode, background, skip):
     out = LoadedImages()
     for offset, source in enumerate(chunk):
         try:
             out.images.append(load_image(source, mode=mode, background=background, index=start + offset))
             out.indices.append(start + offset)
         except (ImageLoadError, InvalidImageError) as exc:
-            if skip:
-                out.skipped.append((exc.source, exc.reason))
-            elif defer_error:
-                out._error = exc
-                break
-            else:
+            if not skip:
                 raise
+            out.skipped.append((exc.source, exc.reason))
     return out
 
 
@@ -387,23 +381,12 @@ def load_images(
         background = _check_background(background)
     sources = as_sources(sources)
     result = LoadedImages()
-    parts = iter_chunks(
+    for part in iter_chunks(
         _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",
-        args=(mode, background, on_error == "skip", True),
-    )
-    try:
-        for part in parts:
-            # Workers finish in any order; raising from the chunks as they stream back in
-            # input order makes on_error='raise' report the *first* bad source, whatever n_jobs.
-            if getattr(part, "_error", None) is not None:
-                raise part._error
-            result.images.extend(part.images)
-            result.indices.extend(part.indices)
-            result.skipped.extend(part.skipped)
-    finally:
-        with warnings.catch_warnings():  # joblib's note about cancelled tasks is noise after an error
-            warnings.filterwarnings("ignore", category=UserWarning,
-                                    message=r"\d+ tasks (have been successfully executed|which were still being)")
-            parts.close()
+        args=(mode, background, on_error == "skip"),
+    ):
+        result.images.extend(part.images)
+        result.indices.extend(part.indices)
+        result.skipped.extend(part.skipped)
     warn_skipped(result.skipped, len(sources))
     return result
