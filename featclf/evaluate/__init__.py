@@ -41,3 +41,4 @@ class _CallableModule(_types.ModuleType):
 
 
 _sys.modules[__name__].__class__ = _CallableModule
+__signature__ = __import__("inspect").signature(evaluate)  # inspect.signature(featclf.evaluate) either way

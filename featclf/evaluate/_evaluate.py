@@ -423,6 +423,10 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     keep_train = common([fs.train_indices for fs in feature_sets])
     keep_test = common([fs.test_indices for fs in feature_sets]) if test is not None else np.empty(0, np.intp)
     skipped = _gather_skipped(ext_components, feature_sets, train, test)
+    if skipped:
+        from ..io._image import warn_skipped
+
+        warn_skipped([(s["source"], s["reason"]) for s in skipped], len(train) + (len(test) if test else 0))
 
     def rows_for(fs_indices, keep):
         order = np.argsort(fs_indices, kind="stable")  # kept indices come in input order; be safe anyway

@@ -46,7 +46,8 @@ def corrected_resampled_ttest(scores_a, scores_b, n_train: float, n_test: float)
     p_value : float
         Two-sided. When every difference is identical (zero variance) the test is
         degenerate: ``t = 0, p = 1`` if the differences are all zero, otherwise
-        ``t = ±inf, p = 0``.
+        ``t = ±inf, p = 0``. Differences are rounded to 12 decimals first, so float
+        noise does not turn a constant difference into a huge finite ``t``.
 
     Raises
     ------
@@ -74,7 +75,7 @@ def corrected_resampled_ttest(scores_a, scores_b, n_train: float, n_test: float)
         raise ValueError(f"The corrected resampled t-test needs at least 2 folds; got {k}.")
     if not (n_train > 0 and n_test > 0):
         raise ValueError(f"n_train and n_test must be positive; got {n_train} and {n_test}.")
-    d = a - b
+    d = np.round(a - b, 12)  # drop float noise (0.9 - 0.8 != 0.8 - 0.7) so constant differences stay constant
     mean = float(d.mean())
     var = float(d.var(ddof=1))
     if var <= 0.0 or not math.isfinite(var):

@@ -105,7 +105,7 @@ def resolve_extractor(item) -> Component:
         shown = {k: v for k, v in params.items() if k not in OPERATIONAL_PARAMS}
         return Component(format_spec(name, shown), name, {k: _plain(v) for k, v in params.items()}, estimator)
     if isinstance(item, BaseExtractor) or (hasattr(item, "fit") and hasattr(item, "transform")):
-        name = getattr(item, "registry_name", None) or type(item).__name__
+        name = vars(type(item)).get("registry_name") or type(item).__name__  # subclasses: their own name
         changed = _changed_params(item)
         return Component(format_spec(name, changed), name, {k: _plain(v) for k, v in changed.items()}, item)
     raise InvalidParameterError(
