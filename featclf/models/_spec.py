@@ -61,14 +61,14 @@ def _split_top_level(text: str, spec: str) -> list[str]:
     return parts
 
 
-def parse_spec(spec: str, *, kind: str = "name") -> tuple[str, dict]:
+def parse_spec(spec: str, *, kind: str = "") -> tuple[str, dict]:
     """Split ``"name:key=value,..."`` into ``(name, params)``.
 
     Parameters
     ----------
     spec : str
         E.g. ``"hog"``, ``"hog:orientations=12,pixels_per_cell=4x4"``, ``"svm:C=10"``.
-    kind : str, default='name'
+    kind : str, default=''
         What the spec names (``'extractor'``, ``'classifier'``), for error messages.
 
     Returns
@@ -88,12 +88,13 @@ def parse_spec(spec: str, *, kind: str = "name") -> tuple[str, dict]:
     >>> parse_spec("pixels:size=(16,16),color=rgb")
     ('pixels', {'size': (16, 16), 'color': 'rgb'})
     """
+    kind = f"{kind} " if kind else ""
     if not isinstance(spec, str):
-        raise InvalidParameterError(f"A {kind} spec must be a string like 'hog:orientations=12'. Got {spec!r} instead.")
+        raise InvalidParameterError(f"A {kind}spec must be a string like 'hog:orientations=12'. Got {spec!r} instead.")
     name, sep, rest = spec.partition(":")
     name = name.strip()
     if not name:
-        raise InvalidParameterError(f"Empty {kind} name in {spec!r}: expected NAME or NAME:key=value,...")
+        raise InvalidParameterError(f"Empty {kind}name in {spec!r}: expected NAME or NAME:key=value,...")
     params: dict = {}
     if not sep or not rest.strip():
         return name, params
@@ -102,11 +103,11 @@ def parse_spec(spec: str, *, kind: str = "name") -> tuple[str, dict]:
         key = key.strip()
         if not eq or not _KEY.match(key):
             raise InvalidParameterError(
-                f"Cannot read {item.strip()!r} in the {kind} spec {spec!r}: expected key=value pairs separated "
+                f"Cannot read {item.strip()!r} in the {kind}spec {spec!r}: expected key=value pairs separated "
                 f"by commas, e.g. '{name}:key=value,other=2'."
             )
         if key in params:
-            raise InvalidParameterError(f"The parameter {key!r} is given twice in the {kind} spec {spec!r}.")
+            raise InvalidParameterError(f"The parameter {key!r} is given twice in the {kind}spec {spec!r}.")
         params[key] = parse_value(value)
     return name, params
 
