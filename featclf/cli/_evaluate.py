@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
+import warnings
+
+from ..exceptions import SkippedImagesWarning
 
 from ._data import DATA_HELP, open_dataset, stratified_subset
 
@@ -50,10 +54,16 @@ def add_parser(subparsers):
 
     parser = subparsers.add_parser(
         "evaluate", help="compare extractors x classifiers with cross-validation and write reports",
-        description="Compare every extractor x classifier combination on labelled images with stratified "
-                    "cross-validation (the same folds for all), and write report.json, report.md and "
-                    "report.html. SPEC is NAME or NAME:key=value,... e.g. hog:orientations=12,pixels_per_cell=4x4 "
-                    "or svm:C=1,pca=50.",
+        description=textwrap.fill(
+            "Compare every extractor x classifier combination on labelled images with stratified "
+            "cross-validation (the same folds for all), and write report.json, report.md and "
+            "report.html. SPEC is NAME or NAME:key=value,... e.g. hog:orientations=12,pixels_per_cell=4x4 "
+            "or svm:C=1,pca=50.", 79),
+        epilog="examples:\n"
+               "  featclf evaluate photos/ -e pixels:size=32x32 -e hog:size=64x64 -e colorhist -c svm -c rf\n"
+               "  featclf evaluate labels.csv --cv 10 --rank-by balanced_accuracy --out report\n"
+               "  featclf evaluate fashion-mnist --cv split --limit 10000 -e hog:pixels_per_cell=4x4 -c svm",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("data", metavar="DATA", help=DATA_HELP)
     parser.add_argument("-e", "--extractor", action="append", metavar="SPEC", dest="extractors",
@@ -102,16 +112,20 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
         dataset = stratified_subset(dataset, args.limit, random_state=args.seed)
         if test is not None:
             test = stratified_subset(test, args.limit, random_state=args.seed)
-    result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, random_state=args.seed,
-                      rank_by=getattr(args, "rank_by", "accuracy"), on_error=getattr(args, "on_error", "skip"),
-                      n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the report
+        result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, random_state=args.seed,
+                          rank_by=getattr(args, "rank_by", "accuracy"), on_error=getattr(args, "on_error", "skip"),
+                          n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
     paths = write_reports(result, args.out, max_examples=args.max_examples)
     print(result.summary_table())
     print()
     best = result.best
     print(f"Best: {best.name} ({result.rank_by} {best.mean(result.rank_by):.4f} ± {best.std(result.rank_by):.4f})")
     if result.skipped:
-        print(f"Skipped {len(result.skipped)} unreadable images (listed in the report).")
+        first = result.skipped[0]
+        print(f"Skipped {len(result.skipped)} unreadable images, e.g. {first['source']}: {first['reason']} "
+              "(all listed in the report).")
     print(f"Report: {os.path.abspath(paths['html'])} (also report.json, report.md)")
     sys.stdout.flush()
     return 0

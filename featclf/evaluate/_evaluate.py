@@ -296,6 +296,15 @@ def _configure_extractor(component, on_error, n_jobs, verbose):
     return extractor.set_params(**updates) if updates else extractor
 
 
+def _check_extractor_params(extractor):
+    """Validate a featclf extractor's parameters now (``fit`` would, but only after earlier extractors ran)."""
+    from ..extract import BaseExtractor
+
+    if isinstance(extractor, BaseExtractor):
+        extractor._check_common_params()
+        extractor._check_params()
+
+
 def _log(verbose, message):
     if verbose:
         print(f"[featclf] {message}", file=sys.stderr, flush=True)
@@ -404,11 +413,15 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
             f"{len(clf_components)} classifiers."
         )
     classes = list(train.classes)
+    # Fail fast, before minutes of extraction: folds vs class sizes, and every extractor's parameters.
+    _check_class_counts(train.labels, classes, n_splits if mode == "cv" else None)
+    extractors_ready = [_configure_extractor(component, on_error, n_jobs, verbose) for component in ext_components]
+    for extractor in extractors_ready:
+        _check_extractor_params(extractor)
 
     # 1. Features, once per extractor.
     feature_sets = []
-    for component in ext_components:
-        extractor = _configure_extractor(component, on_error, n_jobs, verbose)
+    for component, extractor in zip(ext_components, extractors_ready):
         _log(verbose, f"extracting {component.label} from {len(train)}{' + ' + str(len(test)) if test else ''} images")
         feature_sets.append(compute_features(extractor, train, test))
         _log(verbose, f"  {feature_sets[-1].n_features} features in {feature_sets[-1].seconds:.1f} s")

@@ -1,0 +1,77 @@
+"""Command-line errors: one line on stderr, exit code 2 for usage errors and 1 for other failures."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from featclf.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "featclf: error: the following arguments are required: COMMAND (see 'featclf --help')"),
+        (["frobnicate"], "featclf: error: argument COMMAND: invalid choice: 'frobnicate'"),
+        (["evaluate"], "featclf evaluate: error: the following arguments are required: DATA"),
+        (["evaluate", "digits", "--cv", "1"], "argument --cv: invalid value '1': cross-validation needs at least 2"),
+        (["evaluate", "digits", "--cv", "five"], "argument --cv: invalid value 'five': expected an int >= 2 or 'split'"),
+        (["evaluate", "digits", "--limit", "0"], "argument --limit: invalid value '0': expected a positive int"),
+        (["evaluate", "digits", "--rank-by", "auc"], "argument --rank-by: invalid choice: 'auc'"),
+        (["evaluate", "digits", "-e", "hgo"], "featclf evaluate: error: Unknown extractor 'hgo'. Available: colorhist, "
+                                              "hog, pixels. Did you mean 'hog'?"),
+        (["evaluate", "digits", "-c", "forest"], "Unknown classifier 'forest'. Available: knn, linear-svm, logreg, rf, "
+                                                 "svm."),
+        (["evaluate", "digits", "-c", "svm:C"], "Cannot read 'C' in the classifier spec 'svm:C'"),
+        (["evaluate", "digits", "-e", "pixels:colour=rgb"], "Extractor 'pixels' (RawPixels) has no parameter 'colour'"),
+        (["evaluate", "digits", "-e", "pixels:color=blue"], "The 'color' parameter of RawPixels must be one of"),
+        (["evaluate", "nowhere/at/all"], "'nowhere/at/all': no such folder or file. DATA is an image folder"),
+        (["evaluate", "fashion-mnist:/no/such/dir"], "Fashion-MNIST files train-images-idx3-ubyte.gz and "
+                                                     "train-labels-idx1-ubyte.gz not found in: /no/such/dir"),
+        (["evaluate", "digits", "--cv", "split"], "--cv split needs a test set: pass --test DATA"),
+        (["evaluate", "digits", "--cv", "3", "--test", "digits"], "--cv 3 and --test were both given"),
+        (["evaluate", "digits", "--cv", "200", "-e", "pixels", "-c", "knn"],
+         "The 'cv' parameter of evaluate is 200, but stratified 200-fold cross-validation needs at least 200 images "
+         "per class"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv, message, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path / "out")] if argv[:1] == ["evaluate"] and len(argv) > 1 else argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert message in lines[0]
+    assert "Traceback" not in captured.err
+    assert not (tmp_path / "out").exists()  # nothing written on error
+
+
+def test_a_file_that_is_not_a_manifest(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    assert main(["evaluate", str(path)]) == 2
+    assert f"{path}: a file that is not a .csv manifest" in capsys.readouterr().err
+
+
+def test_unreadable_image_with_on_error_raise_exits_1_naming_the_file(tmp_path, capsys):
+    for name in ("a", "b"):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(3):
+            Image.new("RGB", (8, 8), (i * 40, 0, 0) if name == "a" else (0, 0, i * 40)).save(
+                tmp_path / "data" / name / f"{i}.png")
+    (tmp_path / "data" / "b" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    code = main(["evaluate", str(tmp_path / "data"), "-e", "pixels", "-c", "knn:n_neighbors=1", "--cv", "2",
+                 "--on-error", "raise", "--out", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith("featclf evaluate: error: ") and "bad.png" in err[0]
+
+
+def test_help_and_version(capsys):
+    assert main(["--help"]) == 0
+    assert "evaluate" in capsys.readouterr().out
+    assert main(["evaluate", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--extractor SPEC" in out and "--classifier SPEC" in out and "[:DIR]" in out
+    assert "examples:\n  featclf evaluate photos/" in out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("featclf ")
