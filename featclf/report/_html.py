@@ -37,8 +37,10 @@ tr.best td{background:#fff3e0;font-weight:600}
 .matrices figure{margin:0;flex:0 1 540px}.matrices img{width:100%;height:auto}
 .thumbs{display:flex;flex-wrap:wrap;gap:.7em;margin:.6em 0}
 .thumbs figure{margin:0;width:104px;text-align:center;font-size:.75em}
-.thumbs img{width:96px;height:96px;object-fit:contain;border:1px solid #ccc;background:#fff;
-image-rendering:pixelated}
+.thumbs .frame{width:96px;height:96px;display:flex;align-items:center;justify-content:center;
+border:1px solid #ccc;background:#fff;margin:0 auto}
+.thumbs img{max-width:96px;max-height:96px;image-rendering:pixelated}
+.scroll{overflow-x:auto}
 .thumbs .true{color:#1b7e3c}.thumbs .pred{color:#b3261e}
 table.cm td{width:2.2em;text-align:center;font-size:.8em}
 details{margin:.6em 0}summary{cursor:pointer;font-weight:600}
@@ -95,13 +97,14 @@ def misclassified_rows(result, combination, max_examples: int) -> list[int]:
 
 
 def _table(header, rows, *, best_row=None, numeric=()) -> str:
-    out = ["<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>"]
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    out = [f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>']
     for i, row in enumerate(rows):
         cls = ' class="best"' if i == best_row else ""
         cells = "".join(f'<td class="num">{_e(x)}</td>' if j in numeric else f"<td>{_e(x)}</td>"
                         for j, x in enumerate(row))
         out.append(f"<tr{cls}>{cells}</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -237,8 +240,8 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
             label = result.describe_source(row)
             true_name = result.classes[result.y[row]]
             pred_name = result.classes[r.predictions[row]]
-            image = (f'<img alt="{_e(label)}" title="{_e(label)}" src="{uri}">' if uri
-                     else f"<div>(could not load: {_e(error)})</div>")
+            image = (f'<div class="frame"><img alt="{_e(label)}" title="{_e(label)}" src="{uri}"></div>' if uri
+                     else f'<div class="frame">(could not load: {_e(error)})</div>')
             parts.append(f'<figure>{image}<figcaption><span class="true">true: {_e(true_name)}</span><br>'
                          f'<span class="pred">predicted: {_e(pred_name)}</span></figcaption></figure>')
         parts.append("</div></details>")

@@ -39,7 +39,7 @@ def test_html_is_self_contained_with_table_charts_heatmaps_and_thumbnails(digits
     assert path.read_text(encoding="utf-8") == text
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
     assert_self_contained(text)
-    assert '<h2 id="comparison">Comparison</h2><table>' in text.replace("\n", "")
+    assert '<h2 id="comparison">Comparison</h2><div class="scroll"><table>' in text.replace("\n", "")
     assert "<th>balanced acc.</th>" in text and '<tr class="best">' in text
     images = DATA_URI.findall(text)
     n = len(digits_result.results)
