@@ -5,6 +5,7 @@ Pipeline of the package (one subpackage per stage)::
     io        decode any image source into one array contract
     datasets  lazy collections of sources and labels
     extract   feature extractors (scikit-learn transformers) and the batch engine
+    models    classifier presets and NAME:key=value specs
     evaluate  cross-validated comparison of extractors x classifiers
     report    JSON / Markdown / HTML exports
     cli       the ``featclf`` command, a thin layer over the above
@@ -39,6 +40,8 @@ _LAZY = {
     "CNNEmbedding": "featclf.extract",
     "list_backbones": "featclf.extract",
     "evaluate": "featclf.evaluate",
+    "list_classifiers": "featclf.models",
+    "make_classifier": "featclf.models",
 }
 
 __all__ = sorted(["FeatclfError", "__version__", "exceptions", *_LAZY])
