@@ -6,7 +6,7 @@ exit code. ``evaluate`` and ``demo`` exist today; ``train``, ``predict``,
 ``cluster``, ``extract`` and ``list`` slot in the same way.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
-values, unusable data), printed as one line; 1 other failures (an unreadable image
+values, unusable data, images whose sizes need ``size=``), printed as one line; 1 other failures (an unreadable image
 with ``--on-error raise``, a missing optional dependency, a file that cannot be
 written), also one line, without a traceback.
 """
@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from .._version import __version__
-from ..exceptions import DatasetError, FeatclfError, InvalidParameterError, UnknownNameError
+from ..exceptions import DatasetError, FeatclfError, ImageSizeError, InvalidParameterError, UnknownNameError
 
 __all__ = ["build_parser", "main"]
 
@@ -59,6 +59,10 @@ def main(argv=None) -> int:
     prog = f"featclf {args.command}"
     try:
         return args.run(args)
+    except ImageSizeError as exc:
+        print(f"{prog}: error: {_one_line(exc)} On the command line: --extractor NAME:size=HxW "
+              "(e.g. pixels:size=32x32).", file=sys.stderr)
+        return 2
     except (UnknownNameError, InvalidParameterError, DatasetError) as exc:
         print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -43,8 +43,9 @@ from ._result import METRICS, CombinationResult, EvaluationResult
 
 __all__ = ["DEFAULT_CLASSIFIERS", "DEFAULT_EXTRACTORS", "FeatureSet", "compute_features", "evaluate"]
 
-#: Extractors used when none are given (those registered at call time).
-DEFAULT_EXTRACTORS = ("pixels", "hog", "colorhist")
+#: Extractors used when none are given (those registered at call time). Sizes are set so that
+#: collections of mixed image sizes work out of the box.
+DEFAULT_EXTRACTORS = ("pixels:size=32x32", "hog:size=64x64", "colorhist")
 #: Classifiers used when none are given.
 DEFAULT_CLASSIFIERS = ("svm", "logreg", "rf")
 
@@ -328,7 +329,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     extractors : list, optional
         Each a registry name (``'hog'``), a spec (``'hog:orientations=12'``), a
         ``(name, params)`` pair, or an extractor object. Default: the registered ones
-        among ``('pixels', 'hog', 'colorhist')``.
+        among ``('pixels:size=32x32', 'hog:size=64x64', 'colorhist')``.
     classifiers : list, optional
         Each a preset name (``'svm'``, ``'linear-svm'``, ``'rf'``, ``'logreg'``,
         ``'knn'``; see :func:`featclf.models.make_classifier`), a spec (``'svm:C=1'``),
@@ -398,7 +399,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     if extractors is None:
         from ..extract import list_extractors
 
-        extractors = [name for name in DEFAULT_EXTRACTORS if name in list_extractors()]
+        extractors = [spec for spec in DEFAULT_EXTRACTORS if spec.partition(":")[0] in list_extractors()]
     if classifiers is None:
         classifiers = list(DEFAULT_CLASSIFIERS)
     if isinstance(extractors, (str, tuple)) or not hasattr(extractors, "__iter__"):

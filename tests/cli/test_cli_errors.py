@@ -66,6 +66,19 @@ def test_unreadable_image_with_on_error_raise_exits_1_naming_the_file(tmp_path, 
     assert len(err) == 1 and err[0].startswith("featclf evaluate: error: ") and "bad.png" in err[0]
 
 
+def test_mixed_image_sizes_without_size_exit_2_with_the_fix(tmp_path, capsys):
+    for name, shape in (("a", (8, 8)), ("b", (9, 12))):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(2):
+            Image.new("RGB", shape, (i * 90, 20, 20)).save(tmp_path / "data" / name / f"{i}.png")
+    code = main(["evaluate", str(tmp_path / "data"), "-e", "pixels", "-c", "knn:n_neighbors=1", "--cv", "2", "-q",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "but RawPixels was fitted on 8x8 images" in err[0]
+    assert err[0].endswith("On the command line: --extractor NAME:size=HxW (e.g. pixels:size=32x32).")
+
+
 def test_help_and_version(capsys):
     assert main(["--help"]) == 0
     assert "evaluate" in capsys.readouterr().out

@@ -116,8 +116,25 @@ def test_repeated_specs_get_distinct_labels(digits_small):
 def test_default_extractors_and_classifiers():
     from featclf.evaluate import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS
 
-    assert DEFAULT_EXTRACTORS == ("pixels", "hog", "colorhist")
+    assert DEFAULT_EXTRACTORS == ("pixels:size=32x32", "hog:size=64x64", "colorhist")
     assert DEFAULT_CLASSIFIERS == ("svm", "logreg", "rf")
+
+
+def test_default_extractors_work_on_images_of_mixed_sizes(shapes_folder):
+    """Real folders hold images of many sizes: the defaults resize (pixels, HOG) or need no size (histograms)."""
+    import shutil
+
+    from PIL import Image
+
+    root = shapes_folder.parent / "mixed"
+    if not root.exists():
+        shutil.copytree(shapes_folder, root, ignore=shutil.ignore_patterns("*truncated*"))
+        for path in sorted(root.rglob("*_0[0-4].png")):
+            Image.open(path).resize((70, 33)).save(path)
+    result = featclf.evaluate(featclf.ImageFolder(root), classifiers=["knn"], cv=3, verbose=0)
+    assert [x["label"] for x in result.config["extractors"]] == ["pixels:size=32x32", "hog:size=64x64", "colorhist"]
+    assert [r.n_features for r in result.results] == [1024, 1764, 512]
+    assert result.skipped == [] and result.dataset["n_used"] == 30
 
 
 @pytest.mark.parametrize(
