@@ -110,6 +110,10 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             )
         return image
 
+    def _decode_mode(self, sources) -> str:
+        """The layout ``transform`` decodes ``sources`` to: ``_image_mode``, unless a subclass knows better."""
+        return self._image_mode
+
     def _compute_batch(self, images, sources, indices) -> np.ndarray:
         out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
         for row, (image, source, index) in enumerate(zip(images, sources, indices)):
@@ -132,7 +136,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_out_")
         sources = _engine.as_sources(X)
         result = _engine.extract(
-            self._compute_batch, sources, self.n_features_out_, mode=self._image_mode,
+            self._compute_batch, sources, self.n_features_out_, mode=self._decode_mode(sources),
             on_error=self.on_error, n_jobs=self.n_jobs, batch_size=self.batch_size,
             verbose=self.verbose, desc=type(self).__name__,
         )
