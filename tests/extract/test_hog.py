@@ -328,3 +328,20 @@ def test_block_norm_other_than_l2hys_works_with_skimage():
     out = hog("skimage", block_norm="L1").fit_transform(shapes(2, size=16))
     assert out.shape == (2, 36)
     np.testing.assert_allclose(out.reshape(2, 36).sum(axis=1), 1.0, atol=1e-4)  # L1-normalised block
+
+
+# --------------------------------------------------------------------------- decoding
+def test_grey_stacks_are_decoded_as_grey():
+    """A (N, H, W) stack skips the RGB copies: same features (see the grey == RGB test), less work."""
+    est = hog()
+    assert est._decode_mode(np.zeros((2, 16, 16), np.uint8)) == "grey"
+    assert est._decode_mode(np.zeros((2, 16, 16, 3), np.uint8)) == "rgb"
+    assert est._decode_mode([np.zeros((16, 16), np.uint8)]) == "rgb"
+    assert hog(color="grey")._decode_mode([np.zeros((16, 16, 3), np.uint8)]) == "grey"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_grey_stack_and_list_give_the_same_features(method):
+    grey = shapes(4)
+    est = hog(method, pixels_per_cell=(4, 4)).fit(grey)
+    np.testing.assert_array_equal(est.transform(grey), est.transform(list(grey)))
