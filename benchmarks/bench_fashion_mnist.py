@@ -58,6 +58,9 @@ def parse_args(argv=None):
     p.add_argument("--train-size", action="append", type=int,
                    help="training images, the first N of the training split (repeatable; default: 10000)")
     p.add_argument("--n-test", type=int, default=10000, help="test images (default: the full 10,000)")
+    p.add_argument("--eval-on", choices=["test", "validation"], default="test",
+                   help="'validation' scores on train[50000:60000] instead of the test set (n_train <= 50000): "
+                        "for choosing variants without looking at the test set")
     p.add_argument("--C", type=float, default=10.0, help="SVC C (default 10; anything else is a variant)")
     p.add_argument("--gamma", default="scale", help="SVC gamma (default 'scale'; anything else is a variant)")
     p.add_argument("--hog-block-norm", default="L2-Hys", help="HOG block_norm (variant if not L2-Hys)")
@@ -129,19 +132,25 @@ def run_one(config, n_train, train, test, args):
     variant = variant_label(config, feat_params, clf_params)
 
     Xtr_img, ytr = train.sources[:n_train], train.labels[:n_train]
-    Xte_img, yte = test.sources[: args.n_test], test.labels[: args.n_test]
+    if args.eval_on == "validation":
+        if n_train > 50000:
+            raise SystemExit("--eval-on validation scores on train[50000:60000]: use --train-size <= 50000")
+        Xte_img, yte = train.sources[50000:], train.labels[50000:]
+    else:
+        Xte_img, yte = test.sources[: args.n_test], test.labels[: args.n_test]
     (_, t_fit_x) = _common.timed(extractor.fit, Xtr_img)
     Xtr, t_tr = _common.timed(extractor.transform, Xtr_img)
     Xte, t_te = _common.timed(extractor.transform, Xte_img)
     _, t_fit = _common.timed(clf.fit, Xtr, ytr)
     pred, t_pred = _common.timed(clf.predict, Xte)
     accuracy = float(np.mean(pred == yte))
-    key = f"{config}@{n_train}" + (f"+{variant}" if variant else "")
+    key = f"{config}@{n_train}" + (f"+{variant}" if variant else "") + (" [validation]" if args.eval_on != "test" else "")
     run = {
         "config": config,
         "variant": variant or None,
         "n_train": int(n_train),
         "n_test": int(len(yte)),
+        "evaluated_on": "test" if args.eval_on == "test" else "validation: train[50000:60000]",
         "features": {"extractor": type(extractor).__name__, **{k: list(v) if isinstance(v, tuple) else v
                                                                 for k, v in feat_params.items()},
                      "n_features": int(Xtr.shape[1])},
@@ -151,6 +160,7 @@ def run_one(config, n_train, train, test, args):
         "fit_s": round(t_fit, 2),
         "predict_s": round(t_pred, 2),
         "published_accuracy": PUBLISHED[config]["accuracy"] if n_train == 60000 and not variant else None,
+        "svc_gamma_scale_value": (float(1.0 / (Xtr.shape[1] * Xtr.var())) if clf_kind == "svc" else None),
         **_common.header(),
     }
     print(f"{key}: accuracy {accuracy:.4f}  (extract {run['extract_s']} s, fit {run['fit_s']} s, "
