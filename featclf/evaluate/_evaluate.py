@@ -252,8 +252,14 @@ def _fit_predict(estimator, X, y, train_rows, test_rows):
         start = time.perf_counter()
         predicted = np.asarray(model.predict(X[test_rows]))
         predict_s = time.perf_counter() - start
-    messages = sorted({f"{w.category.__name__}: {str(w.message).strip()}" for w in caught})
-    return predicted, fit_s, predict_s, messages
+    messages = set()
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            # meant for developers, not about this fit's quality: pass on, do not fold into the report
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        else:
+            messages.add(f"{w.category.__name__}: {str(w.message).strip()}")
+    return predicted, fit_s, predict_s, sorted(messages)
 
 
 def _fold_scores(y_true, y_pred) -> dict:

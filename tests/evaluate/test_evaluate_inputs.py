@@ -214,6 +214,17 @@ print(json.dumps([result.versions, "torch" in sys.modules]))
     assert set(versions) >= {"python", "scipy", "pillow", "matplotlib", "torch", "platform"}
 
 
+def test_fit_warnings_are_collected_once_per_combination_not_repeated_per_fold(digits_small, recwarn):
+    from sklearn.linear_model import LogisticRegression
+
+    result = featclf.evaluate(digits_small, ["pixels"], [LogisticRegression(max_iter=2), "knn"], cv=3, verbose=0)
+    logreg, knn = result.results
+    assert len(logreg.warnings) == 1 and logreg.warnings[0].startswith("ConvergenceWarning: lbfgs failed to converge")
+    assert knn.warnings == []
+    assert not [w for w in recwarn if "converge" in str(w.message)]  # in the result and reports, not the console
+    assert "ConvergenceWarning" in result.to_markdown() and "ConvergenceWarning" in result.to_html()
+
+
 def test_progress_lines_go_to_stderr_only_when_verbose(digits_small, capsys):
     featclf.evaluate(digits_small, ["pixels"], ["knn"], cv=2, verbose=0)
     assert capsys.readouterr().err == ""
