@@ -22,25 +22,20 @@ CHANNELS = {
 }
 
 
-def _bin_luts(color_space: str, bins) -> list[np.ndarray]:
-    """Per channel, a 256-entry table from 8-bit value to bin: ``value * bins // range``."""
-    luts = []
-    for (_, value_range), n_bins in zip(CHANNELS[color_space], bins):
-        lut = np.arange(256, dtype=np.intp) * n_bins // value_range
-        luts.append(np.minimum(lut, n_bins - 1))  # hue never exceeds 179; clip for safety
-    return luts
+def bin_lut(color_space: str, bins) -> np.ndarray:
+    """A ``(1, 256, 3)`` uint8 table from 8-bit channel value to bin: ``value * bins // range``."""
+    lut = np.empty((1, 256, 3), dtype=np.uint8)
+    values = np.arange(256)
+    for c, ((_, value_range), n_bins) in enumerate(zip(CHANNELS[color_space], bins)):
+        lut[0, :, c] = np.minimum(values * n_bins // value_range, n_bins - 1)  # hue never exceeds 179
+    return lut
 
 
-def _to_color_space(rgb: np.ndarray, color_space: str) -> np.ndarray:
-    if color_space == "rgb":
-        return rgb
-    import cv2
-
-    code = cv2.COLOR_RGB2HSV if color_space == "hsv" else cv2.COLOR_RGB2Lab
-    return cv2.cvtColor(np.ascontiguousarray(rgb), code)
+_CONVERSIONS = {"hsv": "COLOR_RGB2HSV", "lab": "COLOR_RGB2Lab"}
 
 
-def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), joint: bool = True) -> np.ndarray:
+def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), joint: bool = True,
+                    lut: np.ndarray | None = None) -> np.ndarray:
     """Normalised colour histogram of one RGBA uint8 image, transparent pixels left out.
 
     Parameters
@@ -53,6 +48,8 @@ def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), 
     joint : bool
         One 3-D histogram (``prod(bins)`` values, flattened row-major) or three 1-D
         histograms concatenated (``sum(bins)`` values).
+    lut : ndarray, optional
+        ``bin_lut(color_space, bins)``, when the caller has it already.
 
     Returns
     -------
@@ -60,24 +57,29 @@ def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), 
         Each histogram sums to 1 over the pixels whose alpha is not 0; all zeros
         when every pixel is fully transparent.
     """
-    opaque = rgba[..., 3] != 0
-    n_pixels = int(np.count_nonzero(opaque))
-    size = int(np.prod(bins)) if joint else int(sum(bins))
-    if n_pixels == 0:
-        return np.zeros(size)
-    pixels = _to_color_space(rgba[..., :3], color_space)
-    if n_pixels < opaque.size:
-        pixels = pixels[opaque]  # (n_pixels, 3)
-    channels = [pixels[..., c] for c in range(3)]
-    luts = _bin_luts(color_space, bins)
+    import cv2
+
+    bins = [int(b) for b in bins]
+    size = int(np.prod(bins)) if joint else sum(bins)
+    alpha = np.ascontiguousarray(rgba[..., 3])
+    mask, n_pixels = None, alpha.size
+    if not alpha.all():
+        mask = (alpha != 0).view(np.uint8)
+        n_pixels = cv2.countNonZero(mask)
+        if n_pixels == 0:
+            return np.zeros(size)
+    pixels = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2RGB)
+    if color_space in _CONVERSIONS:
+        pixels = cv2.cvtColor(pixels, getattr(cv2, _CONVERSIONS[color_space]))
+    # Bin indices first, with an exact integer table; calcHist then counts integers k in [k, k + 1).
+    binned = cv2.LUT(pixels, bin_lut(color_space, bins) if lut is None else lut)
     if joint:
-        b1, b2 = bins[1], bins[2]
-        index = luts[0][channels[0]] * (b1 * b2) + luts[1][channels[1]] * b2 + luts[2][channels[2]]
-        return np.bincount(index.reshape(-1), minlength=size) / n_pixels
-    return np.concatenate([
-        np.bincount(lut[channel].reshape(-1), minlength=n_bins) / n_pixels
-        for lut, channel, n_bins in zip(luts, channels, bins)
-    ])
+        counts = cv2.calcHist([binned], [0, 1, 2], mask, bins, [0, bins[0], 0, bins[1], 0, bins[2]])
+    else:
+        counts = np.concatenate([
+            cv2.calcHist([binned], [c], mask, [b], [0, b]).reshape(-1) for c, b in enumerate(bins)
+        ])
+    return counts.reshape(-1).astype(np.float64) / n_pixels
 
 
 @register_extractor("colorhist")
@@ -102,7 +104,7 @@ class ColorHistogram(BaseExtractor):
          the outer a/b bins stay empty.
 
     4. Count pixels in ``bins`` equal-width bins per channel (value ``v`` goes to
-       bin ``v * bins // range``), either jointly (one 3-D histogram, flattened
+       bin ``v * bins // range``, an exact integer rule), either jointly (one 3-D histogram, flattened
        row-major: ``prod(bins)`` features) or per channel (three histograms
        concatenated: ``sum(bins)`` features).
     5. Normalise each histogram to sum to 1 (divide by the number of counted
@@ -237,9 +239,10 @@ class ColorHistogram(BaseExtractor):
 
     def _compute_batch(self, images, sources, indices):
         bins = self._bins()
+        lut = bin_lut(self.color_space, bins)
         out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
         for row, image in enumerate(images):
             if self.image_size_ is not None:
                 image = resize_image(image, self.image_size_)
-            out[row] = color_histogram(image, self.color_space, bins, self.joint)
+            out[row] = color_histogram(image, self.color_space, bins, self.joint, lut=lut)
         return out

@@ -214,3 +214,35 @@ def test_bad_parameters(params, match):
 def test_hue_can_have_one_bin_per_value():
     est = hist(color_space="hsv", bins=(180, 1, 1), joint=False).fit(None)
     assert est.n_features_out_ == 182
+
+
+# --------------------------------------------------------------------------- real data
+OPENCLIPART = "/work/data/openclipart/usr/share/openclipart/png"
+
+
+def test_open_clip_art_cutouts_ignore_their_transparent_background():
+    """On real cut-outs (RGBA, grey+alpha and palette PNGs), the histogram is that of the opaque pixels only."""
+    import glob
+    import os
+
+    if not os.path.isdir(OPENCLIPART):
+        pytest.skip(f"Open Clip Art PNGs not found under {OPENCLIPART}")
+    from featclf import load_image
+
+    paths = sorted(glob.glob(os.path.join(OPENCLIPART, "animals", "**", "*.png"), recursive=True))[:12]
+    assert paths
+    est = hist(color_space="hsv", bins=(6, 4, 4)).fit(None)
+    out = est.transform(paths)
+    composited = est.transform([load_image(p, mode="rgb") for p in paths])  # background made white, no alpha
+    checked = 0
+    for path, row, flat in zip(paths, out, composited):
+        rgba = load_image(path, mode="rgba")
+        opaque = rgba[..., 3] != 0
+        if opaque.all():
+            continue
+        hsv = cv2.cvtColor(np.ascontiguousarray(rgba[..., :3]), cv2.COLOR_RGB2HSV)[opaque].astype(float)
+        expected, _ = np.histogramdd(hsv, bins=[np.linspace(0, 180, 7), np.linspace(0, 256, 5), np.linspace(0, 256, 5)])
+        np.testing.assert_allclose(row, expected.reshape(-1) / opaque.sum(), rtol=1e-6, atol=1e-9)
+        assert not np.allclose(row, flat)  # counting the background would change it
+        checked += 1
+    assert checked >= 5
