@@ -292,9 +292,9 @@ class HOG(BaseExtractor):
     def _compute_opencv(self, images, sources, indices):
         (ch, cw), (cy, cx) = self._geometry()
         h, w = fitted = tuple(self.image_size_)
-        descriptor = opencv_descriptor((h, w), self.orientations, (ch, cw), (cy, cx))
+        descriptor = opencv_descriptor((h, w), int(self.orientations), (ch, cw), (cy, cx))
         compute = descriptor.compute
-        perm = opencv_to_skimage_order((h // ch - cy + 1, w // cw - cx + 1), (cy, cx), self.orientations)
+        perm = opencv_to_skimage_order((h // ch - cy + 1, w // cw - cx + 1), (cy, cx), int(self.orientations))
         stride, padding, locations = (cw, ch), (0, 0), ((0, 0),)
         raw = np.empty((len(images), len(perm)), dtype=np.float32)
         for row, image in enumerate(images):

@@ -50,7 +50,8 @@ def test_as_sources_accepts_collections():
 
 
 @pytest.mark.parametrize(("X", "match"), [
-    (np.zeros((4, 4), np.uint8), r"stack of images of shape \(N, H, W\).*got an array of shape \(4, 4\).*X\[np\.newaxis\]"),
+    (np.zeros((4, 4), np.uint8),
+     r"stack of images of shape \(N, H, W\).*got an array of shape \(4, 4\).*X\[np\.newaxis\]"),
     ("one.png", r"expected a collection of images, got a single str.*Wrap it in a list"),
     (b"\x89PNG", r"got a single bytes"),
     (Image.new("RGB", (2, 2)), r"got a single Image.*ImageFolder"),
@@ -93,7 +94,8 @@ def test_bad_batch_size(value):
 
 
 def test_bad_on_error():
-    with pytest.raises(InvalidParameterError, match=r"'on_error' parameter must be one of \{'raise', 'skip'\}\. Got 'warn'"):
+    with pytest.raises(InvalidParameterError,
+                       match=r"'on_error' parameter must be one of \{'raise', 'skip'\}\. Got 'warn'"):
         extract(mean_features, [np.zeros((2, 2))], 2, on_error="warn")
 
 
