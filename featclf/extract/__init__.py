@@ -2,16 +2,19 @@
 
 from ._base import BaseExtractor
 from ._registry import get_extractor_class, list_extractors, make_extractor, register_extractor
+from .cnn import CNNEmbedding, list_backbones  # torch is imported lazily, when a network is built
 from .colorhist import ColorHistogram
 from .hog import HOG
 from .pixels import RawPixels
 
 __all__ = [
     "BaseExtractor",
+    "CNNEmbedding",
     "ColorHistogram",
     "HOG",
     "RawPixels",
     "get_extractor_class",
+    "list_backbones",
     "list_extractors",
     "make_extractor",
     "register_extractor",

@@ -44,6 +44,7 @@ GRID_PARAMS = {
     "pixels": ("color", ["grey", "rgb"]),
     "hog": ("orientations", [6, 9]),
     "colorhist": ("color_space", ["rgb", "hsv"]),
+    "cnn": ("pooling", ["avg", "avgmax"]),
 }
 #: Extractors with untrained (random) weights in tests: no accuracy is asserted for them.
 UNTRAINED = {"cnn"}

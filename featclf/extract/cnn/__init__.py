@@ -1,1 +1,18 @@
-"""Frozen CNN backbones (plain PyTorch) for image embeddings."""
+"""Frozen CNN embeddings: the CNNEmbedding extractor and its backbone registry.
+
+Nothing here imports torch at import time; torch is loaded when a network is built
+(``CNNEmbedding.fit``), so ``import featclf`` works without the ``cnn`` extra.
+"""
+
+from ._backbones import BackboneConfig, custom_backbone, get_backbone, list_backbones, register_backbone
+from ._extractor import CNNEmbedding, fit_to_input
+
+__all__ = [
+    "BackboneConfig",
+    "CNNEmbedding",
+    "custom_backbone",
+    "fit_to_input",
+    "get_backbone",
+    "list_backbones",
+    "register_backbone",
+]

@@ -1,0 +1,408 @@
+"""Inference machinery of CNNEmbedding: device, precision, batching, OOM back-off, compiled paths.
+
+This module imports torch at import time; :mod:`featclf.extract.cnn._extractor`
+imports it only inside functions, so ``import featclf`` never loads torch.
+
+Data path, per batch (the parent process; decoding and resizing happen before,
+in the batch engine's workers, which send uint8 ``(N, H, W, 3)`` arrays)::
+
+    uint8 NHWC (host) --[pinned buffer, non-blocking copy on CUDA]--> device
+      -> permute to NCHW (a channels-last view: no copy)
+      -> float32, x * (1 / (255 std)) - mean / std    (normalisation on the device)
+      -> backbone (autocast to bf16/fp16 on GPU) -> feature map (N, C, h, w)
+      -> pooling in float32 -> (N, C) or (N, 2C)
+      -> host float32 rows, written into the caller's preallocated matrix
+
+On CUDA the device runs ahead of the host: outputs are fetched two batches late,
+so decoding the next batch overlaps the current one's kernels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ...exceptions import FeatclfError, InvalidParameterError
+
+logger = logging.getLogger("featclf.extract.cnn")
+
+DEVICE_KINDS = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+POOLINGS = ("avg", "max", "avgmax")
+
+
+# --------------------------------------------------------------------------- choices
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def resolve_device(device, owner="CNNEmbedding") -> torch.device:
+    """``'auto'`` -> cuda, then mps, then cpu; an explicit device is checked to exist.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unknown device string, or a device this machine does not have.
+    """
+    if isinstance(device, torch.device):
+        device = str(device)
+    if not isinstance(device, str):
+        raise InvalidParameterError(
+            f"The 'device' parameter of {owner} must be one of {{'auto', 'cpu', 'cuda', 'cuda:N', 'mps'}}. "
+            f"Got {device!r} instead."
+        )
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", torch.cuda.current_device())
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda", "mps"):
+        raise InvalidParameterError(
+            f"The 'device' parameter of {owner} must be one of {{'auto', 'cpu', 'cuda', 'cuda:N', 'mps'}}. "
+            f"Got {device!r} instead."
+        )
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InvalidParameterError(
+                f"device={device!r} but CUDA is not available on this machine (torch {torch.__version__}). "
+                "Use device='auto' (picks the best available) or device='cpu'."
+            )
+        index = 0 if dev.index is None else dev.index
+        if index >= torch.cuda.device_count():
+            raise InvalidParameterError(
+                f"device={device!r} but this machine has {torch.cuda.device_count()} CUDA device(s) "
+                f"(cuda:0 to cuda:{torch.cuda.device_count() - 1})."
+            )
+        return torch.device("cuda", index)
+    if dev.type == "mps" and not _mps_available():
+        raise InvalidParameterError(
+            f"device={device!r} but Apple MPS is not available on this machine. Use device='auto' or device='cpu'."
+        )
+    return dev
+
+
+def resolve_precision(precision, device: torch.device, owner="CNNEmbedding") -> torch.dtype:
+    """``'auto'``: bfloat16 on CUDA GPUs that support it (else float16), float32 on CPU and MPS."""
+    if precision == "auto":
+        if device.type == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    if precision not in PRECISIONS:
+        shown = ", ".join(repr(p) for p in ("auto", *PRECISIONS))
+        raise InvalidParameterError(
+            f"The 'precision' parameter of {owner} must be one of {{{shown}}}. Got {precision!r} instead."
+        )
+    return PRECISIONS[precision]
+
+
+#: CPU batch size (benchmarks/results/cnn_cpu.json: with BatchNorm folded and channels-last
+#: data, batch 8 beats batch 1 by ~20% at 224x224 and ~3x at 64x64 on the 2-core AVX2
+#: development machine; batch 64 is slower again).
+CPU_BATCH = 8
+#: GPU batch at 224x224; scaled with the pixel count for other sizes.
+GPU_BATCH_224 = 256
+
+
+def default_batch_size(device: torch.device, input_size) -> int:
+    """Images per forward pass when ``batch_size='auto'``."""
+    if device.type == "cpu":
+        return CPU_BATCH
+    pixels = input_size[0] * input_size[1]
+    batch = GPU_BATCH_224 * (224 * 224) / pixels
+    batch = 2 ** int(round(math.log2(max(batch, 1))))
+    cap = 1024 if device.type == "cuda" else 256
+    return int(min(max(batch, 16), cap))
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """CUDA's ``torch.OutOfMemoryError``, or MPS's RuntimeError about memory."""
+    if isinstance(exc, torch.OutOfMemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+# --------------------------------------------------------------------------- the network
+class Embedder(nn.Module):
+    """uint8 images ``(N, H, W, 3)`` -> pooled float32 embeddings ``(N, D)``.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        Float ``(N, 3, H, W)`` normalised batch -> feature map ``(N, C, h, w)`` or
+        embeddings ``(N, C)``.
+    mean, std : sequence of 3 floats
+        Normalisation of values scaled to [0, 1].
+    pooling : {'avg', 'max', 'avgmax'}
+        Global pooling of the feature map; ``'avgmax'`` concatenates both (``2C``).
+    channels_last : bool
+        Keep the input in channels-last memory order (what NHWC data is already in).
+    """
+
+    def __init__(self, net: nn.Module, mean, std, pooling: str = "avg", channels_last: bool = False):
+        super().__init__()
+        self.net = net
+        std = torch.tensor(std, dtype=torch.float32).reshape(1, 3, 1, 1)
+        mean = torch.tensor(mean, dtype=torch.float32).reshape(1, 3, 1, 1)
+        self.register_buffer("scale", 1.0 / (255.0 * std))
+        self.register_buffer("shift", -mean / std)
+        self.pooling = pooling
+        self.channels_last = channels_last
+
+    def normalise(self, x: torch.Tensor) -> torch.Tensor:
+        """uint8 NHWC -> float32 NCHW, ``(x / 255 - mean) / std``."""
+        x = x.permute(0, 3, 1, 2).float()
+        if not self.channels_last:
+            x = x.contiguous()
+        return x * self.scale + self.shift
+
+    def pool(self, features: torch.Tensor) -> torch.Tensor:
+        """Global pooling in float32 of ``(N, C, h, w)``; ``(N, C)`` passes through."""
+        features = features.float()
+        if features.dim() == 2:
+            return features
+        if self.pooling == "avg":
+            return F.adaptive_avg_pool2d(features, 1).flatten(1)
+        if self.pooling == "max":
+            return F.adaptive_max_pool2d(features, 1).flatten(1)
+        return torch.cat([F.adaptive_avg_pool2d(features, 1).flatten(1),
+                          F.adaptive_max_pool2d(features, 1).flatten(1)], dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.net(self.normalise(x)))
+
+
+def fold_if_possible(net: nn.Module) -> nn.Module:
+    """BatchNorm folded into the convolutions when the network declares its pairs (featclf's own)."""
+    from ._efficientnet_lite import fold_batchnorm
+
+    try:
+        return fold_batchnorm(net)
+    except InvalidParameterError:  # a network without declared Conv+BN pairs: used as it is
+        return net
+
+
+def output_dim(embedder: Embedder, input_size, device: torch.device) -> tuple[int, int]:
+    """``(C, D)``: channels of the backbone output and width of the pooled embedding, from one probe image."""
+    probe = torch.zeros((1, input_size[0], input_size[1], 3), dtype=torch.uint8, device=device)
+    with torch.inference_mode():
+        features = embedder.net(embedder.normalise(probe))
+        pooled = embedder.pool(features)
+    if features.dim() not in (2, 4):
+        raise InvalidParameterError(
+            f"The backbone returned a tensor of shape {tuple(features.shape)}; expected a feature map (N, C, h, w) "
+            "or embeddings (N, C). Wrap the part of the model that returns one with custom_backbone(...)."
+        )
+    return int(features.shape[1]), int(pooled.shape[1]), features.dim()
+
+
+# --------------------------------------------------------------------------- compiled paths
+COMPILE_MODES = ("eager", "jit", "inductor")
+
+
+def build_runner(embedder: Embedder, mode: str, example: torch.Tensor):
+    """A callable ``uint8 NHWC batch -> embeddings`` for ``mode``.
+
+    * ``'eager'``: the module itself.
+    * ``'jit'``: ``torch.jit.freeze(torch.jit.trace(...))``: weights become constants,
+      the graph is fused by the JIT (oneDNN on CPU); shapes other than the traced
+      spatial size are not allowed (the batch size may vary).
+    * ``'inductor'``: ``torch.compile(..., dynamic=False)`` with frozen weights; one
+      compilation per batch shape.
+    """
+    if mode == "eager":
+        return embedder
+    if mode == "jit":
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TracerWarnings about shapes read as Python ints (intended)
+            traced = torch.jit.freeze(torch.jit.trace(embedder, example, check_trace=False))
+            traced(example)  # the first calls run the profiling executor's optimisations
+            traced(example)
+        return traced
+    if mode == "inductor":
+        compiled = torch.compile(embedder, dynamic=False, options={"freezing": True})
+        with torch.inference_mode():
+            compiled(example)
+        return compiled
+    raise InvalidParameterError(f"Unknown compile mode {mode!r}; options: {COMPILE_MODES}.")
+
+
+# --------------------------------------------------------------------------- batches
+class BatchRunner:
+    """Feeds uint8 images through an :class:`Embedder` in batches, writing rows into ``out``.
+
+    Images arrive in pieces of any length (``feed``); batches are cut from the
+    stream of images, not from the pieces, so which images share a batch depends only
+    on their order (the result does not depend on how the input was chunked). On an
+    out-of-memory error the batch size is halved, the failed images are run again and
+    the event is logged (logger ``featclf.extract.cnn``) and recorded in
+    ``oom_events`` as ``(old, new)`` batch sizes; at batch size 1 the error is raised.
+
+    Parameters
+    ----------
+    run : callable
+        ``run(x)`` with ``x`` a uint8 tensor ``(b, H, W, 3)`` on ``device`` -> ``(b, D)``.
+        ``get_runner(b)`` may replace it per batch size (compiled paths).
+    out : ndarray of shape (n, D), float32
+        Destination; rows are written in order from 0.
+    device : torch.device
+    dtype : torch.dtype
+        Autocast dtype (float32: no autocast).
+    batch_size : int
+    pad_batches : bool, default=True
+        Pad a short batch with zero images up to ``batch_size`` and drop their rows.
+        Every image is then computed in a batch of the same shape, which (i) lets
+        compiled paths with fixed shapes run without recompiling and (ii) makes each
+        output row depend only on its own image: on CPU a row is bitwise the same
+        whatever the other images of the batch, its position, or how the input was
+        split across calls (measured for EfficientNet-Lite0 and the tiny backbone;
+        a *different* batch size changes the last bits, ~1e-6).
+    """
+
+    def __init__(self, get_runner, out: np.ndarray, device: torch.device, dtype: torch.dtype, batch_size: int,
+                 pad_batches: bool = True):
+        self.get_runner = get_runner
+        self.out = out
+        self.device = device
+        self.dtype = dtype
+        self.batch_size = int(batch_size)
+        self.pad_batches = pad_batches
+        self.oom_events: list[tuple[int, int]] = []
+        self.row = 0  # next output row to assign
+        self._pieces: list[np.ndarray] = []
+        self._buffered = 0
+        self._pending: list[tuple[int, int, torch.Tensor]] = []
+        self._depth = 2 if device.type == "cuda" else 0
+        self._pinned: list = []
+        self._pinned_next = 0
+
+    # -- public ------------------------------------------------------------------------
+    def feed(self, images: np.ndarray) -> None:
+        """Queue ``images`` (uint8 ``(k, H, W, 3)``) and run every full batch."""
+        if len(images) == 0:
+            return
+        self._pieces.append(images)
+        self._buffered += len(images)
+        while self._buffered >= self.batch_size:
+            self._run(self._take(self.batch_size))
+
+    def finish(self) -> None:
+        """Run what is left and fetch every pending result."""
+        while self._buffered:
+            self._run(self._take(min(self.batch_size, self._buffered)))
+        while self._pending:
+            self._collect()
+
+    # -- internals ---------------------------------------------------------------------
+    def _take(self, n: int) -> np.ndarray:
+        first = self._pieces[0]
+        if len(first) >= n:
+            batch, rest = first[:n], first[n:]
+            if len(rest):
+                self._pieces[0] = rest
+            else:
+                self._pieces.pop(0)
+        else:
+            parts, need = [], n
+            while need:
+                piece = self._pieces[0]
+                parts.append(piece[:need])
+                if len(piece) > need:
+                    self._pieces[0] = piece[need:]
+                else:
+                    self._pieces.pop(0)
+                need -= len(parts[-1])
+            batch = np.concatenate(parts)
+        self._buffered -= n
+        return batch
+
+    def _run(self, batch: np.ndarray) -> None:
+        start = 0
+        while start < len(batch):
+            size = min(self.batch_size, len(batch) - start)
+            try:
+                result = self._forward(batch[start : start + size])
+            except Exception as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                self._back_off(size, exc)
+                continue
+            self._pending.append((self.row, size, result))
+            self.row += size
+            start += size
+            while len(self._pending) > self._depth:
+                self._collect()
+
+    def _back_off(self, size: int, exc: BaseException) -> None:
+        self._release_memory()
+        if size <= 1:
+            raise FeatclfError(
+                f"Out of memory on {self.device} even with one image per batch ({exc}). Use a smaller input_size, "
+                "precision='float16' or 'bfloat16', free the device, or use device='cpu'."
+            ) from exc
+        new = max(1, size // 2)
+        logger.warning("CNNEmbedding: out of memory on %s with batch_size=%d; halving to %d and continuing.",
+                       self.device, size, new)
+        self.oom_events.append((size, new))
+        self.batch_size = new
+
+    def _release_memory(self) -> None:
+        self._pinned = []
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        elif self.device.type == "mps" and hasattr(torch, "mps"):
+            torch.mps.empty_cache()
+
+    def _autocast(self):
+        if self.dtype == torch.float32:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype)
+
+    def _forward(self, x: np.ndarray) -> torch.Tensor:
+        n = len(x)
+        target = self.batch_size if self.pad_batches else n
+        if n < target:  # fixed-shape compiled paths: pad with zeros, drop the rows afterwards
+            x = np.concatenate([x, np.zeros((target - n, *x.shape[1:]), dtype=x.dtype)])
+        tensor = self._upload(x)
+        with torch.inference_mode(), self._autocast():
+            y = self.get_runner(len(x))(tensor)
+        return y[:n]
+
+    def _upload(self, x: np.ndarray) -> torch.Tensor:
+        if not x.flags.c_contiguous or not x.flags.writeable:
+            x = np.ascontiguousarray(x).copy() if not x.flags.writeable else np.ascontiguousarray(x)
+        if self.device.type == "cpu":
+            return torch.from_numpy(x)
+        if self.device.type != "cuda":
+            return torch.from_numpy(x).to(self.device)
+        # CUDA: copy into one of two pinned host buffers and send it without blocking;
+        # a buffer is reused only after the copy that last read it has completed.
+        if not self._pinned or self._pinned[0][0].shape[0] < len(x) or self._pinned[0][0].shape[1:] != x.shape[1:]:
+            shape = (max(len(x), self.batch_size), *x.shape[1:])
+            self._pinned = [(torch.empty(shape, dtype=torch.uint8, pin_memory=True), torch.cuda.Event())
+                            for _ in range(2)]
+            self._pinned_next = 0
+        buffer, event = self._pinned[self._pinned_next]
+        self._pinned_next = 1 - self._pinned_next
+        event.synchronize()
+        host = buffer[: len(x)]
+        host.numpy()[...] = x
+        tensor = host.to(self.device, non_blocking=True)
+        event.record()
+        return tensor
+
+    def _collect(self) -> None:
+        row, size, result = self._pending.pop(0)
+        self.out[row : row + size] = result.float().cpu().numpy()
