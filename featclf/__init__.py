@@ -6,7 +6,7 @@ Pipeline of the package (one subpackage per stage)::
     datasets  lazy collections of sources and labels
     extract   feature extractors (scikit-learn transformers) and the batch engine
     models    classifier presets and NAME:key=value specs
-    evaluate  cross-validated comparison of extractors x classifiers
+    evaluation cross-validated comparison of extractors x classifiers
     report    JSON / Markdown / HTML exports
     cli       the ``featclf`` command, a thin layer over the above
 
@@ -39,7 +39,7 @@ _LAZY = {
     "ColorHistogram": "featclf.extract",
     "CNNEmbedding": "featclf.extract",
     "list_backbones": "featclf.extract",
-    "evaluate": "featclf.evaluate",
+    "evaluate": "featclf.evaluation",
     "list_classifiers": "featclf.models",
     "make_classifier": "featclf.models",
 }

@@ -50,7 +50,7 @@ def add_common_options(parser, *, default_out=DEFAULT_OUT):
 
 
 def add_parser(subparsers):
-    from ..evaluate import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS
+    from ..evaluation import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS
 
     parser = subparsers.add_parser(
         "evaluate", help="compare extractors x classifiers with cross-validation and write reports",

@@ -1,6 +1,6 @@
 """Reports of an evaluation: JSON (stable schema), Markdown, and self-contained HTML.
 
-Use them through :class:`featclf.evaluate.EvaluationResult`: ``result.to_json(path)``,
+Use them through :class:`featclf.evaluation.EvaluationResult`: ``result.to_json(path)``,
 ``result.to_markdown()``, ``result.to_html(path)``, or :func:`write_reports` for all three.
 """
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from featclf.evaluate import corrected_resampled_ttest, mcnemar_exact
-from featclf.evaluate._stats import imbalance_ratio, population_std
+from featclf.evaluation import corrected_resampled_ttest, mcnemar_exact
+from featclf.evaluation._stats import imbalance_ratio, population_std
 
 
 def test_nadeau_bengio_matches_a_hand_computed_example():

@@ -10,7 +10,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_validate
 
 import featclf
-from featclf.evaluate import corrected_resampled_ttest
+from featclf.evaluation import corrected_resampled_ttest
 from featclf.models import make_classifier
 
 SCORING = ["accuracy", "balanced_accuracy", "f1_macro"]

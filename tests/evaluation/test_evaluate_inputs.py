@@ -114,7 +114,7 @@ def test_repeated_specs_get_distinct_labels(digits_small):
 
 
 def test_default_extractors_and_classifiers():
-    from featclf.evaluate import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS
+    from featclf.evaluation import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS
 
     assert DEFAULT_EXTRACTORS == ("pixels:size=32x32", "hog:size=64x64", "colorhist")
     assert DEFAULT_CLASSIFIERS == ("svm", "logreg", "rf")
@@ -180,10 +180,10 @@ def test_dataset_errors(digits_small, shapes_folder):
         featclf.evaluate(one_class, ["pixels"], ["knn"], cv=2, verbose=0)
 
 
-def test_evaluate_stays_callable_when_the_subpackage_is_bound(digits_small):
+def test_evaluate_is_the_function_after_the_subpackage_is_imported(digits_small):
     import inspect
 
-    import featclf.evaluate._stats  # noqa: F401 - binds the subpackage as featclf.evaluate
+    import featclf.evaluation._stats  # noqa: F401 - binds featclf.evaluation, never featclf.evaluate
 
     assert callable(featclf.evaluate)
     assert "extractors" in inspect.signature(featclf.evaluate).parameters
