@@ -48,7 +48,8 @@ Architecture notes (what the reference does, and what this module does)
 Inference speed
 ---------------
 :func:`fold_batchnorm` returns a copy with every BatchNorm folded into the
-convolution before it (equal to the unfolded model to ~1e-6 in float32). The
+convolution before it (float32 round-off only: ~1e-5 max abs difference on
+the logits and embeddings of real photos). The
 dynamic padding only touches the five stride-2 convolutions and reads the input
 shape as Python ints, so ``torch.jit.trace`` and ``torch.onnx.export`` bake in
 the pads for the traced spatial size (any batch size still works).
@@ -633,9 +634,9 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     -------
     torch.nn.Module
         The folded copy, in eval mode, with the same ``requires_grad`` flags.
-        It equals the eval-mode original within float32 round-off (~1e-6
-        relative); it is for inference only (there are no statistics left to
-        train).
+        It equals the eval-mode original within float32 round-off (~1e-5 max
+        abs on EfficientNet-Lite0 logits); it is for inference only (there are
+        no statistics left to train).
 
     Raises
     ------
