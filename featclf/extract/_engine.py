@@ -20,6 +20,7 @@ import joblib
 import numpy as np
 
 from ..exceptions import FeatclfError, InvalidImageError, InvalidParameterError
+from ..io._image import _WHITE
 
 #: Largest chunk handed to one worker task.
 MAX_CHUNK = 256
@@ -148,7 +149,7 @@ def _extract_chunk(chunk, start, compute, mode, background, skip):
     return features, loaded.indices, loaded.skipped
 
 
-def extract(compute, sources: Sequence, n_features: int, *, mode="rgb", background=(255, 255, 255),
+def extract(compute, sources: Sequence, n_features: int, *, mode="rgb", background=_WHITE,
             on_error="raise", n_jobs=None, batch_size="auto", verbose=1, desc="extracting") -> Extraction:
     """Run ``compute(images, sources, indices) -> (k, n_features) array`` over all sources.
 

@@ -48,7 +48,7 @@ def make_extractor(name: str, **params):
     Examples
     --------
     >>> import featclf
-    >>> featclf.make_extractor("hog", orientations=9)
-    HOG(orientations=9)
+    >>> featclf.make_extractor("hog", orientations=12)
+    HOG(orientations=12)
     """
     return get_extractor_class(name)(**params)
