@@ -337,8 +337,9 @@ def _load_state_dict(model, path, name):
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure to read the file is reported with its path
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
         raise InvalidParameterError(
-            f"The weights file {path!r} cannot be read as a PyTorch state dict ({type(exc).__name__}: {exc}). "
+            f"The weights file {path!r} cannot be read as a PyTorch state dict ({type(exc).__name__}: {reason}). "
             "Save weights with torch.save(model.state_dict(), path)."
         ) from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):

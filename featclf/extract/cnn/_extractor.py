@@ -333,26 +333,25 @@ class CNNEmbedding(BaseExtractor):
         """The callable for ``mode``, built once per (mode, batch, input shape, device, precision)."""
         from . import _inference
 
-        if mode == "eager":
-            return self.model_
         torch = self._torch()
         h, w = self.image_size_
         key = (mode, batch, h, w, str(device), self.precision_)
-        runner = self._runners_.get(key)
-        if runner is None:
-            example = torch.zeros((batch, h, w, 3), dtype=torch.uint8, device=device)
-            dtype = _inference.PRECISIONS[self.precision_]
-            try:
-                with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                    runner = _inference.build_runner(self.model_, mode, example)
-            except Exception as exc:
-                if self.compile != "auto" or _inference.is_out_of_memory(exc):
-                    raise
-                _inference.logger.warning(
-                    "CNNEmbedding: backbone %r cannot be compiled with %r (%s: %s); running it eagerly.",
-                    self.backbone_config_.name, mode, type(exc).__name__, exc)
-                runner = self.model_
-            self._runners_[key] = runner
+        if key not in self._runners_:
+            runner, actual = self.model_, "eager"
+            if mode != "eager":
+                example = torch.zeros((batch, h, w, 3), dtype=torch.uint8, device=device)
+                dtype = _inference.PRECISIONS[self.precision_]
+                try:
+                    with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+                        runner, actual = _inference.build_runner(self.model_, mode, example), mode
+                except Exception as exc:
+                    if self.compile != "auto" or _inference.is_out_of_memory(exc):
+                        raise
+                    _inference.logger.warning(
+                        "CNNEmbedding: backbone %r cannot be compiled with %r (%s: %s); running it eagerly.",
+                        self.backbone_config_.name, mode, type(exc).__name__, exc)
+            self._runners_[key] = (runner, actual)
+        runner, self.compile_ = self._runners_[key]
         return runner
 
     def transform(self, X):
@@ -402,7 +401,8 @@ class CNNEmbedding(BaseExtractor):
         kept_n = runner.row
         self.batch_size_ = runner.batch_size
         self.oom_events_ = runner.oom_events
-        self.compile_ = mode
+        if not hasattr(self, "compile_"):  # nothing was run (no image loaded)
+            self.compile_ = mode
         self.skipped_ = skipped
         self.kept_indices_ = np.asarray(indices, dtype=np.intp)
         warn_skipped(skipped, n)

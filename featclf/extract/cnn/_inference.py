@@ -127,9 +127,13 @@ def default_batch_size(device: torch.device, input_size) -> int:
     return int(min(max(batch, 16), cap))
 
 
+#: ``torch.OutOfMemoryError`` (torch >= 2.5), ``torch.cuda.OutOfMemoryError`` before (the same class since).
+OUT_OF_MEMORY = getattr(torch, "OutOfMemoryError", None) or torch.cuda.OutOfMemoryError
+
+
 def is_out_of_memory(exc: BaseException) -> bool:
-    """CUDA's ``torch.OutOfMemoryError``, or MPS's RuntimeError about memory."""
-    if isinstance(exc, torch.OutOfMemoryError):
+    """CUDA's out-of-memory error, or MPS's RuntimeError about memory."""
+    if isinstance(exc, OUT_OF_MEMORY):
         return True
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
@@ -194,8 +198,9 @@ def fold_if_possible(net: nn.Module) -> nn.Module:
         return net
 
 
-def output_dim(embedder: Embedder, input_size, device: torch.device) -> tuple[int, int]:
-    """``(C, D)``: channels of the backbone output and width of the pooled embedding, from one probe image."""
+def output_dim(embedder: Embedder, input_size, device: torch.device) -> tuple[int, int, int]:
+    """``(C, D, ndim)``: channels of the backbone output, width of the pooled embedding and
+    the output's number of dimensions (4: feature map, 2: embeddings), from one probe image."""
     probe = torch.zeros((1, input_size[0], input_size[1], 3), dtype=torch.uint8, device=device)
     with torch.inference_mode():
         features = embedder.net(embedder.normalise(probe))
@@ -337,7 +342,7 @@ class BatchRunner:
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
-                self._back_off(size, exc)
+                self._back_off(exc)
                 continue
             self._pending.append((self.row, size, result))
             self.row += size
@@ -345,7 +350,8 @@ class BatchRunner:
             while len(self._pending) > self._depth:
                 self._collect()
 
-    def _back_off(self, size: int, exc: BaseException) -> None:
+    def _back_off(self, exc: BaseException) -> None:
+        size = self.batch_size  # the shape that failed (short batches are padded to it)
         self._release_memory()
         if size <= 1:
             raise FeatclfError(
@@ -381,8 +387,8 @@ class BatchRunner:
         return y[:n]
 
     def _upload(self, x: np.ndarray) -> torch.Tensor:
-        if not x.flags.c_contiguous or not x.flags.writeable:
-            x = np.ascontiguousarray(x).copy() if not x.flags.writeable else np.ascontiguousarray(x)
+        if not (x.flags.c_contiguous and x.flags.writeable):  # torch.from_numpy needs both
+            x = np.array(x, order="C", copy=True)
         if self.device.type == "cpu":
             return torch.from_numpy(x)
         if self.device.type != "cuda":
