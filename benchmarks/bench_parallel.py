@@ -14,15 +14,18 @@ Data (``--data``):
 
 * ``fmnist``: the first N Fashion-MNIST training images written as 28x28 grey PNG files
   into a temporary folder (decoding them is cheap: per-image overheads dominate);
-* ``openclipart``: the Open Clip Art colour PNGs (RGBA, many sizes, median about 230x220),
-  sorted by path, cycled to N files when fewer exist; decoding dominates, as with most
-  real photo collections. HOG then uses ``size=(64, 64)``, pixels ``size=(32, 32)``.
+* ``openclipart``: the Open Clip Art colour PNGs (mostly RGBA, many sizes), sorted by path,
+  cycled to N files when fewer exist; decoding dominates, as with most real photo
+  collections. Images over ``--max-pixels`` (16 Mpixels: 19 of 8,121 files, posters of
+  100-620 Mpixels that take seconds each to decode, 3 beyond Pillow's decompression-bomb
+  limit) are left out. HOG then uses ``size=(64, 64)``, pixels ``size=(32, 32)``.
 
 Memory is sampled with psutil every ``--sample-ms`` milliseconds during each call (RSS of
 the measuring process, and the sum of the RSS of its worker processes); the increase of the
 measuring process's RSS over its level just before the call is compared with the size of the
 final float32 feature matrix. ``resource.getrusage`` figures (``ru_maxrss`` of the process,
-and of its largest reaped child after the workers are shut down) are recorded too.
+and of its largest reaped child after the workers are shut down) are recorded too; Linux
+carries ``ru_maxrss`` over from the spawning process, so its value at start is recorded.
 
 Run it alone (timing on 2 cores)::
 
@@ -42,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 
 import numpy as np
 
@@ -66,6 +70,9 @@ def parse_args(argv=None):
     p.add_argument("--data", choices=["fmnist", "openclipart"], default="fmnist")
     p.add_argument("--openclipart-root", default=OPENCLIPART)
     p.add_argument("--n-images", type=int, default=10000)
+    p.add_argument("--max-pixels", type=float, default=16e6,
+                   help="openclipart: leave out images with more pixels (a few 100-600 Mpixel posters take "
+                        "seconds each to decode, and 3 exceed Pillow's decompression-bomb limit)")
     p.add_argument("--extractor", action="append", choices=["hog", "pixels"],
                    help="extractor(s) to measure (repeatable; default: hog and pixels)")
     p.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2])
@@ -151,6 +158,9 @@ def child_main(spec):
     import featclf
     import psutil
 
+    kib = 1024  # ru_maxrss is in KiB on Linux
+    # Linux carries ru_maxrss over from the spawning process: note where it starts.
+    maxrss_at_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1e6
     with open(spec["file_list"]) as f:
         paths = f.read().split("\n")
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["params"].items()}
@@ -180,7 +190,6 @@ def child_main(spec):
         from joblib.externals.loky import get_reusable_executor
 
         get_reusable_executor().shutdown(wait=True)
-    kib = 1024  # ru_maxrss is in KiB on Linux
     out = {
         "calls": calls,
         "shape": list(features.shape),
@@ -188,6 +197,7 @@ def child_main(spec):
         "feature_matrix_mb": features.nbytes / 1e6,
         "checksum": float(np.float64(features.sum(dtype=np.float64))),
         "ru_maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1e6,
+        "ru_maxrss_self_at_start_mb": maxrss_at_start,
         "ru_maxrss_largest_child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1e6,
     }
     print("RESULT " + json.dumps(out))
@@ -219,10 +229,29 @@ def prepare_files(args, workdir):
         )
         if not found:
             raise SystemExit(f"No PNG files under {args.openclipart_root}; see shared/DATA.md (openclipart-png).")
-        paths = [found[i % len(found)] for i in range(args.n_images)]
+        from PIL import Image
+
+        def n_pixels(path):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                    with Image.open(path) as im:  # header only
+                        return im.size[0] * im.size[1]
+            except Image.DecompressionBombError:  # over Pillow's limit: featclf refuses it too
+                return float("inf")
+
+        pixels = {p: n_pixels(p) for p in found}
+        excluded = [p for p in found if pixels[p] > args.max_pixels]
+        kept = [p for p in found if pixels[p] <= args.max_pixels]
+        paths = [kept[i % len(kept)] for i in range(args.n_images)]
         desc = {"data": f"Open Clip Art colour PNGs under {args.openclipart_root}, sorted, cycled to N",
-                "n_unique_files": min(len(found), args.n_images),
-                "mean_file_bytes": float(np.mean([os.path.getsize(p) for p in paths[: len(found)]]))}
+                "n_files_found": len(found),
+                "excluded_over_max_pixels": {"max_pixels": args.max_pixels, "n": len(excluded),
+                                             "over_pillow_bomb_limit": sum(v == float("inf") for v in pixels.values())},
+                "n_unique_files": min(len(kept), args.n_images),
+                "median_pixels": float(np.median([pixels[p] for p in kept])),
+                "mean_pixels": float(np.mean([pixels[p] for p in paths])),
+                "mean_file_bytes": float(np.mean([os.path.getsize(p) for p in paths[: len(kept)]]))}
     file_list = os.path.join(workdir, "files.txt")
     with open(file_list, "w") as f:
         f.write("\n".join(paths))
@@ -303,9 +332,6 @@ def main(argv=None):
         file_list, data_desc = prepare_files(args, workdir)
         data_desc["prepare_s"] = round(time.perf_counter() - t0, 2)
         print(f"{args.n_images} files ready ({data_desc['data']}) in {data_desc['prepare_s']} s", flush=True)
-        profile = None if args.no_probe else probe(args, file_list)
-        if profile:
-            print("probe:", json.dumps(profile), flush=True)
         runs = {(e, j): [] for e in args.extractors for j in args.n_jobs}
         for rep in range(args.repeats):
             for extractor in args.extractors:
@@ -314,6 +340,11 @@ def main(argv=None):
                     runs[(extractor, n_jobs)].append(r)
                     print(f"  rep {rep + 1}: {extractor} n_jobs={n_jobs}: "
                           + ", ".join(f"{c} {r['calls'][c]['seconds']:.2f} s" for c in calls), flush=True)
+        # after the measurements: the probe grows this process, whose peak RSS the
+        # measuring processes would otherwise inherit in ru_maxrss
+        profile = None if args.no_probe else probe(args, file_list)
+        if profile:
+            print("probe:", json.dumps(profile), flush=True)
     finally:
         if args.keep_files:
             print("files kept in", workdir)
@@ -339,6 +370,7 @@ def main(argv=None):
                 "memory_worst_rep": {k: (round(v, 1) if isinstance(v, float) else v)
                                      for k, v in mem["calls"]["cold"].items() if k != "seconds"}
                 | {"ru_maxrss_self_mb": round(mem["ru_maxrss_self_mb"], 1),
+                   "ru_maxrss_self_at_start_mb": round(mem["ru_maxrss_self_at_start_mb"], 1),
                    "ru_maxrss_largest_child_mb": round(mem["ru_maxrss_largest_child_mb"], 1)},
             }
             entry["by_n_jobs"][str(n_jobs)] = e
@@ -377,7 +409,8 @@ def main(argv=None):
         "method": ("each measurement in a fresh process; cold = first transform (loky worker start-up included), "
                    "warm = second transform in the same process; best of repeats. Memory: psutil RSS sampled "
                    "every sample_ms ms (measuring process, and sum over its worker processes); increase over "
-                   "the RSS just before the call; getrusage ru_maxrss (self, largest reaped child)."),
+                   "the RSS just before the call; getrusage ru_maxrss (self, largest reaped child; Linux carries "
+                   "ru_maxrss over from the spawning process, hence ru_maxrss_self_at_start_mb)."),
         "baseline": "n_jobs=1, same files, same run",
         "profile": profile,
         "results": results,
