@@ -15,13 +15,13 @@ import warnings
 
 import numpy as np
 import pytest
+from realdata import find_openclipart
 from PIL import Image
 
 from featclf import ImageFolder, load_images
 from featclf.exceptions import ImageLoadError, SkippedImagesWarning
 
-DEFAULT = "/work/data/openclipart/usr/share/openclipart/png"
-COLLECTION = next((p for p in (os.environ.get("FEATCLF_OPENCLIPART"), DEFAULT) if p and os.path.isdir(p)), None)
+COLLECTION = find_openclipart()
 CLASSES = ["containers", "logos", "science"]  # 44 PNGs, about 14 megapixels
 
 pytestmark = pytest.mark.skipif(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from realdata import find_openclipart
 from PIL import Image
 
 from featclf.exceptions import InvalidParameterError
@@ -217,7 +218,7 @@ def test_hue_can_have_one_bin_per_value():
 
 
 # --------------------------------------------------------------------------- real data
-OPENCLIPART = "/work/data/openclipart/usr/share/openclipart/png"
+OPENCLIPART = find_openclipart()
 
 
 def test_open_clip_art_cutouts_ignore_their_transparent_background():
@@ -225,8 +226,8 @@ def test_open_clip_art_cutouts_ignore_their_transparent_background():
     import glob
     import os
 
-    if not os.path.isdir(OPENCLIPART):
-        pytest.skip(f"Open Clip Art PNGs not found under {OPENCLIPART}")
+    if OPENCLIPART is None:
+        pytest.skip("Open Clip Art not found (set FEATCLF_OPENCLIPART to its png/ folder)")
     from featclf import load_image
 
     paths = sorted(glob.glob(os.path.join(OPENCLIPART, "animals", "**", "*.png"), recursive=True))[:12]
