@@ -5,7 +5,8 @@ Sources are split into contiguous chunks that joblib workers process in order
 Dask backend -- applies unchanged). Workers receive *sources* (paths, bytes, or the
 slice of an in-memory stack), decode them themselves, compute features and send back
 only the feature rows, which the parent writes into one preallocated float32 matrix.
-Peak memory is the final matrix plus the chunks in flight.
+Peak memory is the final matrix plus, per worker, one chunk of feature rows and
+``DECODE_BATCH`` decoded images.
 """
 
 from __future__ import annotations
@@ -140,13 +141,24 @@ class Extraction:
     skipped: list = field(default_factory=list)
 
 
+#: Images decoded at a time inside a worker's chunk: full-size decoded images are the
+#: largest transient memory, so a chunk is decoded and featurised a few images at a time.
+DECODE_BATCH = 16
+
+
 def _extract_chunk(chunk, start, compute, mode, background, skip):
     from ..io._image import _load_chunk
 
-    loaded = _load_chunk(chunk, start, mode, background, skip)
-    kept_sources = [chunk[i - start] for i in loaded.indices]
-    features = compute(loaded.images, kept_sources, loaded.indices) if loaded.images else None
-    return features, loaded.indices, loaded.skipped
+    parts, indices, skipped = [], [], []
+    for offset in range(0, len(chunk), DECODE_BATCH):
+        loaded = _load_chunk(chunk[offset : offset + DECODE_BATCH], start + offset, mode, background, skip)
+        skipped.extend(loaded.skipped)
+        if loaded.images:
+            kept_sources = [chunk[i - start] for i in loaded.indices]
+            parts.append(compute(loaded.images, kept_sources, loaded.indices))
+            indices.extend(loaded.indices)
+    features = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else None)
+    return features, indices, skipped
 
 
 def extract(compute, sources: Sequence, n_features: int, *, mode="rgb", background=_WHITE,
