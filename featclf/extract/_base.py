@@ -37,6 +37,9 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     """
 
     _image_mode = "rgb"
+    #: Whether features have a fixed length only for one image size. When False
+    #: (e.g. histograms), ``size=None`` accepts images of any size and ``fit`` reads none.
+    _needs_common_size = True
 
     # -- to be provided by subclasses --------------------------------------------------
     def _check_params(self) -> None:  # pragma: no cover - trivial default
@@ -73,9 +76,11 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         size = getattr(self, "size", None)
         if size is not None:
             self.image_size_ = check_pair("size", size, owner=self)
-        else:
+        elif self._needs_common_size:
             self.image_size_ = self._first_image_size(_engine.as_sources(X))
-        probe = self._decoded_shape(self.image_size_)
+        else:
+            self.image_size_ = None
+        probe = None if self.image_size_ is None else self._decoded_shape(self.image_size_)
         self.feature_names_out_ = np.asarray(self._output_names(probe), dtype=object)
         self.n_features_out_ = len(self.feature_names_out_)
         return self
@@ -100,6 +105,8 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         """Resize to ``size``, or check that the image has the fitted size."""
         if getattr(self, "size", None) is not None:
             return resize_image(image, self.image_size_)
+        if self.image_size_ is None:
+            return image
         if image.shape[:2] != tuple(self.image_size_):
             h, w = image.shape[:2]
             fh, fw = self.image_size_

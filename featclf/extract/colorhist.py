@@ -6,9 +6,8 @@ import numbers
 
 import numpy as np
 
-from .._validation import check_option, check_pair
+from .._validation import check_option
 from ..exceptions import InvalidParameterError
-from ..io._image import resize_image
 from ._base import BaseExtractor
 from ._registry import register_extractor
 
@@ -162,6 +161,7 @@ class ColorHistogram(BaseExtractor):
     """
 
     _image_mode = "rgba"
+    _needs_common_size = False  # a histogram has the same length whatever the image size
 
     def __init__(self, *, color_space="hsv", bins=8, joint=True, size=None, n_jobs=None, batch_size="auto",
                  on_error="raise", verbose=1):
@@ -217,32 +217,11 @@ class ColorHistogram(BaseExtractor):
             ]
         return [f"colorhist_{space}_{name}{i}" for name, b in zip(names, (b0, b1, b2)) for i in range(b)]
 
-    def fit(self, X=None, y=None):
-        """Validate parameters; histograms need nothing from the data.
-
-        Parameters
-        ----------
-        X : ignored
-            Accepted for the scikit-learn API; images of any sizes may follow in ``transform``.
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        self._check_common_params()
-        self._check_params()
-        self.image_size_ = None if self.size is None else check_pair("size", self.size, owner=self)
-        self.feature_names_out_ = np.asarray(self._output_names(), dtype=object)
-        self.n_features_out_ = len(self.feature_names_out_)
-        return self
-
     def _compute_batch(self, images, sources, indices):
         bins = self._bins()
         lut = bin_lut(self.color_space, bins)
         out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
-        for row, image in enumerate(images):
-            if self.image_size_ is not None:
-                image = resize_image(image, self.image_size_)
+        for row, (image, source, index) in enumerate(zip(images, sources, indices)):
+            image = self._prepare(image, source, index)
             out[row] = color_histogram(image, self.color_space, bins, self.joint, lut=lut)
         return out

@@ -138,7 +138,7 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
     lines.append(f"- classifiers: {', '.join(x['label'] for x in cfg['classifiers'])}")
     lines.append(f"- mode: {cfg['mode']}, folds: {cfg['n_folds']}, seed: {cfg['random_state']}, "
                  f"ranked by: {cfg['rank_by']}, on_error: {cfg['on_error']}")
-    lines.append(f"- versions: " + ", ".join(f"{k} {v}" for k, v in result.versions.items()
+    lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in result.versions.items()
                                              if v is not None and k != "platform"))
     lines.append("")
     return "\n".join(lines)
