@@ -157,6 +157,58 @@ def test_compile_auto_falls_back_to_eager_with_a_logged_warning(images, monkeypa
         tiny(compile="jit").fit(images).transform(images)
 
 
+needs_onnx = pytest.mark.skipif(not _inference.onnx_available(), reason="onnxruntime, onnx, onnxscript not installed")
+
+
+@needs_onnx
+def test_onnxruntime_path_agrees_and_keeps_rows_independent(images):
+    est = tiny(compile="onnxruntime", batch_size=4).fit(images)
+    out = est.transform(images)
+    assert est.compile_ == "onnxruntime"
+    np.testing.assert_allclose(out, tiny(compile="none").fit().transform(images), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(est.transform(images[::-1]), out[::-1])
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(images), out)
+
+
+def test_compile_auto_chooses_the_path_in_fit_from_the_collection_size(images, monkeypatch):
+    from featclf.extract.cnn import _extractor
+
+    monkeypatch.setattr(_extractor, "ONNXRUNTIME_MIN_PIXELS", 7 * 32 * 32)  # as if 7 tiny images were a big job
+    assert tiny().fit().compile_ == "jit"  # nothing to amortise an export over
+    assert tiny().fit(images[:6]).compile_ == "jit"
+    expected = "onnxruntime" if _inference.onnx_available() else "jit"
+    est = tiny().fit(images)
+    assert est.compile_ == expected
+    est.transform(images[:2])
+    assert est.compile_ == expected  # kept for every transform of the fitted instance
+    monkeypatch.setattr(_inference, "onnx_available", lambda: False)
+    assert tiny().fit(images).compile_ == "jit"
+    assert tiny(precision="bfloat16").fit(images).compile_ == "eager"
+
+
+@needs_onnx
+def test_compile_auto_falls_back_from_onnxruntime_to_jit(images, monkeypatch, caplog):
+    from featclf.extract.cnn import _extractor
+
+    def broken_export(*args):
+        raise RuntimeError("exporter does not support this operator")
+
+    monkeypatch.setattr(_extractor, "ONNXRUNTIME_MIN_PIXELS", 1)
+    monkeypatch.setattr(_inference, "_onnxruntime_runner", broken_export)
+    est = tiny().fit(images)
+    assert est.compile_ == "onnxruntime"
+    with caplog.at_level(logging.WARNING, logger="featclf.extract.cnn"):
+        out = est.transform(images)
+    assert est.compile_ == "jit" and "cannot be compiled with 'onnxruntime'" in caplog.text
+    np.testing.assert_array_equal(out, tiny(compile="jit").fit().transform(images))
+
+
+def test_explicit_onnxruntime_needs_its_packages_and_the_cpu(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(MissingDependencyError, match=r"compile='onnxruntime'\) needs .*'onnxruntime'.*pip install"):
+        tiny(compile="onnxruntime").fit()
+
+
 def test_input_size_overrides_the_backbone_default(images):
     est = tiny(input_size=(16, 24)).fit(images)
     assert est.image_size_ == (16, 24) and est.backbone_config_.input_size == (16, 24)
@@ -435,7 +487,8 @@ def test_custom_module_errors():
 @pytest.mark.parametrize(("params", "match"), [
     ({"pooling": "mean"}, r"The 'pooling' parameter of CNNEmbedding must be one of \{'avg', 'max', 'avgmax'\}\. "
                           r"Got 'mean' instead\."),
-    ({"compile": "yes"}, r"'compile' parameter of CNNEmbedding must be one of \{'auto', 'none', 'jit', 'inductor'\}"),
+    ({"compile": "yes"}, r"'compile' parameter of CNNEmbedding must be one of \{'auto', 'none', 'jit', 'inductor', "
+                         r"'onnxruntime'\}"),
     ({"input_size": (0, 5)}, r"'input_size' parameter of CNNEmbedding must be a pair of ints >= 1"),
     ({"batch_size": 0}, r"'batch_size' parameter of CNNEmbedding must be an int >= 1"),
     ({"weights": 123}, r"'weights' parameter of CNNEmbedding must be a path"),

@@ -95,6 +95,20 @@ def test_pickle_is_small_and_reloads_the_same_network(fitted, embeddings, photos
     np.testing.assert_array_equal(pickle.loads(blob).transform(photos), embeddings)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CPU path")
+def test_onnxruntime_path_on_the_real_backbone(model, embeddings, photos):
+    from featclf.extract.cnn import _inference
+
+    if not _inference.onnx_available():
+        pytest.skip("onnxruntime, onnx, onnxscript not installed")
+    est = CNNEmbedding(compile="onnxruntime", verbose=0).fit()
+    out = est.transform(photos)
+    assert est.compile_ == "onnxruntime"
+    assert np.abs(out - embeddings).max() < 1e-4
+    with torch.no_grad():
+        assert int(model._fc(torch.from_numpy(out[:1])).argmax()) in CATS
+
+
 def test_small_input_size_for_small_images(model):
     rng = np.random.default_rng(0)
     grey = [rng.integers(0, 255, (28, 28), dtype=np.uint8) for _ in range(3)]

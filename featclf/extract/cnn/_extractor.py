@@ -23,7 +23,11 @@ from .._registry import register_extractor
 from ._backbones import BackboneConfig, get_backbone
 
 POOLINGS = ("avg", "max", "avgmax")
-COMPILE_OPTIONS = ("auto", "none", "jit", "inductor")
+COMPILE_OPTIONS = ("auto", "none", "jit", "inductor", "onnxruntime")
+#: compile='auto' on CPU picks ONNX Runtime when the images fitted on amount to at least the
+#: pixels of 1,000 images at 224x224 (its export takes 3-6 s at 224x224 on the 2-core
+#: development machine and saves about 5 ms per 224x224 image; benchmarks/results/cnn_cpu.json).
+ONNXRUNTIME_MIN_PIXELS = 1000 * 224 * 224
 #: Images per chunk handed to a decoding worker (rounded to a multiple of the batch size).
 CHUNK_IMAGES = 64
 
@@ -134,16 +138,22 @@ class CNNEmbedding(BaseExtractor):
         batch is padded, so every image is computed in a batch of the same shape.
         On out-of-memory the batch is halved and the work continues (logged on the
         ``featclf.extract.cnn`` logger; see ``oom_events_``).
-    compile : {'auto', 'none', 'jit', 'inductor'}, default='auto'
-        Graph compilation of the network. ``'jit'``: ``torch.jit.trace`` +
-        ``torch.jit.freeze`` (about 1 s to build for EfficientNet-Lite0);
-        ``'inductor'``: ``torch.compile`` with frozen weights (5 s to minutes to
-        build); ``'none'``: eager PyTorch. ``'auto'``: ``'jit'`` on CPU in float32
-        (falling back to eager, with a logged warning, for a network that cannot be
-        traced), eager on GPU. A compiled graph is built once per instance, input
-        shape, batch size and device, and reused. On every path BatchNorm is folded
-        into the convolutions (featclf's own backbones) and the data stay in
-        channels-last memory order.
+    compile : {'auto', 'none', 'jit', 'inductor', 'onnxruntime'}, default='auto'
+        How the network is run. ``'none'``: eager PyTorch. ``'jit'``:
+        ``torch.jit.trace`` + ``torch.jit.freeze`` (about 1 s to build for
+        EfficientNet-Lite0). ``'inductor'``: ``torch.compile`` with frozen weights
+        (5 s to minutes to build). ``'onnxruntime'`` (CPU): exported to ONNX and run
+        by ONNX Runtime (needs ``onnxruntime``, ``onnx`` and ``onnxscript``; 3-6 s to
+        export, then about 1.5x the ``'jit'`` throughput on the development CPU).
+        ``'auto'``: on CPU in float32, ``'onnxruntime'`` when those packages import
+        and the collection given to ``fit`` holds at least the pixels of 1,000
+        224x224 images, otherwise ``'jit'``; eager on GPU. A path that cannot be
+        built falls back (onnxruntime -> jit -> eager) with a logged warning. The
+        path is chosen in ``fit`` (``compile_``) and kept for every ``transform`` of
+        the fitted instance; the compiled graph is built on the first
+        ``transform`` and cached per input shape, batch size and device. On every
+        path BatchNorm is folded into the convolutions (featclf's own backbones)
+        and the data stay in channels-last memory order.
     n_jobs : int, optional
         Worker processes that decode and resize images while the parent runs the
         network (``None`` follows ``joblib.parallel_config``: decoding in the parent).
@@ -163,7 +173,8 @@ class CNNEmbedding(BaseExtractor):
     batch_size_ : int
         Images per forward pass in the last transform (after any out-of-memory halving).
     compile_ : str
-        Inference path of the last transform: ``'eager'``, ``'jit'`` or ``'inductor'``.
+        Inference path: ``'eager'``, ``'jit'``, ``'inductor'`` or ``'onnxruntime'``
+        (chosen in ``fit``; updated if a path had to fall back).
     oom_events_ : list of (int, int)
         ``(old, new)`` batch sizes of out-of-memory back-offs in the last transform.
     image_size_ : (int, int)
@@ -184,8 +195,9 @@ class CNNEmbedding(BaseExtractor):
 
     On CPU a row depends only on its own image, bitwise: not on the other images,
     their order, or how the input is split across ``transform`` calls (every batch
-    has the same shape). Another ``batch_size`` or ``compile`` setting changes the
-    last bits (float32 round-off, about 1e-6).
+    has the same shape and one fitted instance keeps one inference path). Another
+    ``batch_size`` or inference path changes the last bits (float32 round-off,
+    about 1e-5 on EfficientNet-Lite0 embeddings).
 
     Examples
     --------
@@ -239,9 +251,10 @@ class CNNEmbedding(BaseExtractor):
 
         Parameters
         ----------
-        X : ignored
-            Images are not needed to fit (the network is pretrained); accepted for
-            the scikit-learn API.
+        X : list of image sources, dataset, ndarray of shape (N, H, W[, C]), or None
+            Only its length is used (the network is pretrained): with
+            ``compile='auto'`` on CPU, a collection large enough to amortise the
+            ONNX Runtime export selects that path (see ``compile``).
         y : ignored
 
         Returns
@@ -261,10 +274,12 @@ class CNNEmbedding(BaseExtractor):
         """
         self._check_params()
         self._torch()
+        n_images = 0 if X is None else len(_engine.as_sources(X))
         config = self._resolved_config()
         self._load(config)
         self.backbone_config_ = config
         self.image_size_ = config.input_size
+        self.compile_ = self._choose_path(n_images)
         names = [f"cnn_avg_{i}" for i in range(self.channels_)] if self.pooling in ("avg", "avgmax") else []
         if self.pooling in ("max", "avgmax"):
             names += [f"cnn_max_{i}" for i in range(self.channels_)]
@@ -322,35 +337,59 @@ class CNNEmbedding(BaseExtractor):
         return state
 
     # -- transform ---------------------------------------------------------------------
-    def _compile_mode(self, device) -> str:
+    def _choose_path(self, n_images: int) -> str:
+        """The inference path for this fitted instance (``compile_``)."""
+        from . import _inference
+
         if self.compile == "none":
             return "eager"
-        if self.compile == "auto":
-            return "jit" if device.type == "cpu" and self.precision_ == "float32" else "eager"
-        return self.compile
+        if self.compile == "onnxruntime":
+            if self.device_ != "cpu":
+                raise InvalidParameterError(
+                    f"compile='onnxruntime' runs on the CPU only, but the device is {self.device_!r}. "
+                    "Use device='cpu', or compile='auto'."
+                )
+            for package in _inference.ONNX_PACKAGES:
+                import_optional(package, purpose="CNNEmbedding(compile='onnxruntime')")
+            return "onnxruntime"
+        if self.compile != "auto":
+            return self.compile
+        if self.device_ != "cpu" or self.precision_ != "float32":
+            return "eager"
+        h, w = self.image_size_
+        if n_images * h * w >= ONNXRUNTIME_MIN_PIXELS and _inference.onnx_available():
+            return "onnxruntime"
+        return "jit"
 
     def _runner_for(self, mode, batch, device):
-        """The callable for ``mode``, built once per (mode, batch, input shape, device, precision)."""
+        """The callable for ``mode``, built once per (mode, batch, input shape, device, precision).
+
+        With ``compile='auto'`` a path that cannot be built falls back (onnxruntime ->
+        jit -> eager) with a logged warning; an explicitly requested path raises.
+        """
         from . import _inference
 
         torch = self._torch()
         h, w = self.image_size_
         key = (mode, batch, h, w, str(device), self.precision_)
         if key not in self._runners_:
-            runner, actual = self.model_, "eager"
+            entry = (self.model_, "eager")
             if mode != "eager":
                 example = torch.zeros((batch, h, w, 3), dtype=torch.uint8, device=device)
                 dtype = _inference.PRECISIONS[self.precision_]
                 try:
                     with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                        runner, actual = _inference.build_runner(self.model_, mode, example), mode
+                        entry = (_inference.build_runner(self.model_, mode, example), mode)
                 except Exception as exc:
                     if self.compile != "auto" or _inference.is_out_of_memory(exc):
                         raise
+                    fallback = "jit" if mode == "onnxruntime" else "eager"
                     _inference.logger.warning(
-                        "CNNEmbedding: backbone %r cannot be compiled with %r (%s: %s); running it eagerly.",
-                        self.backbone_config_.name, mode, type(exc).__name__, exc)
-            self._runners_[key] = (runner, actual)
+                        "CNNEmbedding: backbone %r cannot be compiled with %r (%s: %s); using %r instead.",
+                        self.backbone_config_.name, mode, type(exc).__name__, str(exc)[:300], fallback)
+                    runner = self._runner_for(fallback, batch, device)
+                    entry = (runner, self.compile_)
+            self._runners_[key] = entry
         runner, self.compile_ = self._runners_[key]
         return runner
 
@@ -380,7 +419,7 @@ class CNNEmbedding(BaseExtractor):
         dtype = _inference.PRECISIONS[self.precision_]
         batch = (self.batch_size if isinstance(self.batch_size, numbers.Integral)
                  else _inference.default_batch_size(device, self.image_size_))
-        mode = self._compile_mode(device)
+        mode = self.compile_
         out = np.empty((n, self.n_features_out_), dtype=np.float32)
         runner = _inference.BatchRunner(
             lambda b: self._runner_for(mode, b, device), out, device, dtype, batch,
@@ -401,8 +440,6 @@ class CNNEmbedding(BaseExtractor):
         kept_n = runner.row
         self.batch_size_ = runner.batch_size
         self.oom_events_ = runner.oom_events
-        if not hasattr(self, "compile_"):  # nothing was run (no image loaded)
-            self.compile_ = mode
         self.skipped_ = skipped
         self.kept_indices_ = np.asarray(indices, dtype=np.intp)
         warn_skipped(skipped, n)

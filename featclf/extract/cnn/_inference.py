@@ -214,18 +214,29 @@ def output_dim(embedder: Embedder, input_size, device: torch.device) -> tuple[in
 
 
 # --------------------------------------------------------------------------- compiled paths
-COMPILE_MODES = ("eager", "jit", "inductor")
+COMPILE_MODES = ("eager", "jit", "inductor", "onnxruntime")
+#: What the ONNX Runtime path needs: the runtime, and the exporter's packages.
+ONNX_PACKAGES = ("onnxruntime", "onnx", "onnxscript")
+
+
+def onnx_available() -> bool:
+    """Whether the ONNX Runtime path can be built (its packages are importable)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ONNX_PACKAGES)
 
 
 def build_runner(embedder: Embedder, mode: str, example: torch.Tensor):
-    """A callable ``uint8 NHWC batch -> embeddings`` for ``mode``.
+    """A callable ``uint8 NHWC batch -> embeddings`` for ``mode``, built for ``example``'s shape.
 
     * ``'eager'``: the module itself.
-    * ``'jit'``: ``torch.jit.freeze(torch.jit.trace(...))``: weights become constants,
-      the graph is fused by the JIT (oneDNN on CPU); shapes other than the traced
-      spatial size are not allowed (the batch size may vary).
-    * ``'inductor'``: ``torch.compile(..., dynamic=False)`` with frozen weights; one
-      compilation per batch shape.
+    * ``'jit'``: ``torch.jit.freeze(torch.jit.trace(...))``: weights become constants
+      and the JIT fuses the graph (oneDNN on CPU).
+    * ``'inductor'``: ``torch.compile(..., dynamic=False)`` with frozen weights.
+    * ``'onnxruntime'`` (CPU): the module exported with ``torch.onnx.export(dynamo=True,
+      optimize=True)`` and run by ONNX Runtime's CPU execution provider.
+
+    Every compiled path is specialised to ``example``'s shape (batches are padded to it).
     """
     if mode == "eager":
         return embedder
@@ -241,7 +252,50 @@ def build_runner(embedder: Embedder, mode: str, example: torch.Tensor):
         with torch.inference_mode():
             compiled(example)
         return compiled
+    if mode == "onnxruntime":
+        return _onnxruntime_runner(embedder, example)
     raise InvalidParameterError(f"Unknown compile mode {mode!r}; options: {COMPILE_MODES}.")
+
+
+@contextlib.contextmanager
+def _quiet_exporter():
+    """Silence the ONNX exporter's progress lines and notes (restored afterwards)."""
+    import io
+
+    loggers = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript")]
+    levels = [lg.level for lg in loggers]
+    try:
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def _onnxruntime_runner(embedder: Embedder, example: torch.Tensor):
+    import onnxruntime as ort
+
+    if example.device.type != "cpu":
+        raise InvalidParameterError("compile='onnxruntime' runs on the CPU only; use device='cpu'.")
+    with _quiet_exporter(), torch.no_grad():
+        program = torch.onnx.export(embedder, (example,), None, input_names=["x"], output_names=["y"], dynamo=True,
+                                    optimize=True, verbose=False)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    session = ort.InferenceSession(program.model_proto.SerializeToString(), options,
+                                   providers=["CPUExecutionProvider"])
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run(["y"], {"x": x.numpy()})[0])
+
+    run(example)
+    return run
 
 
 # --------------------------------------------------------------------------- batches
