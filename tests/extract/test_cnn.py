@@ -100,9 +100,16 @@ def test_fitted_attributes_record_what_was_used(images):
     assert not hasattr(est, "batch_size_")  # set by transform
     est.transform(images)
     assert est.device_ == "cpu" and est.precision_ == "float32"
-    assert est.batch_size_ == 8 and est.oom_events_ == [] and est.compile_ == "jit"
+    assert est.batch_size_ == 32 and est.oom_events_ == [] and est.compile_ == "jit"  # 32x32 input
     assert est.image_size_ == (32, 32) and est.backbone_config_.name == "tiny"
     assert tiny(compile="none").fit(images).transform(images[:2]) is not None
+
+
+@pytest.mark.parametrize(("device", "size", "batch"), [("cpu", 224, 8), ("cpu", 112, 32), ("cpu", 64, 32),
+                                                       ("cpu", 512, 8), ("cuda", 224, 256), ("cuda", 64, 1024),
+                                                       ("cuda", 448, 64), ("mps", 64, 256)])
+def test_auto_batch_size_scales_with_the_pixel_count(device, size, batch):
+    assert _inference.default_batch_size(torch.device(device), (size, size)) == batch
 
 
 def test_device_auto_picks_the_best_available(images):

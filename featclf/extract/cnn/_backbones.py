@@ -280,11 +280,13 @@ def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=I
 
     Examples
     --------
-    >>> import torch, featclf  # doctest: +SKIP
-    >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())  # doctest: +SKIP
-    >>> config = featclf.extract.cnn.custom_backbone(net, embedding_dim=8, input_size=32)  # doctest: +SKIP
-    >>> featclf.CNNEmbedding(backbone=config).fit_transform(images).shape  # doctest: +SKIP
-    (n_images, 8)
+    >>> import numpy as np, torch, featclf
+    >>> from featclf.extract.cnn import custom_backbone
+    >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())
+    >>> config = custom_backbone(net, embedding_dim=8, input_size=32)
+    >>> images = np.zeros((2, 28, 28), np.uint8)
+    >>> featclf.CNNEmbedding(backbone=config, verbose=0).fit_transform(images).shape
+    (2, 8)
     """
     if not hasattr(module, "forward") or not hasattr(module, "parameters"):
         raise InvalidParameterError(

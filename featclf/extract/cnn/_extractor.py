@@ -133,8 +133,9 @@ class CNNEmbedding(BaseExtractor):
         Compute precision; ``'auto'`` is bfloat16 (or float16) autocast on CUDA and
         float32 elsewhere. The output is float32 in every case.
     batch_size : int or 'auto', default='auto'
-        Images per forward pass. ``'auto'``: 8 on CPU; on GPU 256 at 224x224, scaled
-        with the pixel count (16 to 1024 on CUDA, at most 256 on MPS). A short last
+        Images per forward pass. ``'auto'`` scales with ``1 / (height * width)``: on
+        CPU 8 at 224x224, up to 32 for small inputs (measured best on a 2-core CPU);
+        on CUDA 256 at 224x224 (16 to 1024); on MPS at most 256. A short last
         batch is padded, so every image is computed in a batch of the same shape.
         On out-of-memory the batch is halved and the work continues (logged on the
         ``featclf.extract.cnn`` logger; see ``oom_events_``).
@@ -203,9 +204,14 @@ class CNNEmbedding(BaseExtractor):
     --------
     >>> import numpy as np, featclf
     >>> images = np.random.default_rng(0).integers(0, 255, (4, 28, 28), dtype=np.uint8)
-    >>> emb = featclf.CNNEmbedding(backbone="tiny", verbose=0).fit_transform(images)  # doctest: +SKIP
-    >>> emb.shape  # doctest: +SKIP
+    >>> featclf.CNNEmbedding(backbone="tiny", verbose=0).fit_transform(images).shape
     (4, 16)
+
+    The default backbone (pretrained, 1280-d) at a resolution suited to small images:
+
+    >>> cnn = featclf.CNNEmbedding(input_size=64, verbose=0)  # doctest: +SKIP
+    >>> cnn.fit_transform(images).shape  # doctest: +SKIP
+    (4, 1280)
     """
 
     def __init__(self, *, backbone="efficientnet_lite0", weights=None, pooling="avg", input_size=None,
@@ -427,12 +433,14 @@ class CNNEmbedding(BaseExtractor):
         config = self.backbone_config_
         chunk = max(batch, CHUNK_IMAGES // batch * batch)
         indices, skipped = [], []
+        args = (self.image_size_, config.resize, config.crop_pct, config.interpolation, self.on_error == "skip")
+        # Decoding runs in joblib workers when n_jobs (or parallel_config) asks for them; their
+        # generator decodes ahead while the network runs here. A decoding thread in this process
+        # was measured and did not pay on 2 cores (benchmarks/README.md).
+        stream = _engine.iter_chunks(_prepare_chunk, sources, n_jobs=self.n_jobs, batch_size=chunk,
+                                     verbose=self.verbose, desc="CNNEmbedding", args=args)
         with _device_flags(torch, device):
-            for images, kept, skips in _engine.iter_chunks(
-                _prepare_chunk, sources, n_jobs=self.n_jobs, batch_size=chunk, verbose=self.verbose,
-                desc="CNNEmbedding",
-                args=(self.image_size_, config.resize, config.crop_pct, config.interpolation, self.on_error == "skip"),
-            ):
+            for images, kept, skips in stream:
                 runner.feed(images)
                 indices.extend(kept)
                 skipped.extend(skips)

@@ -108,23 +108,27 @@ def resolve_precision(precision, device: torch.device, owner="CNNEmbedding") -> 
     return PRECISIONS[precision]
 
 
-#: CPU batch size (benchmarks/results/cnn_cpu.json: with BatchNorm folded and channels-last
-#: data, batch 8 beats batch 1 by ~20% at 224x224 and ~3x at 64x64 on the 2-core AVX2
-#: development machine; batch 64 is slower again).
-CPU_BATCH = 8
+#: CPU batch at 224x224, scaled with the pixel count up to CPU_BATCH_MAX (benchmarks/results/
+#: cnn_cpu.json, 2-core AVX2 machine: with BatchNorm folded and channels-last data, batch 8
+#: beats batch 1 by ~20% at 224x224 and batch 64 is 2x slower again; at 64x64 batch 32 beats
+#: batch 8 by 15-50%).
+CPU_BATCH_224 = 8
+CPU_BATCH_MAX = 32
 #: GPU batch at 224x224; scaled with the pixel count for other sizes.
 GPU_BATCH_224 = 256
 
 
 def default_batch_size(device: torch.device, input_size) -> int:
-    """Images per forward pass when ``batch_size='auto'``."""
-    if device.type == "cpu":
-        return CPU_BATCH
+    """Images per forward pass when ``batch_size='auto'``: a power of two scaled with ``1 / (H * W)``.
+
+    CPU: 8 at 224x224, up to 32 for small inputs (32 at 64x64). CUDA: 256 at 224x224,
+    16 to 1024. MPS: as CUDA, at most 256.
+    """
     pixels = input_size[0] * input_size[1]
-    batch = GPU_BATCH_224 * (224 * 224) / pixels
-    batch = 2 ** int(round(math.log2(max(batch, 1))))
-    cap = 1024 if device.type == "cuda" else 256
-    return int(min(max(batch, 16), cap))
+    base, low, high = {"cpu": (CPU_BATCH_224, CPU_BATCH_224, CPU_BATCH_MAX),
+                       "cuda": (GPU_BATCH_224, 16, 1024)}.get(device.type, (GPU_BATCH_224, 16, 256))
+    batch = 2 ** int(round(math.log2(max(base * (224 * 224) / pixels, 1))))
+    return int(min(max(batch, low), high))
 
 
 #: ``torch.OutOfMemoryError`` (torch >= 2.5), ``torch.cuda.OutOfMemoryError`` before (the same class since).
@@ -391,12 +395,15 @@ class BatchRunner:
         start = 0
         while start < len(batch):
             size = min(self.batch_size, len(batch) - start)
+            oom = None
             try:
                 result = self._forward(batch[start : start + size])
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
-                self._back_off(exc)
+                oom = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            if oom is not None:  # handled outside the except block, so the failed step's tensors are freed
+                self._back_off(oom)
                 continue
             self._pending.append((self.row, size, result))
             self.row += size
@@ -404,14 +411,14 @@ class BatchRunner:
             while len(self._pending) > self._depth:
                 self._collect()
 
-    def _back_off(self, exc: BaseException) -> None:
+    def _back_off(self, reason: str) -> None:
         size = self.batch_size  # the shape that failed (short batches are padded to it)
         self._release_memory()
         if size <= 1:
             raise FeatclfError(
-                f"Out of memory on {self.device} even with one image per batch ({exc}). Use a smaller input_size, "
-                "precision='float16' or 'bfloat16', free the device, or use device='cpu'."
-            ) from exc
+                f"Out of memory on {self.device} even with one image per batch ({reason}). Use a smaller "
+                "input_size, precision='float16' or 'bfloat16', free the device, or use device='cpu'."
+            )
         new = max(1, size // 2)
         logger.warning("CNNEmbedding: out of memory on %s with batch_size=%d; halving to %d and continuing.",
                        self.device, size, new)
@@ -419,7 +426,7 @@ class BatchRunner:
         self.batch_size = new
 
     def _release_memory(self) -> None:
-        self._pinned = []
+        # Pinned host buffers are kept (a smaller batch fits in them); cached device blocks go.
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
         elif self.device.type == "mps" and hasattr(torch, "mps"):
