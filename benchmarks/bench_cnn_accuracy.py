@@ -5,8 +5,9 @@ Two data sets, each with its baselines on the same split or folds, in the same r
 1. **Fashion-MNIST** (28x28 grey clothes): train on the first ``--train-size`` training
    images (default 10,000), test on the first ``--test-size`` test images (default all
    10,000) -- the split of the DATA.md reference table. CNN embeddings are computed at
-   ``--input-size`` (default 64x64: 28x28 images need not be blown up to 224, and 64 is
-   about 10x cheaper on CPU). Compared: CNN + logistic regression (the ``logreg`` preset:
+   each of ``--input-sizes`` (default 64x64 -- 28x28 images need not be blown up to 224,
+   and 64 is about 10x cheaper on CPU -- and 224x224, the size the weights were trained
+   at). Compared: CNN + logistic regression (the ``logreg`` preset:
    standardise + LogisticRegression(C=1)), CNN + RBF SVM (``svm`` preset), raw pixels +
    logistic regression, raw pixels + SVM, HOG(9, 4x4 cells, 2x2 blocks) + SVM.
 2. **Open Clip Art** (real colour clip art, transparent backgrounds, many sizes): the
@@ -30,17 +31,12 @@ smoke run written to ``cnn_accuracy_quick.json``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
 
-import _common  # noqa: I001  (puts the repository root on sys.path)
-
-import numpy as np
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_evaluate import CLASSES, build_dataset, find_collection  # noqa: E402
+import _common
+from bench_evaluate import CLASSES, build_dataset, find_collection
 
 HANDCRAFTED_OCA = ["pixels:size=32x32,color=rgb", "hog:size=64x64", "colorhist"]
 
@@ -49,7 +45,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--train-size", type=int, default=10000)
     p.add_argument("--test-size", type=int, default=10000)
-    p.add_argument("--input-size", type=int, default=64, help="CNN input size for Fashion-MNIST (default 64)")
+    p.add_argument("--input-sizes", type=int, nargs="+", default=[64, 224],
+                   help="CNN input sizes for Fashion-MNIST (default 64 224)")
     p.add_argument("--per-class", type=int, default=100, help="Open Clip Art images per class (default 100)")
     p.add_argument("--root", default=None, help="Open Clip Art png folder")
     p.add_argument("--n-jobs", type=int, default=2)
@@ -57,7 +54,7 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true")
     args = p.parse_args(argv)
     if args.quick:
-        args.train_size, args.test_size, args.per_class = 2000, 1000, 30
+        args.train_size, args.test_size, args.per_class, args.input_sizes = 2000, 1000, 30, [64]
     return args
 
 
@@ -70,11 +67,12 @@ def fashion_mnist(args):
     X_train, y_train = train.sources[: args.train_size], train.labels[: args.train_size]
     X_test, y_test = test.sources[: args.test_size], test.labels[: args.test_size]
     extractors = {
-        f"cnn (efficientnet_lite0, {args.input_size}x{args.input_size})":
-            featclf.CNNEmbedding(input_size=args.input_size, n_jobs=1, verbose=0),
-        "pixels": featclf.RawPixels(verbose=0),
-        "hog (9, 4x4, 2x2)": featclf.HOG(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2), verbose=0),
+        f"cnn (efficientnet_lite0, {size}x{size})": featclf.CNNEmbedding(input_size=size, n_jobs=1, verbose=0)
+        for size in args.input_sizes
     }
+    extractors["pixels"] = featclf.RawPixels(verbose=0)
+    extractors["hog (9, 4x4, 2x2)"] = featclf.HOG(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2),
+                                                  verbose=0)
     plan = {"cnn": ["logreg", "svm"], "pixels": ["logreg", "svm"], "hog": ["svm"]}
     rows = []
     for label, extractor in extractors.items():
@@ -82,8 +80,9 @@ def fashion_mnist(args):
         F_train = extractor.fit(X_train).transform(X_train)
         F_test = extractor.transform(X_test)
         extract_s = time.perf_counter() - t0
-        print(f"{label}: {F_train.shape[1]} features, {extract_s:.1f} s for {len(X_train) + len(X_test)} images",
-              flush=True)
+        path = f", {extractor.compile_} path" if hasattr(extractor, "compile_") else ""
+        print(f"{label}: {F_train.shape[1]} features, {extract_s:.1f} s for {len(X_train) + len(X_test)} images"
+              f"{path}", flush=True)
         for clf_name in plan[label.split()[0]]:
             clf = make_classifier(clf_name)
             t0 = time.perf_counter()
@@ -97,14 +96,15 @@ def fashion_mnist(args):
                          "fit_s": round(fit_s, 1), "predict_s": round(predict_s, 1)})
             print(f"  + {clf_name}: accuracy {accuracy:.4f} (fit {fit_s:.1f} s, predict {predict_s:.1f} s)", flush=True)
     _common.print_table(rows, ["features", "classifier", "n_features", "accuracy", "extract_s", "fit_s", "predict_s"])
-    acc = {(r["features"].split()[0], r["classifier"]): r["accuracy"] for r in rows}
+    acc = {(r["features"], r["classifier"]): r["accuracy"] for r in rows}
+    best_cnn_logreg = max(v for (f, c), v in acc.items() if f.startswith("cnn") and c == "logreg")
+    best_hand_svm = max(v for (f, c), v in acc.items() if not f.startswith("cnn") and c == "svm")
     return {
         "split": f"train = first {len(X_train)} training images, test = first {len(X_test)} test images",
-        "cnn_input_size": args.input_size,
+        "cnn_input_sizes": args.input_sizes,
         "results": rows,
-        "cnn_logreg_minus_pixels_logreg": round(acc[("cnn", "logreg")] - acc[("pixels", "logreg")], 4),
-        "cnn_logreg_minus_best_handcrafted_svm": round(
-            acc[("cnn", "logreg")] - max(acc[("pixels", "svm")], acc[("hog", "svm")]), 4),
+        "best_cnn_logreg_minus_pixels_logreg": round(best_cnn_logreg - acc[("pixels", "logreg")], 4),
+        "best_cnn_logreg_minus_best_handcrafted_svm": round(best_cnn_logreg - best_hand_svm, 4),
     }
 
 

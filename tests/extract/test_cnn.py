@@ -24,25 +24,26 @@ torch = pytest.importorskip("torch")
 cv2 = pytest.importorskip("cv2")
 nn = torch.nn
 
-import featclf  # noqa: E402
-from featclf.exceptions import (  # noqa: E402
+import featclf
+from featclf.exceptions import (
     FeatclfError,
     InvalidParameterError,
     MissingDependencyError,
     UnknownNameError,
     WeightsNotFoundError,
 )
-from featclf.extract.cnn import (  # noqa: E402
+from featclf.extract.cnn import (
     BackboneConfig,
     CNNEmbedding,
+    _backbones,
+    _inference,
     custom_backbone,
     fit_to_input,
     get_backbone,
     list_backbones,
     register_backbone,
 )
-from featclf.extract.cnn import _backbones, _inference  # noqa: E402
-from featclf.extract.cnn._efficientnet_lite import tiny_cnn  # noqa: E402
+from featclf.extract.cnn._efficientnet_lite import tiny_cnn
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -105,8 +106,8 @@ def test_fitted_attributes_record_what_was_used(images):
     assert tiny(compile="none").fit(images).transform(images[:2]) is not None
 
 
-@pytest.mark.parametrize(("device", "size", "batch"), [("cpu", 224, 8), ("cpu", 112, 32), ("cpu", 64, 32),
-                                                       ("cpu", 512, 8), ("cuda", 224, 256), ("cuda", 64, 1024),
+@pytest.mark.parametrize(("device", "size", "batch"), [("cpu", 224, 4), ("cpu", 112, 16), ("cpu", 64, 32),
+                                                       ("cpu", 512, 4), ("cuda", 224, 256), ("cuda", 64, 1024),
                                                        ("cuda", 448, 64), ("mps", 64, 256)])
 def test_auto_batch_size_scales_with_the_pixel_count(device, size, batch):
     assert _inference.default_batch_size(torch.device(device), (size, size)) == batch
@@ -492,10 +493,10 @@ def test_custom_module_errors():
 
 # --------------------------------------------------------------------------- parameters
 @pytest.mark.parametrize(("params", "match"), [
-    ({"pooling": "mean"}, r"The 'pooling' parameter of CNNEmbedding must be one of \{'avg', 'max', 'avgmax'\}\. "
-                          r"Got 'mean' instead\."),
-    ({"compile": "yes"}, r"'compile' parameter of CNNEmbedding must be one of \{'auto', 'none', 'jit', 'inductor', "
-                         r"'onnxruntime'\}"),
+    ({"pooling": "mean"}, (r"The 'pooling' parameter of CNNEmbedding must be one of \{'avg', 'max', 'avgmax'\}\. "
+                           r"Got 'mean' instead\.")),
+    ({"compile": "yes"}, (r"'compile' parameter of CNNEmbedding must be one of \{'auto', 'none', 'jit', 'inductor', "
+                          r"'onnxruntime'\}")),
     ({"input_size": (0, 5)}, r"'input_size' parameter of CNNEmbedding must be a pair of ints >= 1"),
     ({"batch_size": 0}, r"'batch_size' parameter of CNNEmbedding must be an int >= 1"),
     ({"weights": 123}, r"'weights' parameter of CNNEmbedding must be a path"),
@@ -539,7 +540,7 @@ except featclf.exceptions.MissingDependencyError as exc:
     print(exc)
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": REPO})
+                          env={**os.environ, "PYTHONPATH": REPO}, check=False)
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.strip().splitlines()
     assert first == "CNNEmbedding ['tiny'] False"

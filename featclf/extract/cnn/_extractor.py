@@ -134,7 +134,7 @@ class CNNEmbedding(BaseExtractor):
         float32 elsewhere. The output is float32 in every case.
     batch_size : int or 'auto', default='auto'
         Images per forward pass. ``'auto'`` scales with ``1 / (height * width)``: on
-        CPU 8 at 224x224, up to 32 for small inputs (measured best on a 2-core CPU);
+        CPU 4 at 224x224, up to 32 for small inputs (measured best on a 2-core CPU);
         on CUDA 256 at 224x224 (16 to 1024); on MPS at most 256. A short last
         batch is padded, so every image is computed in a batch of the same shape.
         On out-of-memory the batch is halved and the work continues (logged on the
@@ -310,7 +310,7 @@ class CNNEmbedding(BaseExtractor):
         torch = self._torch()
         net = net.to(device=device, memory_format=torch.channels_last)
         embedder = _inference.Embedder(net, config.mean, config.std, self.pooling, channels_last).to(device).eval()
-        channels, width, ndim = _inference.output_dim(embedder, config.input_size, device)
+        channels, _, ndim = _inference.output_dim(embedder, config.input_size, device)
         if ndim == 2 and self.pooling != "avg":
             raise InvalidParameterError(
                 f"Backbone {config.name!r} returns pooled embeddings (N, {channels}), so pooling={self.pooling!r} "

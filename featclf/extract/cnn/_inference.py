@@ -109,10 +109,10 @@ def resolve_precision(precision, device: torch.device, owner="CNNEmbedding") -> 
 
 
 #: CPU batch at 224x224, scaled with the pixel count up to CPU_BATCH_MAX (benchmarks/results/
-#: cnn_cpu.json, 2-core AVX2 machine: with BatchNorm folded and channels-last data, batch 8
-#: beats batch 1 by ~20% at 224x224 and batch 64 is 2x slower again; at 64x64 batch 32 beats
-#: batch 8 by 15-50%).
-CPU_BATCH_224 = 8
+#: cnn_cpu.json, 2-core AVX2 machine, BatchNorm folded, channels-last data: at 224x224 batches
+#: of 2-4 beat 1 and 8 on both the jit and the ONNX Runtime paths, and 64 is 2-5x slower than 4
+#: with jit; at 64x64 batches of 16-64 beat 8 by 15-50%).
+CPU_BATCH_224 = 4
 CPU_BATCH_MAX = 32
 #: GPU batch at 224x224; scaled with the pixel count for other sizes.
 GPU_BATCH_224 = 256
@@ -121,13 +121,13 @@ GPU_BATCH_224 = 256
 def default_batch_size(device: torch.device, input_size) -> int:
     """Images per forward pass when ``batch_size='auto'``: a power of two scaled with ``1 / (H * W)``.
 
-    CPU: 8 at 224x224, up to 32 for small inputs (32 at 64x64). CUDA: 256 at 224x224,
-    16 to 1024. MPS: as CUDA, at most 256.
+    CPU: 4 at 224x224 (and above), up to 32 for small inputs (16 at 112x112, 32 at
+    64x64). CUDA: 256 at 224x224, 16 to 1024. MPS: as CUDA, at most 256.
     """
     pixels = input_size[0] * input_size[1]
     base, low, high = {"cpu": (CPU_BATCH_224, CPU_BATCH_224, CPU_BATCH_MAX),
                        "cuda": (GPU_BATCH_224, 16, 1024)}.get(device.type, (GPU_BATCH_224, 16, 256))
-    batch = 2 ** int(round(math.log2(max(base * (224 * 224) / pixels, 1))))
+    batch = 2 ** round(math.log2(max(base * (224 * 224) / pixels, 1)))
     return int(min(max(batch, low), high))
 
 
