@@ -547,6 +547,19 @@ except featclf.exceptions.MissingDependencyError as exc:
     assert 'pip install "featclf[cnn]"' in second
 
 
+def test_cudnn_autotuning_is_switched_on_for_cuda_jobs_only_and_restored():
+    from featclf.extract.cnn._extractor import _device_flags
+
+    cudnn = torch.backends.cudnn
+    before = cudnn.benchmark
+    with pytest.raises(RuntimeError, match="inside"), _device_flags(torch, torch.device("cuda")):
+        assert cudnn.benchmark is True
+        raise RuntimeError("inside")
+    assert cudnn.benchmark == before
+    with _device_flags(torch, torch.device("cpu")):
+        assert cudnn.benchmark == before
+
+
 # --------------------------------------------------------------------------- GPU (skipped without CUDA)
 @pytest.mark.gpu
 def test_cuda_auto_settings_and_agreement_with_cpu(images):

@@ -8,6 +8,7 @@ the parent runs the network (:mod:`._inference`) while the next chunks are decod
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -454,12 +455,16 @@ class CNNEmbedding(BaseExtractor):
         return out if kept_n == n else out[:kept_n]
 
 
+@contextlib.contextmanager
 def _device_flags(torch, device):
-    """cuDNN autotuning for the fixed shapes of this job, restored afterwards (no global change)."""
-    import contextlib
-
-    if device.type == "cuda":
-        cudnn = torch.backends.cudnn
-        return cudnn.flags(enabled=True, benchmark=True, benchmark_limit=cudnn.benchmark_limit,
-                           deterministic=cudnn.deterministic, allow_tf32=cudnn.allow_tf32)
-    return contextlib.nullcontext()
+    """cuDNN autotuning for the fixed batch shape of this job; the previous setting is restored."""
+    if device.type != "cuda":
+        yield
+        return
+    cudnn = torch.backends.cudnn
+    previous = cudnn.benchmark
+    cudnn.benchmark = True
+    try:
+        yield
+    finally:
+        cudnn.benchmark = previous
