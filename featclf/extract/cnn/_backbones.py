@@ -34,7 +34,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..._validation import unknown_name
-from ...exceptions import InvalidParameterError, MissingDependencyError, WeightsNotFoundError
+from ...exceptions import (
+    InvalidParameterError,
+    MissingDependencyError,
+    WeightsNotFoundError,
+)
 
 __all__ = [
     "INTERPOLATIONS",
