@@ -32,12 +32,7 @@ ATOL = 1e-4
 PHOTOS = ("chelsea", "astronaut", "coffee", "rocket")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _two_threads():
-    old = torch.get_num_threads()
-    torch.set_num_threads(min(old, 2))
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_two_threads")
 
 
 def _weights_path():
