@@ -2,13 +2,18 @@
 
 Pipeline of the package (one subpackage per stage)::
 
-    io        decode any image source into one array contract
-    datasets  lazy collections of sources and labels
-    extract   feature extractors (scikit-learn transformers) and the batch engine
-    models    classifier presets and NAME:key=value specs
+    io         decode one image source into one array contract
+    datasets   lazy collections of sources and labels
+    kernels    the per-image maths of each extractor, as workers run it
+    engine     chunks, parallel loading, the one extraction loop and its record
+    extract    feature extractors (scikit-learn transformers) and their registry
+    models     classifier presets and NAME:key=value specs
+    stages     shared steps of every entry point: features once per extractor, provenance
+    report     JSON / Markdown / HTML exports
     evaluation cross-validated comparison of extractors x classifiers
-    report    JSON / Markdown / HTML exports
-    cli       the ``featclf`` command, a thin layer over the above
+    cli        the ``featclf`` command, a thin layer over the above
+
+Each layer imports only from those listed above it (``tests/test_layers.py``).
 
 Public names are imported lazily, so ``import featclf`` is quick and never
 imports torch, scikit-learn or matplotlib until they are used.
@@ -31,7 +36,8 @@ _LAZY = {
     "load_digits": "featclf.datasets",
     "load_fashion_mnist": "featclf.datasets",
     "load_image": "featclf.io",
-    "load_images": "featclf.io",
+    "load_images": "featclf.engine",
+    "Extraction": "featclf.engine",
     "make_extractor": "featclf.extract",
     "list_extractors": "featclf.extract",
     "RawPixels": "featclf.extract",

@@ -4,7 +4,7 @@ The main entry point is :func:`featclf.evaluate`. The package is named ``evaluat
 so that the function and the package never share a name.
 """
 
-from ._evaluate import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS, FeatureSet, collect_versions, compute_features, evaluate
+from ._evaluate import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS, evaluate
 from ._result import METRICS, CombinationResult, EvaluationResult
 from ._stats import corrected_resampled_ttest, mcnemar_exact
 
@@ -14,9 +14,6 @@ __all__ = [
     "METRICS",
     "CombinationResult",
     "EvaluationResult",
-    "FeatureSet",
-    "collect_versions",
-    "compute_features",
     "corrected_resampled_ttest",
     "evaluate",
     "mcnemar_exact",

@@ -2,15 +2,13 @@
 
 How the work is organised, and why it is leak-free:
 
-1. **Features once per extractor** (:func:`compute_features`). Each extractor is
-   fitted and applied to all images once, and its feature matrix is reused by every
-   classifier and every fold. This is not leakage: featclf's extractors learn nothing
-   from the data. ``fit`` only validates parameters and, with ``size=None``, reads the
-   image size of the first image; each image's features depend on that image alone
-   (HOG, colour histograms, raw pixels are pure per-image functions, and CNN
-   embeddings come from a frozen pretrained network). A user extractor that learns
-   statistics from the images (a fitted PCA, a codebook) must go inside the
-   classifier pipeline instead, where it is fitted per fold.
+1. **Features once per extractor** (:func:`featclf.stages.compute_features`). Each
+   extractor is fitted and applied to all images once (every image is decoded once
+   for all extractors), and its feature matrix is reused by every classifier and
+   every fold. This is not leakage: featclf's extractors learn nothing from the data
+   (see :mod:`featclf.stages`). A user extractor that learns statistics from the
+   images (a fitted PCA, a codebook) must go inside the classifier pipeline instead,
+   where it is fitted per fold.
 2. **Every learned step inside the fold.** Classifiers are scikit-learn estimators
    (presets are Pipelines: scaling, optional PCA, classifier); each fold fits a fresh
    ``clone`` on that fold's training rows only.
@@ -24,119 +22,30 @@ How the work is organised, and why it is leak-free:
 from __future__ import annotations
 
 import datetime
-import importlib.metadata
 import numbers
-import platform
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_int, check_option
 from ..datasets import ImageDataset
-from ..exceptions import DatasetError, InvalidParameterError, SkippedImagesWarning
-from ..models._resolve import resolve_classifier, resolve_extractor, unique_labels
+from ..engine import warn_skipped
+from ..exceptions import DatasetError, InvalidParameterError
+from ..extract import BaseExtractor, list_extractors
+from ..models import resolve_classifier, resolve_extractor, unique_labels
+from ..stages import collect_versions, compute_features, dataset_fingerprint, pair_features
 from . import _stats
 from ._result import METRICS, CombinationResult, EvaluationResult
 
-__all__ = ["DEFAULT_CLASSIFIERS", "DEFAULT_EXTRACTORS", "FeatureSet", "compute_features", "evaluate"]
+__all__ = ["DEFAULT_CLASSIFIERS", "DEFAULT_EXTRACTORS", "evaluate"]
 
 #: Extractors used when none are given (those registered at call time). Sizes are set so that
 #: collections of mixed image sizes work out of the box.
 DEFAULT_EXTRACTORS = ("pixels:size=32x32", "hog:size=64x64", "colorhist")
 #: Classifiers used when none are given.
 DEFAULT_CLASSIFIERS = ("svm", "logreg", "rf")
-
-
-# --------------------------------------------------------------------------- features
-@dataclass
-class FeatureSet:
-    """Features of one extractor on the training (and test) images.
-
-    Attributes
-    ----------
-    train : ndarray of shape (n_kept_train, n_features)
-    train_indices : ndarray of int
-        Dataset index of each row of ``train``.
-    train_skipped : list of (index, source, reason)
-    test, test_indices, test_skipped
-        The same for the test set (``None`` / empty without one).
-    seconds : float
-        Wall time of fitting and transforming.
-    """
-
-    train: np.ndarray
-    train_indices: np.ndarray
-    train_skipped: list = field(default_factory=list)
-    test: np.ndarray | None = None
-    test_indices: np.ndarray | None = None
-    test_skipped: list = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def n_features(self) -> int:
-        return int(self.train.shape[1])
-
-
-def _transform(extractor, dataset: ImageDataset):
-    """Transform and return (features, kept indices, [(index, source, reason)])."""
-    features = np.asarray(extractor.transform(dataset))
-    n = len(dataset)
-    kept = getattr(extractor, "kept_indices_", None)
-    kept = np.arange(n) if kept is None else np.asarray(kept, dtype=np.intp)
-    if features.ndim != 2 or features.shape[0] != len(kept):
-        raise InvalidParameterError(
-            f"{type(extractor).__name__}.transform returned an array of shape {features.shape} for {n} images "
-            f"({len(kept)} kept); an extractor must return one row per kept image (a 2-D array)."
-        )
-    missing = np.setdiff1d(np.arange(n), kept)
-    reported = list(getattr(extractor, "skipped_", None) or [])
-    skipped = []
-    for j, index in enumerate(missing.tolist()):
-        if j < len(reported) and len(missing) == len(reported):
-            source, reason = reported[j]
-        else:
-            source, reason = dataset.describe(index), f"left out by {type(extractor).__name__}"
-        skipped.append((index, str(source), str(reason)))
-    return features, kept, skipped
-
-
-def compute_features(extractor, train: ImageDataset, test: ImageDataset | None = None) -> FeatureSet:
-    """Fit ``extractor`` on the training images and compute the features of train (and test).
-
-    This is the one place :func:`evaluate` computes features: each extractor passes
-    through it once, and its result is reused by every classifier and fold. The
-    resumable feature cache (keyed by image content, the extractor's full
-    configuration and the featclf version) plugs in here.
-
-    ``fit`` sees only the training images; nothing is learned from them except, with
-    ``size=None``, the common image size (see the module docstring for why computing
-    features before splitting into folds does not leak).
-
-    Parameters
-    ----------
-    extractor : transformer
-        A fresh (cloned) extractor, configured as it should run.
-    train : ImageDataset
-    test : ImageDataset, optional
-
-    Returns
-    -------
-    FeatureSet
-    """
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        # Skipped images are gathered and reported once by evaluate, not per extractor.
-        warnings.simplefilter("ignore", SkippedImagesWarning)
-        extractor.fit(train)
-        features, kept, skipped = _transform(extractor, train)
-        out = FeatureSet(features, kept, skipped)
-        if test is not None:
-            out.test, out.test_indices, out.test_skipped = _transform(extractor, test)
-    out.seconds = time.perf_counter() - start
-    return out
 
 
 # --------------------------------------------------------------------------- checks
@@ -203,39 +112,6 @@ def _check_class_counts(y, classes, n_splits):
                 f"at least {n_splits} images per class; these classes have fewer: {shown}. Lower cv (e.g. "
                 f"cv={max(2, min(n for _, n in low))}) or add images."
             )
-
-
-# --------------------------------------------------------------------------- provenance
-def _version(*dists):
-    for dist in dists:
-        try:
-            return importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return None
-
-
-def collect_versions() -> dict:
-    """Versions of featclf and its main dependencies, read from package metadata.
-
-    Nothing is imported for this (torch is never imported just to learn its version).
-    """
-    from .._version import __version__
-
-    opencv = sys.modules["cv2"].__version__ if "cv2" in sys.modules else _version(
-        "opencv-python-headless", "opencv-python", "opencv-contrib-python-headless", "opencv-contrib-python")
-    return {
-        "featclf": __version__,
-        "python": platform.python_version(),
-        "numpy": _version("numpy"),
-        "scikit-learn": _version("scikit-learn"),
-        "scipy": _version("scipy"),
-        "opencv": opencv,
-        "pillow": _version("pillow", "Pillow"),
-        "matplotlib": _version("matplotlib"),
-        "torch": _version("torch"),
-        "platform": platform.platform(),
-    }
 
 
 # --------------------------------------------------------------------------- fitting
@@ -305,8 +181,6 @@ def _configure_extractor(component, on_error, n_jobs, verbose):
 
 def _check_extractor_params(extractor):
     """Validate a featclf extractor's parameters now (``fit`` would, but only after earlier extractors ran)."""
-    from ..extract import BaseExtractor
-
     if isinstance(extractor, BaseExtractor):
         extractor._check_common_params()
         extractor._check_params()
@@ -403,8 +277,6 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     mode, splitter, n_splits = _check_cv(cv, test, random_state)
 
     if extractors is None:
-        from ..extract import list_extractors
-
         extractors = [spec for spec in DEFAULT_EXTRACTORS if spec.partition(":")[0] in list_extractors()]
     if classifiers is None:
         classifiers = list(DEFAULT_CLASSIFIERS)
@@ -426,38 +298,26 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     for extractor in extractors_ready:
         _check_extractor_params(extractor)
 
-    # 1. Features, once per extractor.
-    feature_sets = []
-    for component, extractor in zip(ext_components, extractors_ready):
-        _log(verbose, f"extracting {component.label} from {len(train)}{' + ' + str(len(test)) if test else ''} images")
-        feature_sets.append(compute_features(extractor, train, test))
-        _log(verbose, f"  {feature_sets[-1].n_features} features in {feature_sets[-1].seconds:.1f} s")
+    # 1. Features, once per extractor (every image decoded once for all of them).
+    _log(verbose, f"extracting {', '.join(c.label for c in ext_components)} from {len(train)}"
+                  f"{' + ' + str(len(test)) if test else ''} images")
+    feature_sets = compute_features(extractors_ready, train, test, on_error=on_error, verbose=verbose)
+    for component, fs in zip(ext_components, feature_sets):
+        _log(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s")
 
     # 2. Keep only images every extractor could read (paired comparisons).
-    def common(indices_list):
-        kept = indices_list[0]
-        for other in indices_list[1:]:
-            kept = np.intersect1d(kept, other)
-        return kept
-
-    keep_train = common([fs.train_indices for fs in feature_sets])
-    keep_test = common([fs.test_indices for fs in feature_sets]) if test is not None else np.empty(0, np.intp)
-    skipped = _gather_skipped(ext_components, feature_sets, train, test)
+    names = [c.label for c in ext_components]
+    splits = [("train", pair_features([fs.train for fs in feature_sets], names))]
+    if test is not None:
+        splits.append(("test", pair_features([fs.test for fs in feature_sets], names)))
+    skipped = [{"source": s["source"], "reason": s["reason"], "split": split, "extractors": s["extractors"]}
+               for split, paired in splits for s in paired.skipped]
     if skipped:
-        from ..io._image import warn_skipped
-
         warn_skipped([(s["source"], s["reason"]) for s in skipped], len(train) + (len(test) if test else 0))
-
-    def rows_for(fs_indices, keep):
-        order = np.argsort(fs_indices, kind="stable")  # kept indices come in input order; be safe anyway
-        return order[np.searchsorted(fs_indices[order], keep)]
-
-    X_by_extractor = []
-    for fs in feature_sets:
-        parts = [fs.train[rows_for(fs.train_indices, keep_train)]]
-        if test is not None:
-            parts.append(fs.test[rows_for(fs.test_indices, keep_test)])
-        X_by_extractor.append(parts[0] if len(parts) == 1 else np.concatenate(parts))
+    keep_train = splits[0][1].indices
+    keep_test = splits[1][1].indices if test is not None else np.empty(0, np.intp)
+    X_by_extractor = [np.concatenate([paired.X[e] for _, paired in splits]) if len(splits) > 1
+                      else splits[0][1].X[e] for e in range(len(feature_sets))]
     y_train = train.labels[keep_train]
     y = y_train if test is None else np.concatenate([y_train, test.labels[keep_test]])
     sources = [(train, int(i)) for i in keep_train] + [(test, int(i)) for i in keep_test]
@@ -549,6 +409,7 @@ def _summary(dataset, y_used, n_images, classes) -> dict:
     counts = np.bincount(y_used, minlength=len(classes)) if len(y_used) else np.zeros(len(classes), int)
     return {
         "name": dataset.name,
+        "fingerprint": dataset_fingerprint(dataset)["sha256"],
         "n_images": int(n_images),
         "n_used": int(len(y_used)),
         "n_classes": len(classes),
@@ -557,18 +418,6 @@ def _summary(dataset, y_used, n_images, classes) -> dict:
         "imbalance_ratio": _stats.imbalance_ratio(counts),
         "test": None,
     }
-
-
-def _gather_skipped(components, feature_sets, train, test) -> list:
-    merged: dict = {}
-    for component, fs in zip(components, feature_sets):
-        for split, entries in (("train", fs.train_skipped), ("test", fs.test_skipped)):
-            for index, source, reason in entries:
-                key = (split, index)
-                if key not in merged:
-                    merged[key] = {"source": source, "reason": reason, "split": split, "extractors": []}
-                merged[key]["extractors"].append(component.label)
-    return [merged[key] for key in sorted(merged, key=lambda k: (k[0] != "train", k[1]))]
 
 
 def _compare(best, other, metric, mode, folds, y, n_train, n_test) -> dict:

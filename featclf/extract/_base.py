@@ -6,10 +6,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .. import engine
 from .._validation import ON_ERROR_OPTIONS, check_int, check_option, check_pair
 from ..exceptions import ImageSizeError
-from ..io._image import describe_source, load_image, resize_image, warn_skipped
-from . import _engine
+from ..io import load_image
 
 
 class BaseExtractor(TransformerMixin, BaseEstimator):
@@ -17,23 +17,19 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
 
     Subclasses store their parameters in ``__init__`` (nothing else) and define:
 
-    * ``_image_mode``: the layout images are decoded to (``'rgb'``, ``'grey'``, ``'rgba'``);
     * ``_check_params()``: validate parameters, raising InvalidParameterError;
     * ``_output_names(image_shape)``: one feature name per column, for images of
-      ``image_shape`` (as decoded, after resizing);
-    * ``_features(image)``: the pure per-image function, returning a 1-D array;
-      or override ``_compute_batch`` for vectorised work on a chunk.
+      ``image_shape`` (as prepared, after resizing);
+    * ``_kernel(sources)``: the :class:`featclf.kernels.Kernel` holding the per-image
+      maths, built from the fitted configuration (what the engine runs in workers).
 
-    The batch engine (:mod:`featclf.extract._engine`) handles decoding in workers,
+    The batch engine (:mod:`featclf.engine`) handles decoding in workers,
     parallelism, progress and ``on_error``.
 
     Fitting looks at parameters and, when ``size=None``, at the first image to learn
     the common image size. ``transform`` before ``fit`` raises sklearn's
-    ``NotFittedError``.
-
-    After each ``transform``, ``skipped_`` lists the ``(source, reason)`` of images
-    left out with ``on_error='skip'`` and ``kept_indices_`` gives the input position of
-    each output row, so labels can be aligned: ``y[extractor.kept_indices_]``.
+    ``NotFittedError``. ``transform`` leaves the estimator unchanged; which inputs
+    were skipped, and the input position of every row, come with :meth:`extract`.
     """
 
     _image_mode = "rgb"
@@ -48,14 +44,14 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     def _output_names(self, image_shape) -> list[str]:
         raise NotImplementedError
 
-    def _features(self, image: np.ndarray) -> np.ndarray:
+    def _kernel(self, sources):
         raise NotImplementedError
 
     # -- shared machinery --------------------------------------------------------------
     def _check_common_params(self):
         check_option("on_error", self.on_error, ON_ERROR_OPTIONS, self)
         check_int("n_jobs", self.n_jobs, minimum=-64, owner=self, allow_none=True)
-        _engine.check_batch_size(self.batch_size, self)
+        engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
         check_pair("size", getattr(self, "size", None), owner=self, allow_none=True)
 
@@ -77,7 +73,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         if size is not None:
             self.image_size_ = check_pair("size", size, owner=self)
         elif self._needs_common_size:
-            self.image_size_ = self._first_image_size(_engine.as_sources(X))
+            self.image_size_ = self._first_image_size(engine.as_sources(X))
         else:
             self.image_size_ = None
         probe = None if self.image_size_ is None else self._decoded_shape(self.image_size_)
@@ -101,31 +97,44 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             raise last_error
         raise ImageSizeError("Cannot fit on an empty collection of images: pass at least one image.")
 
-    def _prepare(self, image, source, index):
-        """Resize to ``size``, or check that the image has the fitted size."""
-        if getattr(self, "size", None) is not None:
-            return resize_image(image, self.image_size_)
-        if self.image_size_ is None:
-            return image
-        if image.shape[:2] != tuple(self.image_size_):
-            h, w = image.shape[:2]
-            fh, fw = self.image_size_
-            raise ImageSizeError(
-                f"{describe_source(source, index)}: image is {h}x{w} but {type(self).__name__} was fitted on "
-                f"{fh}x{fw} images (size=None uses images as they come, so they must share one size). "
-                f"Set size=({fh}, {fw}) (height, width) to resize every image."
-            )
-        return image
+    def _sized(self):
+        """``(owner, image_size, resize)``: the arguments of a :class:`featclf.kernels.SizedKernel`."""
+        return type(self).__name__, self.image_size_, getattr(self, "size", None) is not None
 
-    def _decode_mode(self, sources) -> str:
-        """The layout ``transform`` decodes ``sources`` to: ``_image_mode``, unless a subclass knows better."""
-        return self._image_mode
+    def extract(self, X):
+        """Extract features, with the record of which input each row is and which were skipped.
 
-    def _compute_batch(self, images, sources, indices) -> np.ndarray:
-        out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
-        for row, (image, source, index) in enumerate(zip(images, sources, indices)):
-            out[row] = self._features(self._prepare(image, source, index))
-        return out
+        Parameters
+        ----------
+        X : list of image sources, dataset, or ndarray of shape (N, H, W[, C])
+
+        Returns
+        -------
+        Extraction
+            ``features`` : ndarray of shape (n_kept, n_features_out_), float32, one row
+            per usable input in input order; ``indices`` : the input position of each
+            row; ``skipped`` : every input left out with ``on_error='skip'``, as
+            ``(index, source, reason)``; ``n_inputs``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        FeatclfError
+            With ``on_error='raise'``, the error of the first unreadable input.
+
+        Examples
+        --------
+        >>> import numpy as np, featclf
+        >>> images = [np.zeros((4, 4), np.uint8), b"not an image", np.ones((4, 4), np.uint8)]
+        >>> record = featclf.RawPixels(on_error="skip").fit(images).extract(images)
+        >>> record.features.shape, record.indices.tolist()
+        ((2, 16), [0, 2])
+        >>> record.skipped[0].index, record.skipped[0].source
+        (1, 'item 1 (bytes)')
+        """
+        check_is_fitted(self, "n_features_out_")
+        return engine.extract(self, X)
 
     def transform(self, X):
         """Extract features.
@@ -138,19 +147,12 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         -------
         features : ndarray of shape (n_kept, n_features_out_), float32
             One row per image, in input order; with ``on_error='skip'`` rows of
-            unreadable images are left out (see ``kept_indices_``, ``skipped_``).
+            unreadable images are left out, with a SkippedImagesWarning naming them
+            (:meth:`extract` returns which input each row is).
         """
-        check_is_fitted(self, "n_features_out_")
-        sources = _engine.as_sources(X)
-        result = _engine.extract(
-            self._compute_batch, sources, self.n_features_out_, mode=self._decode_mode(sources),
-            on_error=self.on_error, n_jobs=self.n_jobs, batch_size=self.batch_size,
-            verbose=self.verbose, desc=type(self).__name__,
-        )
-        self.skipped_ = result.skipped
-        self.kept_indices_ = result.indices
-        warn_skipped(result.skipped, len(sources))
-        return result.features
+        record = self.extract(X)
+        engine.warn_skipped(record.skipped, record.n_inputs)
+        return record.features
 
     def get_feature_names_out(self, input_features=None):
         """One readable name per output column.

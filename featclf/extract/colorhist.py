@@ -8,77 +8,9 @@ import numpy as np
 
 from .._validation import check_option
 from ..exceptions import InvalidParameterError
+from ..kernels import CHANNELS, COLOR_SPACES, ColorHistogramKernel
 from ._base import BaseExtractor
 from ._registry import register_extractor
-
-COLOR_SPACES = ("rgb", "hsv", "lab")
-
-#: Channel names and 8-bit value ranges (values lie in ``[0, range)``), as OpenCV converts uint8 images.
-CHANNELS = {
-    "rgb": (("r", 256), ("g", 256), ("b", 256)),
-    "hsv": (("h", 180), ("s", 256), ("v", 256)),  # OpenCV 8-bit hue: degrees / 2, 0-179
-    "lab": (("L", 256), ("a", 256), ("b", 256)),  # L * 255 / 100, a + 128, b + 128
-}
-
-
-def bin_lut(color_space: str, bins) -> np.ndarray:
-    """A ``(1, 256, 3)`` uint8 table from 8-bit channel value to bin: ``value * bins // range``."""
-    lut = np.empty((1, 256, 3), dtype=np.uint8)
-    values = np.arange(256)
-    for c, ((_, value_range), n_bins) in enumerate(zip(CHANNELS[color_space], bins)):
-        lut[0, :, c] = np.minimum(values * n_bins // value_range, n_bins - 1)  # hue never exceeds 179
-    return lut
-
-
-_CONVERSIONS = {"hsv": "COLOR_RGB2HSV", "lab": "COLOR_RGB2Lab"}
-
-
-def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), joint: bool = True,
-                    lut: np.ndarray | None = None) -> np.ndarray:
-    """Normalised colour histogram of one RGBA uint8 image, transparent pixels left out.
-
-    Parameters
-    ----------
-    rgba : ndarray of shape (H, W, 4), uint8
-        Colour not composited, alpha last (``load_image(..., mode='rgba')``).
-    color_space : {'rgb', 'hsv', 'lab'}
-    bins : tuple of 3 ints
-        Bins per channel; channel value ``v`` in ``[0, range)`` falls in bin ``v * bins // range``.
-    joint : bool
-        One 3-D histogram (``prod(bins)`` values, flattened row-major) or three 1-D
-        histograms concatenated (``sum(bins)`` values).
-    lut : ndarray, optional
-        ``bin_lut(color_space, bins)``, when the caller has it already.
-
-    Returns
-    -------
-    ndarray of shape (prod(bins),) or (sum(bins),), float64
-        Each histogram sums to 1 over the pixels whose alpha is not 0; all zeros
-        when every pixel is fully transparent.
-    """
-    import cv2
-
-    bins = [int(b) for b in bins]
-    size = int(np.prod(bins)) if joint else sum(bins)
-    alpha = np.ascontiguousarray(rgba[..., 3])
-    mask, n_pixels = None, alpha.size
-    if not alpha.all():
-        mask = (alpha != 0).view(np.uint8)
-        n_pixels = cv2.countNonZero(mask)
-        if n_pixels == 0:
-            return np.zeros(size)
-    pixels = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2RGB)
-    if color_space in _CONVERSIONS:
-        pixels = cv2.cvtColor(pixels, getattr(cv2, _CONVERSIONS[color_space]))
-    # Bin indices first, with an exact integer table; calcHist then counts integers k in [k, k + 1).
-    binned = cv2.LUT(pixels, bin_lut(color_space, bins) if lut is None else lut)
-    if joint:
-        counts = cv2.calcHist([binned], [0, 1, 2], mask, bins, [0, bins[0], 0, bins[1], 0, bins[2]])
-    else:
-        counts = np.concatenate([
-            cv2.calcHist([binned], [c], mask, [b], [0, b]).reshape(-1) for c, b in enumerate(bins)
-        ])
-    return counts.reshape(-1).astype(np.float64) / n_pixels
 
 
 @register_extractor("colorhist")
@@ -133,7 +65,7 @@ class ColorHistogram(BaseExtractor):
     batch_size : int or 'auto', default='auto'
         Images per worker task.
     on_error : {'raise', 'skip'}, default='raise'
-        What to do with images that cannot be loaded; see ``skipped_`` and ``kept_indices_``.
+        What to do with images that cannot be loaded: stop, or leave them out (``extract`` lists them).
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -147,9 +79,6 @@ class ColorHistogram(BaseExtractor):
         Joint: ``"colorhist_{space}_{c0}{i}_{c1}{j}_{c2}{k}"``, e.g.
         ``"colorhist_hsv_h0_s3_v7"``; per channel: ``"colorhist_{space}_{c}{i}"``,
         e.g. ``"colorhist_rgb_g5"``.
-    skipped_, kept_indices_
-        After ``transform``: images left out with ``on_error='skip'`` and the input
-        position of each output row.
 
     Examples
     --------
@@ -217,11 +146,6 @@ class ColorHistogram(BaseExtractor):
             ]
         return [f"colorhist_{space}_{name}{i}" for name, b in zip(names, (b0, b1, b2)) for i in range(b)]
 
-    def _compute_batch(self, images, sources, indices):
-        bins = self._bins()
-        lut = bin_lut(self.color_space, bins)
-        out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
-        for row, (image, source, index) in enumerate(zip(images, sources, indices)):
-            image = self._prepare(image, source, index)
-            out[row] = color_histogram(image, self.color_space, bins, self.joint, lut=lut)
-        return out
+    def _kernel(self, sources):
+        return ColorHistogramKernel(*self._sized(), color_space=self.color_space, bins=self._bins(),
+                                    joint=self.joint)

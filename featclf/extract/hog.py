@@ -2,79 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import numpy as np
-
 from .._optional import import_optional
 from .._validation import check_int, check_option, check_pair
-from ..exceptions import ImageSizeError, InvalidParameterError, MissingDependencyError
-from ..io._image import resize_image
+from ..exceptions import ImageSizeError, InvalidParameterError
+from ..kernels import BLOCK_NORMS, COLORS, METHODS, HOGKernel, opencv_hog_class
 from ._base import BaseExtractor
 from ._registry import register_extractor
-
-BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
-METHODS = ("opencv", "skimage")
-COLORS = ("rgb", "grey", "gray")
-
-#: The clipping threshold of L2-Hys, as in scikit-image and OpenCV (Dalal & Triggs).
-L2HYS_THRESHOLD = 0.2
-
-
-def _opencv_hog_class():
-    """``cv2.HOGDescriptor``, or a clear error where the installed OpenCV lacks it (5.x)."""
-    import cv2
-
-    cls = getattr(cv2, "HOGDescriptor", None)
-    if cls is None:
-        raise MissingDependencyError(
-            f"HOG(method='opencv') needs cv2.HOGDescriptor, which the installed OpenCV "
-            f"{getattr(cv2, '__version__', '(unknown version)')} does not have (OpenCV 5 removed it). "
-            'Install OpenCV 4 with: pip install "opencv-python-headless<5" '
-            "(or use HOG(method='skimage'), which is about 30x slower)."
-        )
-    return cls
-
-
-def opencv_descriptor(image_size, orientations, pixels_per_cell, cells_per_block):
-    """A ``cv2.HOGDescriptor`` computing scikit-image's HOG geometry on one window.
-
-    The window covers the whole number of cells that fit in ``image_size``
-    ``(height, width)``; blocks of ``cells_per_block`` cells move by one cell, as in
-    scikit-image. Gradients are unsigned (0-180 degrees), normalisation L2-Hys with
-    threshold 0.2, no gamma correction.
-    """
-    (ch, cw), (by, bx) = pixels_per_cell, cells_per_block
-    win = ((image_size[1] // cw) * cw, (image_size[0] // ch) * ch)  # OpenCV sizes are (width, height)
-    cls = _opencv_hog_class()
-    import cv2
-
-    return cls(
-        win, (bx * cw, by * ch), (cw, ch), (cw, ch), orientations,
-        1,  # derivAperture (unused)
-        -1.0,  # winSigma: default Gaussian window, (block width + block height) / 8 pixels
-        cv2.HOGDESCRIPTOR_L2HYS, L2HYS_THRESHOLD,
-        False,  # gammaCorrection
-        64,  # nlevels (detection only)
-        False,  # signedGradient: orientations over 0-180 degrees, as scikit-image
-    )
-
-
-@lru_cache(maxsize=32)
-def opencv_to_skimage_order(n_blocks, cells_per_block, orientations) -> np.ndarray:
-    """Permutation taking OpenCV's HOG vector to scikit-image's layout.
-
-    OpenCV enumerates blocks column by column (x outer, y inner) and, inside a block,
-    cells column by column too; scikit-image enumerates both row by row. Returns
-    ``perm`` such that ``opencv_vector[perm]`` is laid out as
-    ``(block_row, block_col, cell_row, cell_col, orientation)``, row-major.
-    """
-    (nby, nbx), (cy, cx) = n_blocks, cells_per_block
-    opencv_index = np.arange(nbx * nby * cx * cy * orientations).reshape(nbx, nby, cx, cy, orientations)
-    perm = opencv_index.transpose(1, 0, 3, 2, 4).reshape(-1)
-    perm.setflags(write=False)
-    return perm
-
 
 @register_extractor("hog")
 class HOG(BaseExtractor):
@@ -133,7 +66,7 @@ class HOG(BaseExtractor):
     batch_size : int or 'auto', default='auto'
         Images per worker task.
     on_error : {'raise', 'skip'}, default='raise'
-        What to do with images that cannot be loaded; see ``skipped_`` and ``kept_indices_``.
+        What to do with images that cannot be loaded: stop, or leave them out (``extract`` lists them).
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -144,9 +77,6 @@ class HOG(BaseExtractor):
     n_features_out_ : int
     feature_names_out_ : ndarray of str
         ``"hog_b{block_row}_{block_col}_c{cell_row}_{cell_col}_o{k}"``, in output order.
-    skipped_, kept_indices_
-        After ``transform``: images left out with ``on_error='skip'`` and the input
-        position of each output row.
 
     Raises
     ------
@@ -228,13 +158,6 @@ class HOG(BaseExtractor):
     def _image_mode(self):
         return "grey" if self.color in ("grey", "gray") else "rgb"
 
-    def _decode_mode(self, sources):
-        # A stack of grey images (N, H, W) gives the same features decoded as grey as decoded as
-        # RGB (step 2): skip the three-channel copies, a quarter of the time per 28x28 image.
-        if isinstance(sources, np.ndarray) and sources.ndim == 3:
-            return "grey"
-        return self._image_mode
-
     def _check_params(self):
         check_int("orientations", self.orientations, owner=self)
         check_pair("pixels_per_cell", self.pixels_per_cell, owner=self)
@@ -249,7 +172,7 @@ class HOG(BaseExtractor):
                     f"HOGDescriptor implements no other normalisation). Got {self.block_norm!r} instead. "
                     f"Pass method='skimage' to use block_norm in {{'L1', 'L1-sqrt', 'L2', 'L2-Hys'}}."
                 )
-            _opencv_hog_class()
+            opencv_hog_class()
         else:
             import_optional("skimage", purpose="HOG(method='skimage')")
 
@@ -275,46 +198,7 @@ class HOG(BaseExtractor):
             for k in range(self.orientations)
         ]
 
-    # -- computation ---------------------------------------------------------------
-    def _compute_batch(self, images, sources, indices):
-        if self.method == "skimage":
-            return self._compute_skimage(images, sources, indices)
-        return self._compute_opencv(images, sources, indices)
-
-    def _fit_size(self, image, source, index):
-        """The image at the fitted size: resized when ``size`` is set, checked otherwise (inlined ``_prepare``)."""
-        if image.shape[:2] == tuple(self.image_size_):
-            return image
-        if self.size is not None:
-            return resize_image(image, self.image_size_)
-        return self._prepare(image, source, index)  # raises the mixed-sizes error
-
-    def _compute_opencv(self, images, sources, indices):
-        (ch, cw), (cy, cx) = self._geometry()
-        h, w = fitted = tuple(self.image_size_)
-        descriptor = opencv_descriptor((h, w), int(self.orientations), (ch, cw), (cy, cx))
-        compute = descriptor.compute
-        perm = opencv_to_skimage_order((h // ch - cy + 1, w // cw - cx + 1), (cy, cx), int(self.orientations))
-        stride, padding, locations = (cw, ch), (0, 0), ((0, 0),)
-        raw = np.empty((len(images), len(perm)), dtype=np.float32)
-        for row, image in enumerate(images):
-            if image.shape[:2] != fitted:
-                image = self._fit_size(image, sources[row], indices[row])
-            if not image.flags.c_contiguous:
-                image = np.ascontiguousarray(image)
-            # One window at the top-left corner of the full image: pixels beyond the last whole
-            # cell still serve as gradient neighbours, as in scikit-image.
-            raw[row] = compute(image, stride, padding, locations).reshape(-1)
-        return raw[:, perm]
-
-    def _compute_skimage(self, images, sources, indices):
-        from skimage.feature import hog
-
+    def _kernel(self, sources):
         ppc, cpb = self._geometry()
-        out = np.empty((len(images), self.n_features_out_), dtype=np.float32)
-        for row, (image, source, index) in enumerate(zip(images, sources, indices)):
-            image = self._fit_size(image, source, index)
-            out[row] = hog(image, orientations=self.orientations, pixels_per_cell=ppc, cells_per_block=cpb,
-                           block_norm=self.block_norm, feature_vector=True,
-                           channel_axis=None if image.ndim == 2 else -1)
-        return out
+        return HOGKernel(*self._sized(), orientations=self.orientations, pixels_per_cell=ppc, cells_per_block=cpb,
+                         block_norm=self.block_norm, method=self.method, color=self.color)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_option
+from ..kernels import PixelsKernel
 from ._base import BaseExtractor
 from ._registry import register_extractor
-
-
-def pixel_features(image: np.ndarray) -> np.ndarray:
-    """Flatten a uint8 image (H, W[, C]) into float32 values in [0, 1], row-major, channels last."""
-    return image.reshape(-1).astype(np.float32) * np.float32(1 / 255)
 
 
 @register_extractor("pixels")
@@ -33,7 +27,7 @@ class RawPixels(BaseExtractor):
     batch_size : int or 'auto', default='auto'
         Images per worker task.
     on_error : {'raise', 'skip'}, default='raise'
-        What to do with images that cannot be loaded; see ``skipped_`` and ``kept_indices_``.
+        What to do with images that cannot be loaded: stop, or leave them out (``extract`` lists them).
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -74,5 +68,5 @@ class RawPixels(BaseExtractor):
             return [f"pixel_r{r}_c{c}" for r in range(h) for c in range(w)]
         return [f"pixel_r{r}_c{c}_{ch}" for r in range(h) for c in range(w) for ch in "RGB"]
 
-    def _features(self, image):
-        return pixel_features(image)
+    def _kernel(self, sources):
+        return PixelsKernel(*self._sized(), color=self.color)

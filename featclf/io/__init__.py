@@ -1,5 +1,27 @@
-"""Image input layer: every featclf component reads images through here."""
+"""Image input layer: one image at a time, one output contract (batches live in :mod:`featclf.engine`)."""
 
-from ._image import IMAGE_EXTENSIONS, LoadedImages, describe_source, load_image, load_images, resize_image
+from ._image import (
+    IMAGE_EXTENSIONS,
+    MODES,
+    WHITE,
+    check_background,
+    check_mode,
+    convert_image,
+    decode_image,
+    describe_source,
+    load_image,
+    resize_image,
+)
 
-__all__ = ["IMAGE_EXTENSIONS", "LoadedImages", "describe_source", "load_image", "load_images", "resize_image"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MODES",
+    "WHITE",
+    "check_background",
+    "check_mode",
+    "convert_image",
+    "decode_image",
+    "describe_source",
+    "load_image",
+    "resize_image",
+]

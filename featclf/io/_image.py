@@ -30,23 +30,22 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .._validation import ON_ERROR_OPTIONS, check_option
+from .._validation import check_option
 from ..exceptions import (
     ImageLoadError,
     ImageNotFoundError,
     ImageTooLargeError,
     InvalidImageError,
-    SkippedImagesWarning,
 )
 
-__all__ = ["IMAGE_EXTENSIONS", "LoadedImages", "describe_source", "load_image", "load_images", "resize_image"]
+__all__ = [
+    "IMAGE_EXTENSIONS", "MODES", "WHITE", "check_background", "check_mode", "convert_image", "decode_image",
+    "describe_source", "load_image", "resize_image",
+]
 
 #: File extensions (lower case) that count as images when scanning folders.
 IMAGE_EXTENSIONS = frozenset(
@@ -55,7 +54,8 @@ IMAGE_EXTENSIONS = frozenset(
 )
 
 MODES = ("rgb", "grey", "gray", "rgba")
-_WHITE = (255, 255, 255)
+#: The default background transparent pixels are composited onto.
+WHITE = (255, 255, 255)
 _SKIP_HINT = "Fix or remove the file, or pass on_error='skip' to skip unreadable images"
 
 
@@ -207,12 +207,14 @@ def _to_mode(canon: np.ndarray, mode: str, background) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(canon), cv2.COLOR_RGB2GRAY)
 
 
-def _check_mode(mode: str) -> str:
+def check_mode(mode: str) -> str:
+    """Validate an output layout name; ``'gray'`` is read as ``'grey'``."""
     mode = check_option("mode", mode, MODES)
     return "grey" if mode == "gray" else mode
 
 
-def _check_background(background):
+def check_background(background):
+    """Validate a background colour: an ``(R, G, B)`` tuple of ints in [0, 255]."""
     bg = tuple(background) if isinstance(background, (tuple, list)) else None
     if bg is None or len(bg) != 3 or not all(isinstance(v, (int, np.integer)) and 0 <= v <= 255 for v in bg):
         from ..exceptions import InvalidParameterError
@@ -223,7 +225,68 @@ def _check_background(background):
     return bg
 
 
-def load_image(source, *, mode: str = "rgb", background=_WHITE, index: int | None = None) -> np.ndarray:
+def decode_image(source, *, index: int | None = None) -> np.ndarray:
+    """Decode one image source into its canonical uint8 array, before any layout conversion.
+
+    The canonical array is ``(H, W)`` for grey sources, ``(H, W, 3)`` RGB, or
+    ``(H, W, 4)`` RGBA for sources with transparency (colour not composited).
+    :func:`convert_image` turns it into any output layout, so a batch engine can
+    decode an image once and give several extractors the layout each needs;
+    ``load_image(source, mode=m)`` is ``convert_image(decode_image(source), m)``.
+
+    Parameters
+    ----------
+    source, index
+        As in :func:`load_image`.
+
+    Returns
+    -------
+    image : ndarray of dtype uint8, shape (H, W), (H, W, 3) or (H, W, 4)
+        May share memory with an in-memory uint8 source.
+
+    Raises
+    ------
+    As :func:`load_image`.
+    """
+    label = describe_source(source, index)
+    if isinstance(source, np.ndarray):
+        return _array_to_canonical(source, label)
+    if _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
+        return _open_encoded(source, label)
+    if isinstance(source, Image.Image):
+        try:
+            return _pil_to_array(source)
+        except (OSError, ValueError) as exc:
+            raise ImageLoadError(label, f"cannot be converted ({exc})") from None
+    raise InvalidImageError(
+        label, f"unsupported source type {type(source).__name__}",
+        "Pass a path, encoded bytes, a PIL image or a numpy array",
+    )
+
+
+def convert_image(image: np.ndarray, mode: str = "rgb", *, background=WHITE) -> np.ndarray:
+    """Convert a canonical image (from :func:`decode_image`) to an output layout.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W), (H, W, 3) or (H, W, 4), uint8
+    mode : {'rgb', 'grey', 'gray', 'rgba'}, default='rgb'
+        As in :func:`load_image`.
+    background : tuple of 3 ints, default=(255, 255, 255)
+        Colour that transparent pixels are composited onto (``'rgb'`` and ``'grey'``).
+
+    Returns
+    -------
+    ndarray of dtype uint8, shape (H, W, 3), (H, W) or (H, W, 4) following ``mode``
+        The input itself when it already has that layout.
+    """
+    mode = check_mode(mode)
+    if background is not WHITE:
+        background = check_background(background)
+    return _to_mode(image, mode, background)
+
+
+def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None = None) -> np.ndarray:
     """Decode one image source into a uint8 array.
 
     Parameters
@@ -262,25 +325,10 @@ def load_image(source, *, mode: str = "rgb", background=_WHITE, index: int | Non
     >>> featclf.load_image(np.zeros((4, 5), dtype=bool)).shape
     (4, 5, 3)
     """
-    mode = _check_mode(mode)
-    label = describe_source(source, index)
-    if isinstance(source, np.ndarray):
-        canon = _array_to_canonical(source, label)
-    elif _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
-        canon = _open_encoded(source, label)
-    elif isinstance(source, Image.Image):
-        try:
-            canon = _pil_to_array(source)
-        except (OSError, ValueError) as exc:
-            raise ImageLoadError(label, f"cannot be converted ({exc})") from None
-    else:
-        raise InvalidImageError(
-            label, f"unsupported source type {type(source).__name__}",
-            "Pass a path, encoded bytes, a PIL image or a numpy array",
-        )
-    if background is not _WHITE:
-        background = _check_background(background)
-    return _to_mode(canon, mode, background)
+    mode = check_mode(mode)
+    if background is not WHITE:
+        background = check_background(background)
+    return _to_mode(decode_image(source, index=index), mode, background)
 
 
 def resize_image(image: np.ndarray, size) -> np.ndarray:
@@ -293,100 +341,3 @@ def resize_image(image: np.ndarray, size) -> np.ndarray:
     shrink = height <= image.shape[0] and width <= image.shape[1]
     interp = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
     return cv2.resize(np.ascontiguousarray(image), (width, height), interpolation=interp)
-
-
-# --------------------------------------------------------------------------- batches
-@dataclass
-class LoadedImages:
-    """The result of :func:`load_images`.
-
-    Attributes
-    ----------
-    images : list of ndarray
-        Decoded images in input order; skipped sources are left out (no placeholders).
-    indices : list of int
-        Position in the input of each entry of ``images``.
-    skipped : list of (source, reason)
-        Each skipped source (its path, or ``"item N"`` for in-memory images) and why.
-    """
-
-    images: list = field(default_factory=list)
-    indices: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-
-def _load_chunk(chunk, start, mode, background, skip):
-    out = LoadedImages()
-    for offset, source in enumerate(chunk):
-        try:
-            out.images.append(load_image(source, mode=mode, background=background, index=start + offset))
-            out.indices.append(start + offset)
-        except (ImageLoadError, InvalidImageError) as exc:
-            if not skip:
-                raise
-            out.skipped.append((exc.source, exc.reason))
-    return out
-
-
-def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
-    """Warn once about images skipped with ``on_error='skip'``, naming them."""
-    if not skipped:
-        return
-    shown = "; ".join(f"{src}: {why}" for src, why in skipped[:5])
-    more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-    warnings.warn(
-        f"Skipped {len(skipped)} of {total} images that could not be loaded: {shown}{more}",
-        SkippedImagesWarning, stacklevel=stacklevel,
-    )
-
-
-def load_images(
-    sources: Iterable,
-    *,
-    mode: str = "rgb",
-    background=_WHITE,
-    on_error: str = "raise",
-    n_jobs: int | None = None,
-    verbose: int = 1,
-) -> LoadedImages:
-    """Decode many image sources, optionally in parallel.
-
-    Parameters
-    ----------
-    sources : iterable
-        Anything :func:`load_image` accepts, one per image (or a dataset object).
-    mode, background
-        As in :func:`load_image`.
-    on_error : {'raise', 'skip'}, default='raise'
-        ``'raise'`` stops at the first bad source with its error. ``'skip'`` leaves
-        bad sources out, lists them in ``.skipped`` and warns how many were skipped.
-    n_jobs : int, optional
-        Worker processes (joblib); ``None`` follows ``joblib.parallel_config``.
-    verbose : int, default=1
-        Show a progress bar on long work; ``0`` for silence.
-
-    Returns
-    -------
-    LoadedImages
-        ``.images`` (input order, skipped ones left out), ``.indices``, ``.skipped``.
-    """
-    from ..extract._engine import as_sources, iter_chunks
-
-    check_option("on_error", on_error, ON_ERROR_OPTIONS)
-    mode = _check_mode(mode)
-    if background is not _WHITE:
-        background = _check_background(background)
-    sources = as_sources(sources)
-    result = LoadedImages()
-    for part in iter_chunks(
-        _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",
-        args=(mode, background, on_error == "skip"),
-    ):
-        result.images.extend(part.images)
-        result.indices.extend(part.indices)
-        result.skipped.extend(part.skipped)
-    warn_skipped(result.skipped, len(sources))
-    return result

@@ -1,7 +1,7 @@
 """Models: classifier presets and the name/spec resolution shared by the API and the CLI."""
 
 from ._presets import ClassifierPreset, get_classifier_preset, list_classifiers, make_classifier
-from ._resolve import Component, resolve_classifier, resolve_extractor
+from ._resolve import Component, resolve_classifier, resolve_extractor, unique_labels
 from ._spec import format_spec, parse_spec
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "parse_spec",
     "resolve_classifier",
     "resolve_extractor",
+    "unique_labels",
 ]

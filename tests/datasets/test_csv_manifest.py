@@ -115,5 +115,5 @@ def test_listed_file_that_is_missing_is_reported_when_loaded_by_name(manifest_di
     assert len(ds) == 2
     with pytest.warns(SkippedImagesWarning, match=r"Skipped 1 of 2"):
         result = load_images(ds, on_error="skip", verbose=0)
-    assert result.skipped == [(str(manifest_dir / "images" / "gone.png"), "no such file")]
+    assert result.skipped == [(1, str(manifest_dir / "images" / "gone.png"), "no such file")]
     assert result.indices == [0]

@@ -19,30 +19,37 @@ from featclf.exceptions import (
     SkippedImagesWarning,
     UnknownNameError,
 )
+from featclf.engine import Extraction, SkippedInput
+from featclf.engine import _extract as engine_extract
 from featclf.extract import RawPixels
+from featclf.kernels import PixelsKernel
 
 
 def test_features_are_computed_once_per_extractor(digits_small, monkeypatch):
-    calls = []  # (extractor class, params, number of images) of each transform
+    calls = []  # (size param, number of images) of each extraction pass of an extractor
     batches = []
-    original_transform = RawPixels.transform
-    original_batch = RawPixels._compute_batch
+    decoded = []
+    original_kernel = RawPixels._kernel
+    original_compute = PixelsKernel.compute
+    original_decode = engine_extract.decode_image
 
-    def counting_transform(self, X):
-        calls.append((self.size, len(X)))
-        return original_transform(self, X)
+    def counting_kernel(self, sources):
+        calls.append((self.size, len(sources)))
+        return original_kernel(self, sources)
 
-    def counting_batch(self, images, sources, indices):
+    def counting_compute(self, images):
         batches.append(len(images))
-        return original_batch(self, images, sources, indices)
+        return original_compute(self, images)
 
-    monkeypatch.setattr(RawPixels, "transform", counting_transform)
-    monkeypatch.setattr(RawPixels, "_compute_batch", counting_batch)
+    monkeypatch.setattr(RawPixels, "_kernel", counting_kernel)
+    monkeypatch.setattr(PixelsKernel, "compute", counting_compute)
+    monkeypatch.setattr(engine_extract, "decode_image", lambda s, **kw: decoded.append(1) or original_decode(s, **kw))
     result = featclf.evaluate(digits_small, ["pixels", "pixels:size=4x4"], ["knn", "svm", "knn:n_neighbors=3"],
                               cv=4, verbose=0)
     assert len(result.results) == 6  # 2 extractors x 3 classifiers, each over 4 folds
     assert calls == [(None, 240), ((4, 4), 240)]  # one transform per extractor, of every image
     assert sum(batches) == 2 * 240  # every image featurised exactly once per extractor
+    assert len(decoded) == 240  # and decoded once for both
 
 
 class FlakyPixels(RawPixels):
@@ -54,12 +61,11 @@ class FlakyPixels(RawPixels):
                          verbose=verbose)
         self.fail_at = fail_at
 
-    def transform(self, X):
-        features = super().transform(X)
+    def extract(self, X):
+        record = super().extract(X)
         keep = np.setdiff1d(np.arange(len(X)), self.fail_at)
-        self.skipped_ = [(f"item {i}", "flaky reader") for i in self.fail_at]
-        self.kept_indices_ = keep
-        return features[keep]
+        skipped = [SkippedInput(i, f"item {i}", "flaky reader") for i in self.fail_at]
+        return Extraction(record.features[keep], keep, skipped, len(X))
 
 
 def test_an_image_one_extractor_cannot_read_is_dropped_for_all(digits_small):

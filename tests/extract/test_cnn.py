@@ -93,10 +93,11 @@ def test_pooling_matches_a_hand_computation(pooling, width, images):
 
 def test_fitted_attributes_record_what_was_used(images):
     est = tiny().fit(images)
-    assert not hasattr(est, "batch_size_")  # set by transform
-    est.transform(images)
+    details = est.extract(images).details  # what the run did comes with its record, not on the estimator
     assert est.device_ == "cpu" and est.precision_ == "float32"
-    assert est.batch_size_ == 32 and est.oom_events_ == [] and est.compile_ == "jit"  # 32x32 input
+    assert details == {"device": "cpu", "precision": "float32", "batch_size": 32, "oom_events": [],
+                       "compile": "jit"}  # 32x32 input
+    assert est.compile_ == "jit"
     assert est.image_size_ == (32, 32) and est.backbone_config_.name == "tiny"
     assert tiny(compile="none").fit(images).transform(images[:2]) is not None
 
@@ -152,8 +153,9 @@ def test_compile_auto_falls_back_to_eager_with_a_logged_warning(images, monkeypa
     expected = tiny(compile="none").fit(images).transform(images)
     monkeypatch.setattr(_inference, "build_runner", untraceable)
     with caplog.at_level(logging.WARNING, logger="featclf.extract.cnn"):
+        record = est.extract(images)
         out = est.transform(images)
-    assert est.compile_ == "eager"
+    assert record.details["compile"] == "eager" and est.compile_ == "jit"  # fit's choice; the fallback ran
     assert "cannot be compiled with 'jit'" in caplog.text and "tracer cannot handle" in caplog.text
     np.testing.assert_array_equal(out, expected)
     with pytest.raises(RuntimeError, match="tracer cannot handle"):  # asked for explicitly: no fallback
@@ -201,8 +203,9 @@ def test_compile_auto_falls_back_from_onnxruntime_to_jit(images, monkeypatch, ca
     est = tiny().fit(images)
     assert est.compile_ == "onnxruntime"
     with caplog.at_level(logging.WARNING, logger="featclf.extract.cnn"):
-        out = est.transform(images)
-    assert est.compile_ == "jit" and "cannot be compiled with 'onnxruntime'" in caplog.text
+        record = est.extract(images)
+    out = record.features
+    assert record.details["compile"] == "jit" and "cannot be compiled with 'onnxruntime'" in caplog.text
     np.testing.assert_array_equal(out, tiny(compile="jit").fit().transform(images))
 
 
@@ -244,7 +247,7 @@ def test_files_with_skips_and_two_workers_match_one(images, tmp_path):
     with pytest.warns(featclf.exceptions.SkippedImagesWarning):
         b = two.fit(sources).transform(sources)
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(one.kept_indices_, [0, 2, 3, 4, 6, 7, 8])
+    np.testing.assert_array_equal(one.extract(sources).indices, [0, 2, 3, 4, 6, 7, 8])
     np.testing.assert_array_equal(a, one.transform(images))
 
 
@@ -309,9 +312,10 @@ def test_out_of_memory_halves_the_batch_logs_it_and_gives_the_same_output(images
     calls = _flaky_forward(est, monkeypatch, lambda b, n: n == 1 and torch.OutOfMemoryError(
         "CUDA out of memory. Tried to allocate 2.00 GiB"))
     with caplog.at_level(logging.WARNING, logger="featclf.extract.cnn"):
-        out = est.transform(images)
+        record = est.extract(images)
+    out = record.features
     assert calls == [8, 4, 4]  # 7 images: the failed batch of 8, then two padded batches of 4
-    assert est.batch_size_ == 4 and est.oom_events_ == [(8, 4)]
+    assert record.details["batch_size"] == 4 and record.details["oom_events"] == [(8, 4)]
     assert "out of memory on cpu with batch_size=8; halving to 4 and continuing" in caplog.text
     np.testing.assert_array_equal(out, expected)
 
@@ -320,8 +324,9 @@ def test_mps_style_out_of_memory_is_recognised(images, monkeypatch):
     est = tiny(batch_size=4, compile="none").fit(images)
     calls = _flaky_forward(est, monkeypatch, lambda b, n: b == 4 and RuntimeError(
         "MPS backend out of memory (MPS allocated: 8.00 GB)"))
-    out = est.transform(images)
-    assert est.oom_events_ == [(4, 2)] and calls[:2] == [4, 2] and est.batch_size_ == 2
+    record = est.extract(images)
+    out = record.features
+    assert record.details["oom_events"] == [(4, 2)] and calls[:2] == [4, 2] and record.details["batch_size"] == 2
     np.testing.assert_allclose(out, tiny(compile="none").fit(images).transform(images), rtol=1e-5, atol=1e-6)
 
 
@@ -346,11 +351,11 @@ def test_network_is_fitted_state_not_pickled(images):
     est = tiny().fit(images)
     expected = est.transform(images)
     state = est.__getstate__()
-    assert "model_" not in state and "_runners_" not in state
+    assert "_runtime_" not in state and not any("model" in key or "runner" in key for key in state)
     restored = pickle.loads(pickle.dumps(est))
-    assert not hasattr(restored, "model_")
+    assert restored._runtime_.model is None  # not unpickled
     np.testing.assert_array_equal(restored.transform(images), expected)
-    assert hasattr(restored, "model_")  # rebuilt on demand
+    assert restored._runtime_.model is not None  # rebuilt on demand
 
 
 def test_nothing_is_loaded_in_init(tmp_path):

@@ -9,7 +9,8 @@ from realdata import find_openclipart
 from PIL import Image
 
 from featclf.exceptions import InvalidParameterError
-from featclf.extract.colorhist import ColorHistogram, color_histogram
+from featclf.extract.colorhist import ColorHistogram
+from featclf.kernels import color_histogram
 
 SPACES = ["rgb", "hsv", "lab"]
 

@@ -241,13 +241,17 @@ def test_skip_exposes_kept_indices_and_skipped(name, images, tmp_path):
     est = fit_or_skip(make(name, on_error="skip"), sources)
     with pytest.warns(SkippedImagesWarning, match=r"Skipped 2 of 5 images.*missing\.png"):
         out = est.transform(sources)
-    np.testing.assert_array_equal(est.kept_indices_, [1, 3, 4])
-    assert [src for src, _ in est.skipped_] == [missing, "item 2 (bytes)"]
-    assert "no such file" in est.skipped_[0][1]
+    record = est.extract(sources)
+    np.testing.assert_array_equal(record.indices, [1, 3, 4])
+    assert [src for _, src, _ in record.skipped] == [missing, "item 2 (bytes)"]
+    assert [index for index, _, _ in record.skipped] == [0, 2]
+    assert "no such file" in record.skipped[0][2]
     y = np.arange(5)
-    assert y[est.kept_indices_].tolist() == [1, 3, 4]  # labels align with rows
+    assert y[record.indices].tolist() == [1, 3, 4]  # labels align with rows
+    np.testing.assert_array_equal(record.features, out)
     np.testing.assert_array_equal(out, est.transform([images[0], images[1], images[2]]))
-    assert est.skipped_ == [] and est.kept_indices_.tolist() == [0, 1, 2]  # reset by each transform
+    again = est.extract([images[0], images[1], images[2]])
+    assert again.skipped == [] and again.indices.tolist() == [0, 1, 2]  # each record is its own call's
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -264,9 +268,10 @@ def test_skip_with_every_image_bad_gives_no_rows(name, images, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SkippedImagesWarning)
         out = est.transform([b"", str(tmp_path / "none.png")])
+        record = est.extract([b"", str(tmp_path / "none.png")])
     assert out.shape == (0, est.n_features_out_) and out.dtype == np.float32
-    assert est.kept_indices_.tolist() == []
-    assert len(est.skipped_) == 2
+    assert record.features.shape == (0, est.n_features_out_) and record.indices.tolist() == []
+    assert len(record.skipped) == 2 and record.skipped_indices.tolist() == [0, 1]
 
 
 # --------------------------------------------------------------------------- composition

@@ -10,8 +10,9 @@ from sklearn.metrics import pairwise_distances
 
 import featclf
 from featclf.exceptions import ImageSizeError, InvalidParameterError, MissingDependencyError
-from featclf.extract import hog as hog_module
-from featclf.extract.hog import HOG, opencv_to_skimage_order
+from featclf.kernels import _hog as hog_kernels
+from featclf.extract.hog import HOG
+from featclf.kernels import opencv_to_skimage_order
 
 METHODS = ["opencv", "skimage"]
 
@@ -152,17 +153,18 @@ def test_opencv_order_permutation():
     assert perm[4] == 2 * 4
 
 
-def test_opencv_descriptor_is_built_once_per_chunk(monkeypatch):
+def test_opencv_descriptor_is_built_once_per_transform(monkeypatch):
+    """Built once per kernel in each process (here: one, inline), not per chunk or image."""
     calls = []
-    real = hog_module.opencv_descriptor
+    real = hog_kernels.opencv_descriptor
 
     def counting(*args):
         calls.append(args)
         return real(*args)
 
-    monkeypatch.setattr(hog_module, "opencv_descriptor", counting)
+    monkeypatch.setattr(hog_kernels, "opencv_descriptor", counting)
     hog(pixels_per_cell=(4, 4), batch_size=5).fit_transform(shapes(10))
-    assert len(calls) == 2
+    assert len(calls) == 1
 
 
 # --------------------------------------------------------------------------- scikit-image reference
@@ -331,13 +333,14 @@ def test_block_norm_other_than_l2hys_works_with_skimage():
 
 
 # --------------------------------------------------------------------------- decoding
-def test_grey_stacks_are_decoded_as_grey():
-    """A (N, H, W) stack skips the RGB copies: same features (see the grey == RGB test), less work."""
-    est = hog()
-    assert est._decode_mode(np.zeros((2, 16, 16), np.uint8)) == "grey"
-    assert est._decode_mode(np.zeros((2, 16, 16, 3), np.uint8)) == "rgb"
-    assert est._decode_mode([np.zeros((16, 16), np.uint8)]) == "rgb"
-    assert hog(color="grey")._decode_mode([np.zeros((16, 16, 3), np.uint8)]) == "grey"
+def test_grey_images_are_never_copied_to_three_channels():
+    """Grey images (a stack or a list) skip the RGB copies: same features (see the grey == RGB test), less work."""
+    grey, rgb = np.zeros((16, 16), np.uint8), np.zeros((16, 16, 3), np.uint8)
+    kernel = hog().fit([grey])._kernel([grey])
+    assert kernel.prepare(grey, None, 0) is grey
+    assert kernel.prepare(rgb, None, 0) is rgb
+    grey_kernel = hog(color="grey").fit([rgb])._kernel([rgb])
+    assert grey_kernel.prepare(rgb, None, 0).shape == (16, 16)
 
 
 @pytest.mark.parametrize("method", METHODS)

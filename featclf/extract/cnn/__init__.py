@@ -11,7 +11,8 @@ from ._backbones import (
     list_backbones,
     register_backbone,
 )
-from ._extractor import CNNEmbedding, fit_to_input
+from ...kernels import fit_to_input
+from ._extractor import CNNEmbedding
 
 __all__ = [
     "BackboneConfig",

@@ -1,9 +1,10 @@
 """CNNEmbedding: pooled embeddings of a frozen pretrained CNN, as a scikit-learn transformer.
 
-torch is imported inside methods only (``import featclf`` never loads it). Images are
-decoded and resized to the backbone's input size in the batch engine's workers
-(:func:`featclf.extract._engine.iter_chunks`), which send uint8 arrays to the parent;
-the parent runs the network (:mod:`._inference`) while the next chunks are decoded.
+torch is imported inside methods only (``import featclf`` never loads it). Images go
+through the batch engine like every extractor's: they are decoded and resized to the
+backbone's input size in the engine's workers (:class:`featclf.kernels.CNNInputKernel`),
+which send uint8 stacks to the parent; the parent runs the network (:mod:`._inference`,
+through this extractor's sink) while the next chunks are decoded.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ... import engine
 from ..._optional import import_optional
 from ..._validation import ON_ERROR_OPTIONS, check_int, check_option, check_pair
-from ...exceptions import ImageLoadError, InvalidImageError, InvalidParameterError
-from ...io._image import load_image, warn_skipped
-from .. import _engine
+from ...exceptions import InvalidParameterError
+from ...kernels import CNNInputKernel
 from .._base import BaseExtractor
 from .._registry import register_extractor
 from ._backbones import BackboneConfig, get_backbone
@@ -31,72 +32,6 @@ COMPILE_OPTIONS = ("auto", "none", "jit", "inductor", "onnxruntime")
 ONNXRUNTIME_MIN_PIXELS = 1000 * 224 * 224
 #: Images per chunk handed to a decoding worker (rounded to a multiple of the batch size).
 CHUNK_IMAGES = 64
-
-
-# --------------------------------------------------------------------------- preprocessing (workers, no torch)
-def _cv2_flag(cv2, interpolation: str) -> int:
-    return {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "nearest": cv2.INTER_NEAREST,
-            "area": cv2.INTER_AREA}[interpolation]
-
-
-def fit_to_input(image: np.ndarray, size, resize: str = "stretch", crop_pct: float = 1.0,
-                 interpolation: str = "bilinear") -> np.ndarray:
-    """Bring a uint8 RGB image ``(h, w, 3)`` to ``size=(H, W)`` following a backbone's resize policy.
-
-    Parameters
-    ----------
-    image : ndarray of shape (h, w, 3), uint8
-    size : (int, int)
-        ``(H, W)``, the network's input size.
-    resize : {'stretch', 'center_crop'}, default='stretch'
-        ``'stretch'``: the whole image is resized to ``(H, W)`` (aspect ratio not kept).
-        ``'center_crop'``: resized so that it covers ``(H / crop_pct, W / crop_pct)``
-        with its aspect ratio kept, then the central ``(H, W)`` region is cut out.
-    crop_pct : float, default=1.0
-    interpolation : {'bilinear', 'bicubic', 'nearest', 'area'}, default='bilinear'
-        Used when enlarging; shrinking in both directions averages pixel areas
-        (``cv2.INTER_AREA``, anti-aliased).
-
-    Returns
-    -------
-    ndarray of shape (H, W, 3), uint8, C-contiguous
-    """
-    import cv2
-
-    height, width = size
-    h, w = image.shape[:2]
-    if resize == "center_crop":
-        scale = max(height / h, width / w) / crop_pct
-        rh, rw = max(height, round(h * scale)), max(width, round(w * scale))
-        resized = _resize(cv2, image, rh, rw, interpolation)
-        top, left = (rh - height) // 2, (rw - width) // 2
-        return np.ascontiguousarray(resized[top : top + height, left : left + width])
-    return _resize(cv2, image, height, width, interpolation)
-
-
-def _resize(cv2, image, height, width, interpolation):
-    h, w = image.shape[:2]
-    if (h, w) == (height, width):
-        return np.ascontiguousarray(image)
-    flag = cv2.INTER_AREA if (height <= h and width <= w) else _cv2_flag(cv2, interpolation)
-    return cv2.resize(np.ascontiguousarray(image), (width, height), interpolation=flag)
-
-
-def _prepare_chunk(chunk, start, size, resize, crop_pct, interpolation, skip):
-    """Decode and resize one chunk (runs in a worker): ``(uint8 (k, H, W, 3), kept indices, skipped)``."""
-    batch = np.empty((len(chunk), size[0], size[1], 3), dtype=np.uint8)
-    kept, skipped = [], []
-    for offset, source in enumerate(chunk):
-        try:
-            image = load_image(source, mode="rgb", index=start + offset)
-        except (ImageLoadError, InvalidImageError) as exc:
-            if not skip:
-                raise
-            skipped.append((exc.source, exc.reason))
-            continue
-        batch[len(kept)] = fit_to_input(image, size, resize, crop_pct, interpolation)
-        kept.append(start + offset)
-    return batch[: len(kept)], kept, skipped
 
 
 # --------------------------------------------------------------------------- the extractor
@@ -139,7 +74,7 @@ class CNNEmbedding(BaseExtractor):
         on CUDA 256 at 224x224 (16 to 1024); on MPS at most 256. A short last
         batch is padded, so every image is computed in a batch of the same shape.
         On out-of-memory the batch is halved and the work continues (logged on the
-        ``featclf.extract.cnn`` logger; see ``oom_events_``).
+        ``featclf.extract.cnn`` logger; see ``extract(X).details``).
     compile : {'auto', 'none', 'jit', 'inductor', 'onnxruntime'}, default='auto'
         How the network is run. ``'none'``: eager PyTorch. ``'jit'``:
         ``torch.jit.trace`` + ``torch.jit.freeze`` (about 1 s to build for
@@ -152,7 +87,8 @@ class CNNEmbedding(BaseExtractor):
         224x224 images, otherwise ``'jit'``; eager on GPU. A path that cannot be
         built falls back (onnxruntime -> jit -> eager) with a logged warning. The
         path is chosen in ``fit`` (``compile_``) and kept for every ``transform`` of
-        the fitted instance; the compiled graph is built on the first
+        the fitted instance (a fallback is reported in ``extract(X).details['compile']``
+        and kept too); the compiled graph is built on the first
         ``transform`` and cached per input shape, batch size and device. On every
         path BatchNorm is folded into the convolutions (featclf's own backbones)
         and the data stay in channels-last memory order.
@@ -160,7 +96,7 @@ class CNNEmbedding(BaseExtractor):
         Worker processes that decode and resize images while the parent runs the
         network (``None`` follows ``joblib.parallel_config``: decoding in the parent).
     on_error : {'raise', 'skip'}, default='raise'
-        Images that cannot be loaded; see ``skipped_`` and ``kept_indices_``.
+        Images that cannot be loaded: stop, or leave them out (``extract`` lists them).
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -172,21 +108,22 @@ class CNNEmbedding(BaseExtractor):
         Device actually used (``'cpu'``, ``'cuda:0'``, ``'mps'``).
     precision_ : str
         ``'float32'``, ``'bfloat16'`` or ``'float16'``.
-    batch_size_ : int
-        Images per forward pass in the last transform (after any out-of-memory halving).
     compile_ : str
-        Inference path: ``'eager'``, ``'jit'``, ``'inductor'`` or ``'onnxruntime'``
-        (chosen in ``fit``; updated if a path had to fall back).
-    oom_events_ : list of (int, int)
-        ``(old, new)`` batch sizes of out-of-memory back-offs in the last transform.
+        Inference path chosen in ``fit``: ``'eager'``, ``'jit'``, ``'inductor'`` or
+        ``'onnxruntime'``.
     image_size_ : (int, int)
         Input size of the network ``(height, width)``.
     n_features_out_ : int
         Embedding dimension (doubled for ``pooling='avgmax'``).
     feature_names_out_ : ndarray of str
         ``'cnn_avg_{i}'`` / ``'cnn_max_{i}'``.
-    skipped_, kept_indices_
-        As for every featclf extractor.
+    model_ : torch.nn.Module
+        The loaded network (read-only; rebuilt on demand after unpickling).
+
+    ``transform`` changes none of these. What a run did comes back with
+    ``extract(X)``: its ``details`` hold ``batch_size`` (images per forward pass,
+    after any out-of-memory halving), ``oom_events`` (``(old, new)`` batch sizes of
+    the back-offs), ``compile`` (the path that ran), ``device`` and ``precision``.
 
     Notes
     -----
@@ -234,7 +171,7 @@ class CNNEmbedding(BaseExtractor):
     def _check_params(self):
         check_option("on_error", self.on_error, ON_ERROR_OPTIONS, self)
         check_int("n_jobs", self.n_jobs, minimum=-64, owner=self, allow_none=True)
-        _engine.check_batch_size(self.batch_size, self)
+        engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
         check_option("pooling", self.pooling, POOLINGS, self)
         check_option("compile", self.compile, COMPILE_OPTIONS, self)
@@ -281,9 +218,13 @@ class CNNEmbedding(BaseExtractor):
         """
         self._check_params()
         self._torch()
-        n_images = 0 if X is None else len(_engine.as_sources(X))
+        n_images = 0 if X is None else len(engine.as_sources(X))
         config = self._resolved_config()
-        self._load(config)
+        self._runtime_ = _Runtime()
+        runtime = self._runtime_
+        runtime.model, device, dtype, self.channels_, self._output_ndim_ = self._build(config)
+        self.device_ = str(device)
+        self.precision_ = str(dtype).replace("torch.", "")
         self.backbone_config_ = config
         self.image_size_ = config.input_size
         self.compile_ = self._choose_path(n_images)
@@ -299,8 +240,8 @@ class CNNEmbedding(BaseExtractor):
     def _torch(self):
         return import_optional("torch", purpose="CNNEmbedding")
 
-    def _load(self, config: BackboneConfig) -> None:
-        """Build the network on the chosen device (``model_``, ``device_``, ``precision_``)."""
+    def _build(self, config: BackboneConfig):
+        """Build the network on the chosen device: ``(embedder, device, dtype, channels, output ndim)``."""
         from . import _inference
 
         device = _inference.resolve_device(self.device)
@@ -323,27 +264,34 @@ class CNNEmbedding(BaseExtractor):
                 f"Backbone {config.name!r} declares embedding_dim={config.embedding_dim} but its network outputs "
                 f"{channels} channels; fix the embedding_dim given to custom_backbone."
             )
-        self.model_ = embedder
-        self._runners_ = {}
-        self.device_ = str(device)
-        self.precision_ = str(dtype).replace("torch.", "")
-        self.channels_ = channels
-        self._output_ndim_ = ndim
+        return embedder, device, dtype, channels, ndim
 
-    def _ensure_model(self):
-        if getattr(self, "model_", None) is None:
+    def _loaded(self) -> _Runtime:
+        """The run-time state, with the network loaded (rebuilt after unpickling); fitted attributes unchanged."""
+        runtime = self._runtime_
+        if runtime.model is None:
             self._torch()
-            self._load(self.backbone_config_)
+            runtime.model = self._build(self.backbone_config_)[0]
+        return runtime
+
+    @property
+    def model_(self):
+        """The loaded network (an ``Embedder``: normalisation, backbone, pooling); loaded on demand."""
+        check_is_fitted(self, "n_features_out_")
+        return self._loaded().model
 
     # -- pickling: the network is fitted state rebuilt on demand, not pickled ----------
     def __getstate__(self):
-        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
-        state = dict(state)
-        state.pop("model_", None)
-        state.pop("_runners_", None)
+        state = dict(super().__getstate__())
+        state.pop("_runtime_", None)
         return state
 
-    # -- transform ---------------------------------------------------------------------
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "n_features_out_" in state:
+            self._runtime_ = _Runtime()
+
+    # -- the engine protocol -----------------------------------------------------------
     def _choose_path(self, n_images: int) -> str:
         """The inference path for this fitted instance (``compile_``)."""
         from . import _inference
@@ -368,25 +316,26 @@ class CNNEmbedding(BaseExtractor):
             return "onnxruntime"
         return "jit"
 
-    def _runner_for(self, mode, batch, device):
-        """The callable for ``mode``, built once per (mode, batch, input shape, device, precision).
+    def _runner_for(self, runtime: _Runtime, mode: str, batch: int, device):
+        """``(callable, path)`` for ``mode``, built once per (mode, batch, input shape, device, precision).
 
         With ``compile='auto'`` a path that cannot be built falls back (onnxruntime ->
-        jit -> eager) with a logged warning; an explicitly requested path raises.
+        jit -> eager) with a logged warning, and the fallback is kept for this key;
+        an explicitly requested path raises.
         """
         from . import _inference
 
         torch = self._torch()
         h, w = self.image_size_
         key = (mode, batch, h, w, str(device), self.precision_)
-        if key not in self._runners_:
-            entry = (self.model_, "eager")
+        if key not in runtime.runners:
+            entry = (runtime.model, "eager")
             if mode != "eager":
                 example = torch.zeros((batch, h, w, 3), dtype=torch.uint8, device=device)
                 dtype = _inference.PRECISIONS[self.precision_]
                 try:
                     with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                        entry = (_inference.build_runner(self.model_, mode, example), mode)
+                        entry = (_inference.build_runner(runtime.model, mode, example), mode)
                 except Exception as exc:
                     if self.compile != "auto" or _inference.is_out_of_memory(exc):
                         raise
@@ -394,65 +343,67 @@ class CNNEmbedding(BaseExtractor):
                     _inference.logger.warning(
                         "CNNEmbedding: backbone %r cannot be compiled with %r (%s: %s); using %r instead.",
                         self.backbone_config_.name, mode, type(exc).__name__, str(exc)[:300], fallback)
-                    runner = self._runner_for(fallback, batch, device)
-                    entry = (runner, self.compile_)
-            self._runners_[key] = entry
-        runner, self.compile_ = self._runners_[key]
-        return runner
+                    entry = self._runner_for(runtime, fallback, batch, device)
+            runtime.runners[key] = entry
+        return runtime.runners[key]
 
-    def transform(self, X):
-        """Compute the embeddings.
-
-        Parameters
-        ----------
-        X : list of image sources, dataset, or ndarray of shape (N, H, W[, C])
-            Paths, encoded bytes, PIL images or arrays, of any sizes (each is resized
-            to the input size).
-
-        Returns
-        -------
-        embeddings : ndarray of shape (n_kept, n_features_out_), float32
-            One row per image in input order; with ``on_error='skip'`` unreadable
-            images are left out (see ``kept_indices_`` and ``skipped_``).
-        """
-        check_is_fitted(self, "n_features_out_")
-        self._ensure_model()
+    def _batch_size(self) -> int:
+        """Images per forward pass: ``batch_size``, or the measured default for the device and input size."""
         from . import _inference
 
-        torch = self._torch()
-        sources = _engine.as_sources(X)
-        n = len(sources)
-        device = torch.device(self.device_)
-        dtype = _inference.PRECISIONS[self.precision_]
-        batch = (self.batch_size if isinstance(self.batch_size, numbers.Integral)
-                 else _inference.default_batch_size(device, self.image_size_))
-        mode = self.compile_
-        out = np.empty((n, self.n_features_out_), dtype=np.float32)
-        runner = _inference.BatchRunner(
-            lambda b: self._runner_for(mode, b, device), out, device, dtype, batch,
-        )
+        if isinstance(self.batch_size, numbers.Integral):
+            return int(self.batch_size)
+        return _inference.default_batch_size(self._torch().device(self.device_), self.image_size_)
+
+    def _kernel(self, sources):
+        batch = self._batch_size()
         config = self.backbone_config_
-        chunk = max(batch, CHUNK_IMAGES // batch * batch)
-        indices, skipped = [], []
-        args = (self.image_size_, config.resize, config.crop_pct, config.interpolation, self.on_error == "skip")
-        # Decoding runs in joblib workers when n_jobs (or parallel_config) asks for them; their
-        # generator decodes ahead while the network runs here. A decoding thread in this process
-        # was measured and did not pay on 2 cores (benchmarks/README.md).
-        stream = _engine.iter_chunks(_prepare_chunk, sources, n_jobs=self.n_jobs, batch_size=chunk,
-                                     verbose=self.verbose, desc="CNNEmbedding", args=args)
+        return CNNInputKernel(self.image_size_, config.resize, config.crop_pct, config.interpolation,
+                              chunk_size=max(batch, CHUNK_IMAGES // batch * batch))
+
+    @contextlib.contextmanager
+    def _sink(self, out):
+        """Runs the network on the prepared stacks the engine feeds, writing rows into ``out``."""
+        from . import _inference
+
+        runtime = self._loaded()
+        torch = self._torch()
+        device = torch.device(self.device_)
+        ran = {"compile": self.compile_}
+
+        def runner_for(batch):
+            runner, ran["compile"] = self._runner_for(runtime, self.compile_, batch, device)
+            return runner
+
+        runner = _inference.BatchRunner(runner_for, out, device, _inference.PRECISIONS[self.precision_],
+                                        self._batch_size())
         with _device_flags(torch, device):
-            for images, kept, skips in stream:
-                runner.feed(images)
-                indices.extend(kept)
-                skipped.extend(skips)
-            runner.finish()
-        kept_n = runner.row
-        self.batch_size_ = runner.batch_size
-        self.oom_events_ = runner.oom_events
-        self.skipped_ = skipped
-        self.kept_indices_ = np.asarray(indices, dtype=np.intp)
-        warn_skipped(skipped, n)
-        return out if kept_n == n else out[:kept_n]
+            yield _Sink(runner, ran, {"device": self.device_, "precision": self.precision_})
+
+
+class _Runtime:
+    """Run-time state of a fitted CNNEmbedding, never pickled: the network and its compiled runners."""
+
+    def __init__(self):
+        self.model = None
+        self.runners: dict = {}
+
+
+class _Sink:
+    """What the engine feeds: prepared uint8 stacks in, rows written in order, run details out."""
+
+    def __init__(self, runner, ran: dict, details: dict):
+        self.runner = runner
+        self.ran = ran
+        self.details = details
+
+    def feed(self, images):
+        self.runner.feed(images)
+
+    def finish(self) -> dict:
+        self.runner.finish()
+        return {**self.details, "batch_size": self.runner.batch_size, "oom_events": list(self.runner.oom_events),
+                "compile": self.ran["compile"]}
 
 
 @contextlib.contextmanager

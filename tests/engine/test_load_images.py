@@ -23,7 +23,7 @@ from featclf.exceptions import (
     InvalidParameterError,
     SkippedImagesWarning,
 )
-from featclf.io import LoadedImages
+from featclf.engine import LoadedImages
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(featclf.__file__)))
 
@@ -102,8 +102,9 @@ def test_skip_leaves_out_bad_sources_and_reports_each(good_and_bad):
     assert all(isinstance(im, np.ndarray) and im.dtype == np.uint8 and im.ndim == 3 for im in result.images)
     for i, im in zip(good, result.images):
         np.testing.assert_array_equal(im, load_image(sources[i]))
-    assert [s for s, _ in result.skipped] == [bad[i][0] for i in sorted(bad)]
-    for (source, reason), i in zip(result.skipped, sorted(bad)):
+    assert [s.source for s in result.skipped] == [bad[i][0] for i in sorted(bad)]
+    assert [s.index for s in result.skipped] == sorted(bad)
+    for (_, source, reason), i in zip(result.skipped, sorted(bad)):
         assert bad[i][1] in reason, (source, reason)
     message = str(record[0].message)
     assert bad[1][0] in message and "and 3 more" in message  # names the first ones
@@ -125,7 +126,7 @@ def test_in_memory_items_are_named_by_index():
         load_images(sources, verbose=0)
     with pytest.warns(SkippedImagesWarning, match=r"Skipped 1 of 4 images.*item 3 \(ndarray\)"):
         result = load_images(sources, on_error="skip", verbose=0)
-    assert result.skipped[0][0] == "item 3 (ndarray)" and result.indices == [0, 1, 2]
+    assert result.skipped[0].source == "item 3 (ndarray)" and result.indices == [0, 1, 2]
     bad_bytes = [b"GIF89a-garbage", encode(Image.fromarray(picture_rgb()), "PNG")]
     with pytest.raises(ImageLoadError, match=r"^item 0 \(bytes\): not a readable image"):
         load_images(bad_bytes, verbose=0)

@@ -1,0 +1,33 @@
+"""The batch engine: chunks, parallel loading, the one extraction loop and its record.
+
+Below the extractors and above single-image input (:mod:`featclf.io`): every
+extractor's batch work goes through :func:`extract` / :func:`extract_many`, which
+return one :class:`Extraction` record each (features, the input index of each row,
+every skipped input with its index and reason). :func:`load_images` decodes a batch
+through the same chunks. Nothing here imports scikit-learn, SciPy or torch, so worker
+processes start fast.
+"""
+
+from ._chunks import MAX_CHUNK, as_sources, check_batch_size, chunk_size, in_memory, iter_chunks
+from ._extract import DECODE_BATCH, extract, extract_many
+from ._loading import LoadedImages, load_images
+from ._record import Extraction, SkippedInput, merge_skipped, paired_rows, warn_skipped
+
+__all__ = [
+    "DECODE_BATCH",
+    "MAX_CHUNK",
+    "Extraction",
+    "LoadedImages",
+    "SkippedInput",
+    "as_sources",
+    "check_batch_size",
+    "chunk_size",
+    "extract",
+    "extract_many",
+    "in_memory",
+    "iter_chunks",
+    "load_images",
+    "merge_skipped",
+    "paired_rows",
+    "warn_skipped",
+]

@@ -1,0 +1,138 @@
+"""Chunks of sources streamed through joblib workers, in input order.
+
+Sources are split into contiguous chunks that joblib workers process in order
+(``Parallel(return_as="generator")``, so ``joblib.parallel_config`` -- including a
+Dask backend -- applies unchanged). A featclf error raised in a chunk travels back
+as a value and is raised when that chunk's turn comes, so the error reported is the
+one of the *first* bad source in input order, whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Sequence
+
+import joblib
+import numpy as np
+
+from .._validation import check_int
+from ..datasets import ImageDataset
+from ..exceptions import FeatclfError, InvalidImageError
+
+#: Largest chunk handed to one worker task.
+MAX_CHUNK = 256
+#: Seconds of work after which the progress bar appears (``verbose=1``).
+PROGRESS_DELAY_S = 2.0
+
+
+def as_sources(X) -> Sequence:
+    """Turn what a user passes (list of sources, dataset, stacked array) into an indexable sequence.
+
+    A dataset object contributes its ``sources``. A numpy array of shape ``(N, H, W)``
+    or ``(N, H, W, C)`` is a stack of ``N`` images. A single path, bytes object or PIL
+    image is refused: extractors and batch loaders take collections.
+
+    Raises
+    ------
+    InvalidImageError
+        A single image, or an array that is not a stack of images.
+    """
+    if isinstance(X, ImageDataset):
+        return X.sources
+    if isinstance(X, np.ndarray):
+        if X.ndim in (3, 4):
+            return X
+        raise InvalidImageError(
+            "input", f"expected a stack of images of shape (N, H, W) or (N, H, W, C); got an array of shape {X.shape}",
+            "Pass a list of images, or add the batch axis with X[np.newaxis]",
+        )
+    if isinstance(X, (str, os.PathLike, bytes, bytearray)) or hasattr(X, "getpixel"):
+        raise InvalidImageError(
+            "input", f"expected a collection of images, got a single {type(X).__name__}",
+            "Wrap it in a list: [source]. For a folder use featclf.ImageFolder(path) or featclf.UnlabelledFolder(path)",
+        )
+    if isinstance(X, Sequence):
+        return X
+    return list(X)
+
+
+def in_memory(sources: Sequence) -> bool:
+    """Whether every source is an in-memory array (a stack, or a list of arrays).
+
+    Such sources cost nothing to decode, so shipping them to worker processes costs
+    more than the work: the engine then prefers threads (OpenCV and numpy release
+    the GIL in their loops).
+    """
+    if isinstance(sources, np.ndarray):
+        return True
+    return len(sources) > 0 and all(isinstance(s, np.ndarray) for s in sources)
+
+
+def chunk_size(n: int, n_workers: int, batch_size) -> int:
+    """Sources per worker task: ``batch_size``, or for ``'auto'`` about four tasks per worker (at most MAX_CHUNK)."""
+    if batch_size != "auto":
+        return batch_size
+    if n_workers <= 1:
+        return max(1, min(MAX_CHUNK, n))
+    return max(1, min(MAX_CHUNK, math.ceil(n / (4 * n_workers))))
+
+
+def check_batch_size(batch_size, owner=None):
+    """``'auto'`` or an int >= 1; raises InvalidParameterError otherwise."""
+    if batch_size == "auto":
+        return batch_size
+    return check_int("batch_size", batch_size, owner=owner)
+
+
+class _Failed:
+    """A chunk's featclf error, carried back to the parent to be raised in input order."""
+
+    def __init__(self, error: FeatclfError):
+        self.error = error
+
+
+def _guarded(func, chunk, start, *args):
+    try:
+        return func(chunk, start, *args)
+    except FeatclfError as exc:
+        return _Failed(exc)
+
+
+def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verbose=1, desc="", args=(),
+                prefer=None):
+    """Yield ``func(chunk, start, *args)`` for consecutive chunks of ``sources``, in order.
+
+    ``func`` runs in joblib workers when ``n_jobs`` (or the active
+    ``joblib.parallel_config``) asks for more than one; results stream back in input
+    order while later chunks are still being computed. ``prefer='threads'`` is
+    joblib's soft hint (a backend chosen with ``parallel_config`` wins). A featclf
+    error raised in a chunk is re-raised here when that chunk's turn comes.
+    """
+    from tqdm.auto import tqdm
+
+    n = len(sources)
+    if n == 0:
+        return
+    n_workers = joblib.effective_n_jobs(n_jobs)
+    size = chunk_size(n, n_workers, batch_size)
+    starts = range(0, n, size)
+    if n_workers == 1:  # no worker to feed: run inline, without joblib's overhead
+        results = (_guarded(func, sources[s : s + size], s, *args) for s in starts)
+    else:
+        tasks = (joblib.delayed(_guarded)(func, sources[s : s + size], s, *args) for s in starts)
+        results = joblib.Parallel(n_jobs=n_jobs, return_as="generator", prefer=prefer)(tasks)
+    try:
+        with tqdm(total=n, desc=desc, unit="img", disable=not verbose, delay=PROGRESS_DELAY_S, leave=False) as bar:
+            for start, result in zip(starts, results):
+                if isinstance(result, _Failed):
+                    raise result.error
+                yield result
+                bar.update(min(size, n - start))
+    finally:
+        with warnings.catch_warnings():  # joblib's note about cancelled tasks is noise after an error
+            warnings.filterwarnings("ignore", category=UserWarning,
+                                    message=r"\d+ tasks (have been successfully executed|which were still being)")
+            if hasattr(results, "close"):
+                results.close()

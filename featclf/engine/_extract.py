@@ -1,0 +1,196 @@
+"""The one extraction loop every extractor goes through.
+
+The engine is handed extractors, not callables, so it knows what runs (and, later,
+how to key a cache). From each extractor it asks two things (the engine protocol):
+
+``extractor._kernel(sources)``
+    A :class:`featclf.kernels.Kernel`: a plain, picklable object from a module that
+    imports neither scikit-learn nor torch, holding the per-image preparation
+    (``prepare``: layout conversion, resizing) and the batch computation
+    (``compute``). This is all a worker process receives and imports.
+``extractor._sink(out)``
+    Only for kernels with ``in_workers = False`` (a model on one device, e.g. the
+    CNN): a context manager giving an object with ``feed(prepared)``, which computes
+    the rows of a stack of prepared images into ``out`` in order, and ``finish()``,
+    which completes the pending rows and returns a dict of run details.
+
+Two stages, per image then per batch:
+
+1. **Prepare, in the workers.** Each source is decoded once
+   (:func:`featclf.io.decode_image`) and every kernel prepares its own input from
+   that one decoded image (:func:`featclf.io.convert_image`, resizing), so several
+   extractors over the same collection decode every image once.
+2. **Compute, in the workers or in the parent.** Handcrafted kernels compute their
+   rows in the workers, which send back only feature rows; a kernel that runs a
+   model in the parent receives stacks of prepared images instead, while the
+   workers go on decoding the next chunks.
+
+Workers are joblib workers (processes for encoded sources, threads for in-memory
+arrays, which cost more to ship than to compute); chunks stream back in input order
+into one preallocated float32 matrix per extractor. Peak memory is those matrices
+plus, per worker, one chunk of rows and ``DECODE_BATCH`` decoded images.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import numpy as np
+
+from .._validation import ON_ERROR_OPTIONS, check_option
+from ..exceptions import ImageLoadError, InvalidImageError
+from ..io import decode_image
+from ._chunks import as_sources, in_memory, iter_chunks
+from ._record import Extraction, SkippedInput
+
+#: Images decoded at a time inside a worker's chunk of encoded sources: full-size decoded
+#: images are the largest transient memory, so a chunk is decoded and computed a few images at
+#: a time (in-memory stacks, already decoded, are computed a chunk at a time).
+DECODE_BATCH = 16
+
+
+def _concat(parts):
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _run_chunk(chunk, start, kernels, skip):
+    """Decode, prepare and compute one chunk (runs in a worker).
+
+    Returns ``(outputs per kernel, kept indices, skipped, seconds)`` where ``seconds``
+    holds the decoding time and each kernel's own preparation and computation time.
+    """
+    clock = time.perf_counter
+    step = len(chunk) if isinstance(chunk, np.ndarray) else DECODE_BATCH
+    outputs = [[] for _ in kernels]
+    seconds = [0.0] * (len(kernels) + 1)  # decoding, then one per kernel
+    indices, skipped = [], []
+    for offset in range(start, start + len(chunk), step):
+        began = clock()
+        images, kept = [], []
+        for index in range(offset, min(offset + step, start + len(chunk))):
+            try:
+                images.append(decode_image(chunk[index - start], index=index))
+            except (ImageLoadError, InvalidImageError) as exc:
+                if not skip:
+                    raise
+                skipped.append(SkippedInput(index, exc.source, exc.reason))
+                continue
+            kept.append(index)
+        seconds[0] += clock() - began
+        if not kept:  # every image of this batch was skipped
+            continue
+        for k, kernel in enumerate(kernels):
+            began = clock()
+            prepare = kernel.prepare
+            prepared = [prepare(image, chunk[index - start], index) for image, index in zip(images, kept)]
+            outputs[k].append(kernel.compute(prepared) if kernel.in_workers else np.stack(prepared))
+            seconds[k + 1] += clock() - began
+        indices.extend(kept)
+    return [_concat(parts) for parts in outputs], indices, skipped, seconds
+
+
+def _operational(extractors, name, given):
+    """A run-wide setting: the one given, else the first extractor's own."""
+    if given is not None:
+        return given
+    for extractor in extractors:
+        value = getattr(extractor, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, verbose=None) -> list[Extraction]:
+    """Run fitted extractors over the same inputs, decoding each input once.
+
+    Parameters
+    ----------
+    extractors : list of fitted featclf extractors
+        Objects following the engine protocol (module docstring).
+    X : list of image sources, dataset, or ndarray of shape (N, H, W[, C])
+    on_error : {'raise', 'skip'}, optional
+        Default: the first extractor's ``on_error``. An input that cannot be decoded
+        is skipped for every extractor.
+    n_jobs, batch_size, verbose : optional
+        Workers, sources per worker task and progress bar; default: the first
+        extractor's own settings.
+
+    Returns
+    -------
+    list of Extraction
+        One record per extractor, in the order given.
+
+    Raises
+    ------
+    FeatclfError
+        With ``on_error='raise'``, the error of the first bad input in input order.
+    """
+    sources = as_sources(X)
+    n = len(sources)
+    on_error = check_option("on_error", _operational(extractors, "on_error", on_error) or "raise",
+                            ON_ERROR_OPTIONS)
+    n_jobs = _operational(extractors, "n_jobs", n_jobs)
+    verbose = _operational(extractors, "verbose", verbose)
+    kernels = [extractor._kernel(sources) for extractor in extractors]
+    if batch_size is None:
+        hints = [k.chunk_size for k in kernels if k.chunk_size is not None]
+        batch_size = hints[0] if hints else _operational(extractors, "batch_size", None) or "auto"
+    outs = [np.empty((n, extractor.n_features_out_), dtype=np.float32) for extractor in extractors]
+    indices = np.empty(n, dtype=np.intp)
+    skipped: list = []
+    details = [{} for _ in extractors]
+    seconds = np.zeros(len(extractors) + 1)
+    began = time.perf_counter()
+    cursor = 0
+    desc = "+".join(type(e).__name__ for e in extractors)
+    with contextlib.ExitStack() as stack:
+        sinks = [None if k.in_workers else stack.enter_context(e._sink(out))
+                 for e, k, out in zip(extractors, kernels, outs)]
+        for results, kept, skips, chunk_seconds in iter_chunks(
+            _run_chunk, sources, n_jobs=n_jobs, batch_size=batch_size, verbose=verbose, desc=desc,
+            args=(kernels, on_error == "skip"), prefer="threads" if in_memory(sources) else None,
+        ):
+            seconds += chunk_seconds
+            k = len(kept)
+            if k:
+                for r, (result, out, sink) in enumerate(zip(results, outs, sinks)):
+                    if sink is None:
+                        out[cursor : cursor + k] = result
+                    else:
+                        fed = time.perf_counter()
+                        sink.feed(result)
+                        seconds[r + 1] += time.perf_counter() - fed
+                indices[cursor : cursor + k] = kept
+            cursor += k
+            skipped.extend(skips)
+        for r, sink in enumerate(sinks):
+            if sink is not None:
+                finished = time.perf_counter()
+                details[r] = sink.finish()
+                seconds[r + 1] += time.perf_counter() - finished
+    wall = time.perf_counter() - began
+    records = []
+    for r, (out, detail) in enumerate(zip(outs, details)):
+        if cursor < n:  # inputs were skipped: keep the filled prefix (no copy of the features)
+            out = out[:cursor]
+        own = seconds[0] / len(extractors) + seconds[r + 1]
+        timings = {"wall_s": wall, "decode_s": float(seconds[0]), "compute_s": float(seconds[r + 1]),
+                   "attributed_s": float(wall * own / seconds.sum()) if seconds.sum() > 0 else wall / len(extractors)}
+        records.append(Extraction(out, indices[:cursor], list(skipped), n, detail, timings))
+    return records
+
+
+def extract(extractor, X, **options) -> Extraction:
+    """Run one fitted extractor over ``X``: :func:`extract_many` with one extractor.
+
+    Returns
+    -------
+    Extraction
+        ``features`` (float32, ``(n_kept, n_features)``), ``indices``, ``skipped``.
+    """
+    return extract_many([extractor], X, **options)[0]
+
+
+__all__ = ["DECODE_BATCH", "extract", "extract_many"]

@@ -1,0 +1,96 @@
+"""Batch image loading: :func:`featclf.load_images`, through the engine's chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .._validation import ON_ERROR_OPTIONS, check_option
+from ..exceptions import ImageLoadError, InvalidImageError
+from ..io import WHITE, check_background, check_mode, load_image
+from ._chunks import as_sources, in_memory, iter_chunks
+from ._record import SkippedInput, warn_skipped
+
+
+@dataclass
+class LoadedImages:
+    """The result of :func:`load_images`.
+
+    Attributes
+    ----------
+    images : list of ndarray
+        Decoded images in input order; skipped sources are left out (no placeholders).
+    indices : list of int
+        Position in the input of each entry of ``images``.
+    skipped : list of SkippedInput
+        Each skipped source: ``(index, source, reason)``, with its path (or
+        ``"item N"`` for in-memory images) and why.
+    """
+
+    images: list = field(default_factory=list)
+    indices: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def _load_chunk(chunk, start, mode, background, skip):
+    out = LoadedImages()
+    for index, source in enumerate(chunk, start):
+        try:
+            out.images.append(load_image(source, mode=mode, background=background, index=index))
+            out.indices.append(index)
+        except (ImageLoadError, InvalidImageError) as exc:
+            if not skip:
+                raise
+            out.skipped.append(SkippedInput(index, exc.source, exc.reason))
+    return out
+
+
+def load_images(
+    sources: Iterable,
+    *,
+    mode: str = "rgb",
+    background=WHITE,
+    on_error: str = "raise",
+    n_jobs: int | None = None,
+    verbose: int = 1,
+) -> LoadedImages:
+    """Decode many image sources, optionally in parallel.
+
+    Parameters
+    ----------
+    sources : iterable
+        Anything :func:`featclf.load_image` accepts, one per image (or a dataset object).
+    mode, background
+        As in :func:`featclf.load_image`.
+    on_error : {'raise', 'skip'}, default='raise'
+        ``'raise'`` stops at the first bad source with its error. ``'skip'`` leaves
+        bad sources out, lists them in ``.skipped`` and warns how many were skipped.
+    n_jobs : int, optional
+        Parallel workers (joblib; processes for files, threads for in-memory arrays);
+        ``None`` follows ``joblib.parallel_config``.
+    verbose : int, default=1
+        Show a progress bar on long work; ``0`` for silence.
+
+    Returns
+    -------
+    LoadedImages
+        ``.images`` (input order, skipped ones left out), ``.indices``, ``.skipped``.
+    """
+    check_option("on_error", on_error, ON_ERROR_OPTIONS)
+    mode = check_mode(mode)
+    if background is not WHITE:
+        background = check_background(background)
+    sources = as_sources(sources)
+    result = LoadedImages()
+    for part in iter_chunks(
+        _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",
+        args=(mode, background, on_error == "skip"), prefer="threads" if in_memory(sources) else None,
+    ):
+        result.images.extend(part.images)
+        result.indices.extend(part.indices)
+        result.skipped.extend(part.skipped)
+    warn_skipped(result.skipped, len(sources))
+    return result

@@ -1,0 +1,148 @@
+"""The extraction record: features, the input index of each row, every skipped input.
+
+Every entry point (transformers, evaluate, and later clustering, prediction and the
+feature cache) builds on this one record, so nobody re-derives which row is which.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from ..exceptions import SkippedImagesWarning
+
+
+class SkippedInput(NamedTuple):
+    """An input left out with ``on_error='skip'``.
+
+    Attributes
+    ----------
+    index : int
+        Position of the input in what was passed.
+    source : str
+        Its path, or ``"item N (type)"`` for in-memory images.
+    reason : str
+        Why it could not be used (e.g. ``"no such file"``).
+    """
+
+    index: int
+    source: str
+    reason: str
+
+
+@dataclass
+class Extraction:
+    """What one extractor made of a collection of inputs.
+
+    Attributes
+    ----------
+    features : ndarray of shape (n_kept, n_features), float32
+        One row per input that could be used, in input order.
+    indices : ndarray of shape (n_kept,), intp
+        Input position of each row: ``labels[record.indices]`` aligns labels with rows.
+    skipped : list of SkippedInput
+        Every input left out, in input order, with its index, source and reason.
+        ``indices`` and the skipped indices together are exactly ``range(n_inputs)``.
+    n_inputs : int
+        Number of inputs given.
+    details : dict
+        What the extractor reports about this run (for example the CNN's batch size,
+        out-of-memory back-offs and inference path); empty for most extractors.
+    timings : dict
+        Seconds: ``wall_s`` (the whole pass), ``decode_s`` (decoding, summed over
+        workers, shared by every extractor of the pass), ``compute_s`` (this
+        extractor's own preparation and computation, summed over workers), and
+        ``attributed_s``: the pass's wall time apportioned to this extractor (its
+        computation, plus an equal share of decoding).
+    """
+
+    features: np.ndarray
+    indices: np.ndarray
+    skipped: list = field(default_factory=list)
+    n_inputs: int = 0
+    details: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def n_kept(self) -> int:
+        """Number of rows (inputs that could be used)."""
+        return int(len(self.indices))
+
+    @property
+    def skipped_indices(self) -> np.ndarray:
+        """Input positions of the skipped inputs, ndarray of intp."""
+        return np.asarray([s.index for s in self.skipped], dtype=np.intp)
+
+
+def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
+    """Warn once (SkippedImagesWarning) about inputs skipped with ``on_error='skip'``, naming them.
+
+    ``skipped`` holds :class:`SkippedInput` entries or ``(source, reason)`` pairs.
+    """
+    if not skipped:
+        return
+    pairs = [(s.source, s.reason) if isinstance(s, SkippedInput) else tuple(s) for s in skipped]
+    shown = "; ".join(f"{src}: {why}" for src, why in pairs[:5])
+    more = f"; and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+    warnings.warn(
+        f"Skipped {len(pairs)} of {total} images that could not be loaded: {shown}{more}",
+        SkippedImagesWarning, stacklevel=stacklevel,
+    )
+
+
+def paired_rows(records) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Pair the rows of several records of the same inputs.
+
+    Parameters
+    ----------
+    records : list of Extraction
+        Records of the same inputs (e.g. one per extractor), each possibly with
+        different inputs skipped.
+
+    Returns
+    -------
+    kept : ndarray of intp
+        Sorted input positions that every record kept.
+    rows : list of ndarray of intp
+        For each record, the row of each input in ``kept``:
+        ``records[r].features[rows[r]]`` are the features of the inputs ``kept``.
+    """
+    if not records:
+        return np.empty(0, np.intp), []
+    kept = records[0].indices
+    for record in records[1:]:
+        kept = np.intersect1d(kept, record.indices)
+    kept = np.asarray(kept, dtype=np.intp)
+    rows = []
+    for record in records:
+        order = np.argsort(record.indices, kind="stable")  # indices come in input order; be safe anyway
+        rows.append(order[np.searchsorted(record.indices[order], kept)].astype(np.intp))
+    return kept, rows
+
+
+def merge_skipped(records, names) -> list[dict]:
+    """One entry per input that any record skipped, naming the records that skipped it.
+
+    Parameters
+    ----------
+    records : list of Extraction
+    names : list of str
+        A name per record (e.g. the extractor's label).
+
+    Returns
+    -------
+    list of dict
+        ``{"index", "source", "reason", "extractors": [names...]}``, sorted by index;
+        source and reason are those of the first record that skipped the input.
+    """
+    merged: dict = {}
+    for name, record in zip(names, records):
+        for entry in record.skipped:
+            if entry.index not in merged:
+                merged[entry.index] = {"index": int(entry.index), "source": str(entry.source),
+                                       "reason": str(entry.reason), "extractors": []}
+            merged[entry.index]["extractors"].append(name)
+    return [merged[index] for index in sorted(merged)]

@@ -1,0 +1,92 @@
+"""The kernel contract: what the batch engine runs for one extractor, per image and per batch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exceptions import ImageSizeError
+from ..io import convert_image, describe_source, resize_image
+
+
+class Kernel:
+    """Per-image preparation and batch computation of one extractor, as the engine runs them.
+
+    A kernel is a plain, picklable object built by a fitted extractor (its
+    ``_kernel(sources)`` method) from its fitted configuration. It is all a worker
+    process receives, and its module imports only numpy, OpenCV and featclf's input
+    layer: never scikit-learn, SciPy or torch, so workers start fast.
+
+    Attributes
+    ----------
+    mode : {'rgb', 'grey', 'rgba'}
+        Layout :meth:`prepare` converts decoded images to.
+    in_workers : bool
+        ``True``: :meth:`compute` runs in the workers and only feature rows travel.
+        ``False``: the workers send stacks of prepared images and the extractor's
+        sink computes them in the parent (a model on one device).
+    chunk_size : int or None
+        Sources per worker task, when the kernel needs a particular one.
+    """
+
+    mode = "rgb"
+    in_workers = True
+    chunk_size = None
+
+    def prepare(self, image: np.ndarray, source, index: int) -> np.ndarray:
+        """Bring one decoded image (from :func:`featclf.io.decode_image`) to this kernel's input.
+
+        Parameters
+        ----------
+        image : ndarray of shape (H, W), (H, W, 3) or (H, W, 4), uint8
+        source, index
+            The input it came from and its position, to name it in errors.
+        """
+        return convert_image(image, self.mode)
+
+    def compute(self, images: list) -> np.ndarray:
+        """Feature rows of prepared images: ndarray of shape (len(images), n_features), float32."""
+        raise NotImplementedError
+
+
+class SizedKernel(Kernel):
+    """A kernel whose images are resized to one size, or must all have it.
+
+    Parameters
+    ----------
+    owner : str
+        The extractor's class name, for error messages.
+    image_size : (int, int) or None
+        ``(height, width)`` the images are brought to; ``None``: any size.
+    resize : bool
+        Resize to ``image_size`` (the user set ``size``) or only check it (``size=None``
+        fitted on the first image's size).
+    """
+
+    def __init__(self, owner: str, image_size, resize: bool):
+        self.owner = owner
+        self.image_size = None if image_size is None else (int(image_size[0]), int(image_size[1]))
+        self.resize = bool(resize)
+
+    def prepare(self, image, source, index):
+        return self.fit_size(convert_image(image, self.mode), source, index)
+
+    def fit_size(self, image: np.ndarray, source, index: int) -> np.ndarray:
+        """The image at ``image_size``: resized, or checked when resizing is off.
+
+        Raises
+        ------
+        ImageSizeError
+            ``resize`` is off and the image has another size than the fitted one.
+        """
+        size = self.image_size
+        if size is None or image.shape[:2] == size:
+            return image
+        if self.resize:
+            return resize_image(image, size)
+        h, w = image.shape[:2]
+        fh, fw = size
+        raise ImageSizeError(
+            f"{describe_source(source, index)}: image is {h}x{w} but {self.owner} was fitted on "
+            f"{fh}x{fw} images (size=None uses images as they come, so they must share one size). "
+            f"Set size=({fh}, {fw}) (height, width) to resize every image."
+        )

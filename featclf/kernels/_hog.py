@@ -1,0 +1,147 @@
+"""HOG: the per-image maths of :class:`featclf.HOG` (OpenCV's descriptor in scikit-image's layout, or scikit-image)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..exceptions import MissingDependencyError
+from ..io import convert_image
+from ._base import SizedKernel
+
+BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
+METHODS = ("opencv", "skimage")
+COLORS = ("rgb", "grey", "gray")
+
+#: The clipping threshold of L2-Hys, as in scikit-image and OpenCV (Dalal & Triggs).
+L2HYS_THRESHOLD = 0.2
+
+
+def opencv_hog_class():
+    """``cv2.HOGDescriptor``, or a clear error where the installed OpenCV lacks it (5.x)."""
+    import cv2
+
+    cls = getattr(cv2, "HOGDescriptor", None)
+    if cls is None:
+        raise MissingDependencyError(
+            f"HOG(method='opencv') needs cv2.HOGDescriptor, which the installed OpenCV "
+            f"{getattr(cv2, '__version__', '(unknown version)')} does not have (OpenCV 5 removed it). "
+            'Install OpenCV 4 with: pip install "opencv-python-headless<5" '
+            "(or use HOG(method='skimage'), which is about 30x slower)."
+        )
+    return cls
+
+
+def opencv_descriptor(image_size, orientations, pixels_per_cell, cells_per_block):
+    """A ``cv2.HOGDescriptor`` computing scikit-image's HOG geometry on one window.
+
+    The window covers the whole number of cells that fit in ``image_size``
+    ``(height, width)``; blocks of ``cells_per_block`` cells move by one cell, as in
+    scikit-image. Gradients are unsigned (0-180 degrees), normalisation L2-Hys with
+    threshold 0.2, no gamma correction.
+    """
+    (ch, cw), (by, bx) = pixels_per_cell, cells_per_block
+    win = ((image_size[1] // cw) * cw, (image_size[0] // ch) * ch)  # OpenCV sizes are (width, height)
+    cls = opencv_hog_class()
+    import cv2
+
+    return cls(
+        win, (bx * cw, by * ch), (cw, ch), (cw, ch), orientations,
+        1,  # derivAperture (unused)
+        -1.0,  # winSigma: default Gaussian window, (block width + block height) / 8 pixels
+        cv2.HOGDESCRIPTOR_L2HYS, L2HYS_THRESHOLD,
+        False,  # gammaCorrection
+        64,  # nlevels (detection only)
+        False,  # signedGradient: orientations over 0-180 degrees, as scikit-image
+    )
+
+
+@lru_cache(maxsize=32)
+def opencv_to_skimage_order(n_blocks, cells_per_block, orientations) -> np.ndarray:
+    """Permutation taking OpenCV's HOG vector to scikit-image's layout.
+
+    OpenCV enumerates blocks column by column (x outer, y inner) and, inside a block,
+    cells column by column too; scikit-image enumerates both row by row. Returns
+    ``perm`` such that ``opencv_vector[perm]`` is laid out as
+    ``(block_row, block_col, cell_row, cell_col, orientation)``, row-major.
+    """
+    (nby, nbx), (cy, cx) = n_blocks, cells_per_block
+    opencv_index = np.arange(nbx * nby * cx * cy * orientations).reshape(nbx, nby, cx, cy, orientations)
+    perm = opencv_index.transpose(1, 0, 3, 2, 4).reshape(-1)
+    perm.setflags(write=False)
+    return perm
+
+
+class HOGKernel(SizedKernel):
+    """HOG of each image at the fitted size, in scikit-image's layout.
+
+    Grey images are used as they are (their features equal those of the same image
+    stored as RGB, see :class:`featclf.HOG`), so they are never copied to three channels.
+
+    Parameters
+    ----------
+    owner, image_size, resize
+        As in :class:`SizedKernel`.
+    orientations : int
+    pixels_per_cell, cells_per_block : (int, int)
+    block_norm : {'L2-Hys', 'L1', 'L1-sqrt', 'L2'}
+    method : {'opencv', 'skimage'}
+    color : {'rgb', 'grey'}
+    """
+
+    def __init__(self, owner, image_size, resize, *, orientations, pixels_per_cell, cells_per_block,
+                 block_norm="L2-Hys", method="opencv", color="rgb"):
+        super().__init__(owner, image_size, resize)
+        self.orientations = int(orientations)
+        self.pixels_per_cell = tuple(int(v) for v in pixels_per_cell)
+        self.cells_per_block = tuple(int(v) for v in cells_per_block)
+        self.block_norm = block_norm
+        self.method = method
+        self.mode = "grey" if color in ("grey", "gray") else "rgb"
+        self._descriptor = None  # cv2.HOGDescriptor, built on first use in each process
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_descriptor"] = None  # an OpenCV object: not picklable, rebuilt where it runs
+        return state
+
+    def prepare(self, image, source, index):
+        if image.ndim != 2:  # grey images stay grey whatever the mode: same features, a third of the work
+            image = convert_image(image, self.mode)
+        return self.fit_size(image, source, index)
+
+    def compute(self, images):
+        if self.method == "skimage":
+            return self._compute_skimage(images)
+        return self._compute_opencv(images)
+
+    def _compute_opencv(self, images):
+        (ch, cw), (cy, cx) = self.pixels_per_cell, self.cells_per_block
+        h, w = self.image_size
+        if self._descriptor is None:
+            self._descriptor = opencv_descriptor((h, w), self.orientations, (ch, cw), (cy, cx))
+        compute = self._descriptor.compute
+        perm = opencv_to_skimage_order((h // ch - cy + 1, w // cw - cx + 1), (cy, cx), self.orientations)
+        stride, padding, locations = (cw, ch), (0, 0), ((0, 0),)
+        raw = np.empty((len(images), len(perm)), dtype=np.float32)
+        for row, image in enumerate(images):
+            if not image.flags.c_contiguous:
+                image = np.ascontiguousarray(image)
+            # One window at the top-left corner of the full image: pixels beyond the last whole
+            # cell still serve as gradient neighbours, as in scikit-image.
+            raw[row] = compute(image, stride, padding, locations).reshape(-1)
+        return raw[:, perm]
+
+    def _compute_skimage(self, images):
+        from skimage.feature import hog
+
+        out = None
+        for row, image in enumerate(images):
+            values = hog(image, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
+                         cells_per_block=self.cells_per_block, block_norm=self.block_norm, feature_vector=True,
+                         channel_axis=None if image.ndim == 2 else -1)
+            if out is None:
+                out = np.empty((len(images), len(values)), dtype=np.float32)
+            out[row] = values
+        return out

@@ -1,0 +1,183 @@
+"""The features stage: each extractor fitted and run once, images decoded once, rows paired.
+
+Shared by every entry point that turns a collection into features (evaluation, and
+later clustering, saved-model training and the ``extract`` command).
+
+Why computing features once, before any split, does not leak: featclf's extractors
+learn nothing from the images. ``fit`` validates parameters and, with ``size=None``,
+reads the size of the first image; each image's features depend on that image alone
+(HOG, colour histograms and raw pixels are pure per-image functions, CNN embeddings
+come from a frozen pretrained network). A user extractor that learns statistics from
+the images (a fitted PCA, a codebook) belongs inside the classifier pipeline instead.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import Extraction, extract_many, merge_skipped, paired_rows
+from ..exceptions import InvalidParameterError, SkippedImagesWarning
+from ..extract import BaseExtractor
+
+__all__ = ["FeatureSet", "PairedFeatures", "compute_features", "pair_features"]
+
+
+@dataclass
+class FeatureSet:
+    """Features of one extractor on the training images (and the test images).
+
+    Attributes
+    ----------
+    train : Extraction
+        The record on the training collection (features, input index of each row, skipped).
+    test : Extraction or None
+        The same on the test collection, when there is one.
+    seconds : float
+        Wall time attributable to this extractor: its ``fit``, plus its share of the
+        extraction passes (:attr:`featclf.engine.Extraction.timings`).
+    """
+
+    train: Extraction
+    test: Extraction | None = None
+    seconds: float = 0.0
+
+    @property
+    def n_features(self) -> int:
+        return int(self.train.features.shape[1])
+
+
+def _how(extractor) -> str:
+    """``'engine'`` (the shared pass), ``'extract'`` (its own record) or ``'transform'`` (every row kept)."""
+    cls = type(extractor)
+    if isinstance(extractor, BaseExtractor):
+        if cls.extract is BaseExtractor.extract and cls.transform is BaseExtractor.transform:
+            return "engine"
+        return "extract" if cls.extract is not BaseExtractor.extract else "transform"
+    return "extract" if hasattr(extractor, "extract") else "transform"
+
+
+def _record_of(extractor, data) -> Extraction:
+    """The record of an extractor outside the shared pass: its ``extract``, else ``transform``."""
+    n = len(data)
+    if _how(extractor) == "extract":
+        record = extractor.extract(data)
+    else:
+        features = np.asarray(extractor.transform(data))
+        record = Extraction(features, np.arange(min(n, len(features)), dtype=np.intp), [], n)
+    features = np.asarray(record.features)
+    if features.ndim != 2 or features.shape[0] != len(record.indices):
+        raise InvalidParameterError(
+            f"{type(extractor).__name__} returned an array of shape {features.shape} for {n} images "
+            f"({len(record.indices)} kept); an extractor must return one row per kept image (a 2-D array)."
+        )
+    if len(record.indices) + len(record.skipped) != n:
+        raise InvalidParameterError(
+            f"{type(extractor).__name__} returned {len(record.indices)} rows for {n} images without saying which "
+            "images are missing; an extractor must return one row per image, or a featclf Extraction record "
+            "(from an extract(X) method) listing the skipped ones."
+        )
+    record.features = features.astype(np.float32, copy=False)
+    return record
+
+
+def _run(extractors, data, on_error, n_jobs, verbose) -> tuple[list[Extraction], list[float]]:
+    """One record per extractor on ``data``: featclf extractors in one pass (each image decoded once)."""
+    records: list = [None] * len(extractors)
+    seconds = [0.0] * len(extractors)
+    shared = [i for i, e in enumerate(extractors) if _how(e) == "engine"]
+    if shared:
+        group = extract_many([extractors[i] for i in shared], data, on_error=on_error, n_jobs=n_jobs,
+                             verbose=verbose)
+        for i, record in zip(shared, group):
+            records[i], seconds[i] = record, record.timings["attributed_s"]
+    for i, extractor in enumerate(extractors):
+        if records[i] is None:
+            began = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SkippedImagesWarning)  # reported once, by the caller
+                records[i] = _record_of(extractor, data)
+            seconds[i] = time.perf_counter() - began
+    return records, seconds
+
+
+def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None, verbose=0) -> list[FeatureSet]:
+    """Fit each extractor on the training images and compute the features of train (and test).
+
+    The one place where entry points compute features: featclf extractors run
+    together through :func:`featclf.engine.extract_many`, so each image is decoded
+    once for all of them, and each result is reused by every classifier and fold.
+    ``fit`` sees only the training images. The resumable feature cache plugs in here.
+
+    Parameters
+    ----------
+    extractors : list of transformers
+        Fresh (cloned) extractors, configured as they should run; featclf extractors
+        or any transformer with ``fit`` and ``transform`` (or ``extract``).
+    train : ImageDataset or list of sources
+    test : ImageDataset or list of sources, optional
+    on_error : {'raise', 'skip'}, optional
+        For the shared pass; default: the first extractor's own.
+    n_jobs : int, optional
+        Workers of the shared pass; default: the first extractor's own.
+    verbose : int, default=0
+
+    Returns
+    -------
+    list of FeatureSet
+        One per extractor, in the order given.
+    """
+    fit_seconds = []
+    for extractor in extractors:
+        began = time.perf_counter()
+        extractor.fit(train)
+        fit_seconds.append(time.perf_counter() - began)
+    train_records, train_seconds = _run(extractors, train, on_error, n_jobs, verbose)
+    if test is None:
+        test_records, test_seconds = [None] * len(extractors), [0.0] * len(extractors)
+    else:
+        test_records, test_seconds = _run(extractors, test, on_error, n_jobs, verbose)
+    return [FeatureSet(a, b, f + s + t) for a, b, f, s, t in
+            zip(train_records, test_records, fit_seconds, train_seconds, test_seconds)]
+
+
+@dataclass
+class PairedFeatures:
+    """Features of several extractors on the same images: the images every extractor could read.
+
+    Attributes
+    ----------
+    X : list of ndarray of shape (n_kept, n_features_e), float32
+        One matrix per extractor; row ``i`` of every matrix is the image ``indices[i]``.
+    indices : ndarray of shape (n_kept,), intp
+        Input position of each row.
+    skipped : list of dict
+        Every image some extractor left out: ``index``, ``source``, ``reason`` and the
+        ``extractors`` that left it out (see :func:`featclf.engine.merge_skipped`).
+    """
+
+    X: list
+    indices: np.ndarray
+    skipped: list
+
+
+def pair_features(records, names) -> PairedFeatures:
+    """Keep the images every record kept and align the rows of every extractor on them.
+
+    Parameters
+    ----------
+    records : list of Extraction
+        One per extractor, of the same inputs.
+    names : list of str
+        A label per extractor, for the skipped list.
+
+    Returns
+    -------
+    PairedFeatures
+    """
+    kept, rows = paired_rows(records)
+    return PairedFeatures([r.features[i] for r, i in zip(records, rows)], kept, merge_skipped(records, names))
+

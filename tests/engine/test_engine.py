@@ -1,0 +1,336 @@
+"""The batch engine: chunking, order, skip compaction, joblib configuration, decoding in workers, the record."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+import joblib
+import numpy as np
+import pytest
+from PIL import Image
+
+import featclf
+from featclf.engine import (
+    Extraction,
+    SkippedInput,
+    as_sources,
+    check_batch_size,
+    chunk_size,
+    extract,
+    extract_many,
+    iter_chunks,
+    merge_skipped,
+    paired_rows,
+)
+from featclf.engine import _chunks, _extract
+from featclf.exceptions import ImageLoadError, ImageSizeError, InvalidImageError, InvalidParameterError
+from featclf.io import convert_image
+from featclf.kernels import Kernel
+
+
+def record(chunk, start, log, delay=0.0):
+    """A chunk function that logs what it received and where it ran."""
+    if delay and start == 0:
+        time.sleep(delay)  # the first chunk finishes last
+    log.append({"start": start, "items": list(chunk), "thread": threading.get_ident()})
+    return start, list(chunk)
+
+
+class MeanKernel(Kernel):
+    """Mean grey intensity and input position of each image, as float64 (the engine stores float32)."""
+
+    mode = "grey"
+
+    def __init__(self, seen=None, in_workers=True):
+        self.seen = seen
+        self.in_workers = in_workers
+
+    def prepare(self, image, source, index):
+        return np.array([convert_image(image, self.mode).mean(), index])
+
+    def compute(self, images):
+        if self.seen is not None:
+            self.seen.append([int(row[1]) for row in images])
+        return np.stack(images)
+
+
+class MeanExtractor:
+    """The engine protocol at its smallest: a kernel, the number of features, run settings."""
+
+    n_features_out_ = 2
+
+    def __init__(self, on_error="raise", n_jobs=None, batch_size="auto", verbose=0, seen=None, in_workers=True):
+        self.on_error, self.n_jobs, self.batch_size, self.verbose = on_error, n_jobs, batch_size, verbose
+        self.seen, self.in_workers = seen, in_workers
+        self.fed = []
+
+    def _kernel(self, sources):
+        return MeanKernel(self.seen, self.in_workers)
+
+    @contextlib.contextmanager
+    def _sink(self, out):
+        """Parent-side computation: rows of the prepared stacks, written in order."""
+        extractor = self
+
+        class Sink:
+            row = 0
+
+            def feed(self, stack):
+                extractor.fed.append(len(stack))
+                out[self.row : self.row + len(stack)] = stack
+                self.row += len(stack)
+
+            def finish(self):
+                return {"fed": list(extractor.fed)}
+
+        yield Sink()
+
+
+@pytest.fixture
+def paths(tmp_path):
+    out = []
+    for i in range(7):
+        path = tmp_path / f"img{i}.png"
+        Image.fromarray(np.full((6, 5), 10 * i, np.uint8)).save(path)
+        out.append(str(path))
+    return out
+
+
+# --------------------------------------------------------------------------- as_sources
+def test_as_sources_accepts_collections():
+    stack = np.zeros((3, 4, 4), np.uint8)
+    assert as_sources(stack) is stack
+    data = featclf.ArrayDataset(stack)
+    assert as_sources(data) is data.sources
+    assert as_sources(x for x in ["a.png", "b.png"]) == ["a.png", "b.png"]
+
+
+@pytest.mark.parametrize(("X", "match"), [
+    (np.zeros((4, 4), np.uint8),
+     r"stack of images of shape \(N, H, W\).*got an array of shape \(4, 4\).*X\[np\.newaxis\]"),
+    ("one.png", r"expected a collection of images, got a single str.*Wrap it in a list"),
+    (b"\x89PNG", r"got a single bytes"),
+    (Image.new("RGB", (2, 2)), r"got a single Image.*ImageFolder"),
+])
+def test_as_sources_refuses_single_images(X, match):
+    with pytest.raises(InvalidImageError, match=match):
+        as_sources(X)
+
+
+# --------------------------------------------------------------------------- chunking
+def test_chunks_are_contiguous_and_in_order():
+    log = []
+    results = list(iter_chunks(record, list(range(10)), n_jobs=1, batch_size=3, verbose=0, args=(log,)))
+    assert [start for start, _ in results] == [0, 3, 6, 9]
+    assert [len(items) for _, items in results] == [3, 3, 3, 1]
+    assert sum((items for _, items in results), []) == list(range(10))
+
+
+@pytest.mark.parametrize(("n", "workers", "batch_size", "expected"), [
+    (1000, 1, "auto", 256), (10, 1, "auto", 10), (1000, 2, "auto", 125), (10, 2, "auto", 2),
+    (100000, 2, "auto", 256), (1000, 2, 7, 7),
+])
+def test_chunk_size(n, workers, batch_size, expected):
+    assert chunk_size(n, workers, batch_size) == expected
+
+
+def test_no_sources_no_chunks():
+    log = []
+    assert list(iter_chunks(record, [], n_jobs=2, args=(log,))) == []
+    result = extract(MeanExtractor(), [])
+    assert result.features.shape == (0, 2) and result.features.dtype == np.float32
+    assert result.indices.tolist() == [] and result.skipped == []
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "big", None])
+def test_bad_batch_size(value):
+    with pytest.raises(InvalidParameterError, match=rf"The 'batch_size' parameter must be an int >= 1\. Got {value!r}"):
+        check_batch_size(value)
+    assert check_batch_size("auto") == "auto"
+
+
+def test_bad_on_error():
+    with pytest.raises(InvalidParameterError,
+                       match=r"'on_error' parameter must be one of \{'raise', 'skip'\}\. Got 'warn'"):
+        extract(MeanExtractor(on_error="warn"), [np.zeros((2, 2))])
+
+
+# --------------------------------------------------------------------------- joblib
+def test_one_job_runs_inline():
+    log = []
+    list(iter_chunks(record, list(range(6)), n_jobs=None, batch_size=2, verbose=0, args=(log,)))
+    assert {entry["thread"] for entry in log} == {threading.get_ident()}
+
+
+def test_parallel_config_is_respected_and_order_kept():
+    log = []
+    serial = list(iter_chunks(record, list(range(12)), n_jobs=1, batch_size=3, verbose=0, args=([],)))
+    with joblib.parallel_config(backend="threading", n_jobs=2):
+        parallel = list(iter_chunks(record, list(range(12)), batch_size=3, verbose=0, args=(log, 0.2)))
+    assert parallel == serial
+    assert threading.get_ident() not in {entry["thread"] for entry in log}  # ran in the backend's threads
+    assert log[0]["start"] != 0  # the slow first chunk finished after others, yet came back first
+
+
+def test_extractor_output_unchanged_under_a_threading_backend(paths):
+    est = featclf.RawPixels(verbose=0, batch_size=2).fit(paths)
+    expected = est.transform(paths)
+    with joblib.parallel_config(backend="threading", n_jobs=2):
+        np.testing.assert_array_equal(est.transform(paths), expected)
+
+
+def test_decoding_happens_in_workers_from_paths(paths, monkeypatch):
+    """The parent sends paths; the workers decode them."""
+    chunks, decoders = [], []
+    real_chunk, real_decode = _extract._run_chunk, _extract.decode_image
+
+    def spy_chunk(chunk, start, *args):
+        chunks.append(list(chunk))
+        return real_chunk(chunk, start, *args)
+
+    def spy_decode(source, **kwargs):
+        decoders.append(threading.get_ident())
+        return real_decode(source, **kwargs)
+
+    monkeypatch.setattr(_extract, "_run_chunk", spy_chunk)
+    monkeypatch.setattr(_extract, "decode_image", spy_decode)
+    with joblib.parallel_config(backend="threading", n_jobs=2):
+        result = extract(MeanExtractor(batch_size=2), paths)
+    assert all(isinstance(item, str) for chunk in chunks for item in chunk)
+    assert sorted(sum(chunks, [])) == sorted(paths)
+    assert len(decoders) == len(paths) and threading.get_ident() not in decoders
+    np.testing.assert_array_equal(result.features[:, 0], [10 * i for i in range(7)])
+
+
+def test_in_memory_arrays_go_to_threads_files_to_processes(paths, monkeypatch):
+    """Arrays cost more to ship to a process than to compute: threads; encoded files: processes."""
+    hints = []
+    real = joblib.Parallel
+
+    def spy(*args, **kwargs):
+        hints.append(kwargs.get("prefer"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_chunks.joblib, "Parallel", spy)
+    stack = np.zeros((8, 6, 5), np.uint8)
+    extract(MeanExtractor(n_jobs=2, batch_size=2), stack)
+    extract(MeanExtractor(n_jobs=2, batch_size=2), list(stack))
+    extract(MeanExtractor(n_jobs=2, batch_size=2), paths)
+    assert hints == ["threads", "threads", None]
+
+
+# --------------------------------------------------------------------------- extract
+def test_extract_writes_float32_rows_in_input_order(paths):
+    result = extract(MeanExtractor(batch_size=3), paths)
+    assert isinstance(result, Extraction) and result.features.dtype == np.float32
+    np.testing.assert_array_equal(result.features, [[10 * i, i] for i in range(7)])
+    assert result.indices.tolist() == list(range(7)) and result.skipped == [] and result.n_inputs == 7
+
+
+def test_skip_compacts_rows_and_reports_sources(paths, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    sources = [paths[0], str(bad), paths[2], b"", paths[4], str(tmp_path / "gone.png"), paths[6]]
+    seen = []
+    result = extract(MeanExtractor(on_error="skip", batch_size=2, seen=seen), sources)
+    assert result.indices.tolist() == [0, 2, 4, 6]
+    np.testing.assert_array_equal(result.features, [[0, 0], [20, 2], [40, 4], [60, 6]])
+    assert [src for _, src, _ in result.skipped] == [str(bad), "item 3 (bytes)", str(tmp_path / "gone.png")]
+    assert [s.index for s in result.skipped] == [1, 3, 5] and result.skipped_indices.tolist() == [1, 3, 5]
+    assert all(isinstance(s, SkippedInput) for s in result.skipped)
+    assert sum(seen, []) == [0, 2, 4, 6]  # compute sees the loaded images only
+
+
+def test_raise_stops_at_the_bad_source(paths, tmp_path):
+    sources = [paths[0], str(tmp_path / "gone.png")]
+    with pytest.raises(ImageLoadError, match=r"gone\.png: no such file"):
+        extract(MeanExtractor(), sources)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("bad", [(0,), (3,), (6,), (0, 1, 5, 6)])
+def test_record_indices_are_the_positions_of_kept_and_skipped_inputs(paths, tmp_path, bad, n_jobs):
+    sources = [str(tmp_path / f"gone{i}.png") if i in bad else p for i, p in enumerate(paths)]
+    result = extract(MeanExtractor(on_error="skip", n_jobs=n_jobs, batch_size=2), sources)
+    kept = [i for i in range(7) if i not in bad]
+    assert result.indices.tolist() == kept and result.skipped_indices.tolist() == list(bad)
+    np.testing.assert_array_equal(result.features[:, 1], kept)  # each row is the image at its index
+    assert [s.source for s in result.skipped] == [sources[i] for i in bad]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_parent_computation_receives_prepared_stacks_in_order(paths, tmp_path, n_jobs):
+    """A kernel computed in the parent (a model on one device) gets stacks of prepared images, in order."""
+    sources = [paths[0], str(tmp_path / "gone.png"), *paths[2:]]
+    extractor = MeanExtractor(on_error="skip", n_jobs=n_jobs, batch_size=2, in_workers=False)
+    result = extract(extractor, sources)
+    assert result.indices.tolist() == [0, 2, 3, 4, 5, 6]
+    np.testing.assert_array_equal(result.features[:, 1], [0, 2, 3, 4, 5, 6])
+    assert sum(extractor.fed) == 6 and result.details == {"fed": extractor.fed}
+
+
+def test_extract_many_decodes_each_input_once(paths, tmp_path, monkeypatch):
+    decoded = []
+    real = _extract.decode_image
+    monkeypatch.setattr(_extract, "decode_image", lambda source, **kw: decoded.append(source) or real(source, **kw))
+    sources = [*paths[:3], str(tmp_path / "gone.png"), *paths[3:]]
+    first, second = MeanExtractor(on_error="skip"), MeanExtractor(on_error="skip", in_workers=False)
+    records = extract_many([first, second], sources)
+    assert decoded == sources  # once each, in order, for both extractors
+    alone = extract(MeanExtractor(on_error="skip"), sources)
+    for record in records:
+        np.testing.assert_array_equal(record.features, alone.features)
+        assert record.indices.tolist() == alone.indices.tolist() and record.skipped == alone.skipped
+
+
+def test_a_preparation_error_is_raised_even_when_skipping(paths):
+    class Strict(MeanKernel):
+        def prepare(self, image, source, index):
+            raise ImageSizeError(f"{source}: wrong size")
+
+    extractor = MeanExtractor(on_error="skip")
+    extractor._kernel = lambda sources: Strict()
+    with pytest.raises(ImageSizeError, match="wrong size"):
+        extract(extractor, paths)
+
+
+# --------------------------------------------------------------------------- pairing and merging
+def _record(indices, skipped, n):
+    features = np.asarray(indices, dtype=np.float32).reshape(-1, 1) * 10
+    return Extraction(features, np.asarray(indices, dtype=np.intp), [SkippedInput(i, f"s{i}", r) for i, r in skipped], n)
+
+
+def test_paired_rows_keeps_what_every_record_kept_and_aligns_rows():
+    a = _record([0, 1, 3, 4], [(2, "bad")], 5)
+    b = _record([0, 2, 3, 4], [(1, "odd")], 5)
+    kept, rows = paired_rows([a, b])
+    assert kept.tolist() == [0, 3, 4]
+    assert rows[0].tolist() == [0, 2, 3] and rows[1].tolist() == [0, 2, 3]
+    for record, r in zip((a, b), rows):
+        np.testing.assert_array_equal(record.features[r, 0], kept * 10)  # the rows of the same inputs
+    empty_kept, empty_rows = paired_rows([])
+    assert empty_kept.tolist() == [] and empty_rows == []
+
+
+def test_merge_skipped_names_every_record_that_skipped_an_input():
+    a = _record([0, 1, 3], [(2, "bad"), (4, "gone")], 5)
+    b = _record([0, 3], [(1, "odd"), (2, "bad too"), (4, "gone")], 5)
+    assert merge_skipped([a, b], ["hog", "cnn"]) == [
+        {"index": 1, "source": "s1", "reason": "odd", "extractors": ["cnn"]},
+        {"index": 2, "source": "s2", "reason": "bad", "extractors": ["hog", "cnn"]},
+        {"index": 4, "source": "s4", "reason": "gone", "extractors": ["hog", "cnn"]},
+    ]
+
+
+# --------------------------------------------------------------------------- progress
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_progress_bar_only_when_verbose(paths, verbose, capsys, monkeypatch):
+    monkeypatch.setattr(_chunks, "PROGRESS_DELAY_S", 0)
+    extract(MeanExtractor(batch_size=2, verbose=verbose), paths)
+    err = capsys.readouterr().err
+    if verbose:
+        assert "MeanExtractor" in err and "img" in err
+    else:
+        assert err == ""
