@@ -105,7 +105,7 @@ def _open_test(args):
 
 def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     """Evaluate, write the three reports and print the table; return the exit code."""
-    from .. import evaluate
+    from ..evaluation import evaluate
     from ..report import write_reports
 
     if getattr(args, "limit", None) is not None:

@@ -16,3 +16,7 @@ __all__ = [
     "load_fashion_mnist",
     "read_idx",
 ]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.datasets")

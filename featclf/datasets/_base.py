@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 
 from ..exceptions import DatasetError
-from ..io._image import describe_source, load_image
+from ..io import describe_source, load_image
 
 
 class ImageDataset:

@@ -7,7 +7,7 @@ import os
 import warnings
 
 from ..exceptions import DatasetError, DatasetNotFoundError, FeatclfWarning
-from ..io._image import IMAGE_EXTENSIONS
+from ..io import IMAGE_EXTENSIONS
 from ._base import ImageDataset, encode_labels
 
 

@@ -31,3 +31,7 @@ __all__ = [
     "paired_rows",
     "warn_skipped",
 ]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.engine")

@@ -18,3 +18,7 @@ __all__ = [
     "evaluate",
     "mcnemar_exact",
 ]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.evaluation")

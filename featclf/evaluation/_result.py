@@ -189,7 +189,7 @@ class EvaluationResult:
     # -- exports -------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The report as plain JSON-ready data (the schema of :meth:`to_json`)."""
-        from ..report._json import result_to_dict
+        from ..report import result_to_dict
 
         return result_to_dict(self)
 
@@ -199,13 +199,13 @@ class EvaluationResult:
         The schema is stable and versioned (``schema_version``); see
         :mod:`featclf.report._json` for every field.
         """
-        from ..report._json import write_json
+        from ..report import write_json
 
         return write_json(self, path, indent=indent)
 
     def to_markdown(self, path=None) -> str:
         """The comparison table and key figures as Markdown; written to ``path`` if given."""
-        from ..report._markdown import result_to_markdown
+        from ..report import result_to_markdown
 
         text = result_to_markdown(self)
         if path is not None:
@@ -226,7 +226,7 @@ class EvaluationResult:
         -------
         html : str
         """
-        from ..report._html import result_to_html
+        from ..report import result_to_html
 
         text = result_to_html(self, max_examples=max_examples)
         if path is not None:
@@ -236,7 +236,7 @@ class EvaluationResult:
 
     def summary_table(self) -> str:
         """The comparison table as aligned plain text (what the command line prints)."""
-        from ..report._markdown import comparison_rows
+        from ..report import comparison_rows
 
         header, rows = comparison_rows(self)
         widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]

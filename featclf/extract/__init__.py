@@ -19,3 +19,7 @@ __all__ = [
     "make_extractor",
     "register_extractor",
 ]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.extract")

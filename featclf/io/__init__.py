@@ -25,3 +25,7 @@ __all__ = [
     "load_image",
     "resize_image",
 ]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.io")

@@ -42,3 +42,7 @@ __all__ = [
     "opencv_to_skimage_order",
     "pixel_features",
 ]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.kernels")

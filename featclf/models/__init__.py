@@ -16,3 +16,7 @@ __all__ = [
     "resolve_extractor",
     "unique_labels",
 ]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.models")

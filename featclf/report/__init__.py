@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 
+from ._html import result_to_html
 from ._json import SCHEMA_VERSION, result_to_dict, write_json
-from ._markdown import result_to_markdown
+from ._markdown import comparison_rows, result_to_markdown
 
-__all__ = ["SCHEMA_VERSION", "result_to_dict", "result_to_markdown", "write_json", "write_reports"]
+__all__ = ["SCHEMA_VERSION", "comparison_rows", "result_to_dict", "result_to_html", "result_to_markdown",
+           "write_json", "write_reports"]
 
 
 def write_reports(result, out_dir, *, max_examples: int = 12) -> dict:
@@ -30,3 +32,7 @@ def write_reports(result, out_dir, *, max_examples: int = 12) -> dict:
     result.to_markdown(paths["markdown"])
     result.to_html(paths["html"], max_examples=max_examples)
     return paths
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.report")

@@ -10,3 +10,7 @@ from ._provenance import collect_versions, dataset_fingerprint
 
 __all__ = ["FeatureSet", "PairedFeatures", "collect_versions", "compute_features", "dataset_fingerprint",
            "pair_features"]
+
+from .._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), __all__, "featclf.stages")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import io
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -186,6 +187,59 @@ def test_pickle_round_trip_gives_identical_output(name, images):
     np.testing.assert_array_equal(restored.get_feature_names_out(), est.get_feature_names_out())
     unfitted = pickle.loads(pickle.dumps(make(name)))
     np.testing.assert_array_equal(fit_or_skip(unfitted, images).transform(images), expected)
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_transform_and_extract_leave_the_estimator_unchanged(name, images, tmp_path):
+    """As scikit-learn's check_dict_unchanged: per-call results come back, none is stored on the estimator."""
+    sources = [str(tmp_path / "missing.png"), *images[:3]]
+    for est in (fit_or_skip(make(name, on_error="skip"), images), pickle.loads(pickle.dumps(
+            fit_or_skip(make(name, on_error="skip"), images)))):  # an unpickled one rebuilds caches on demand
+        before = dict(est.__dict__)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SkippedImagesWarning)
+            est.transform(sources)
+        est.extract(sources)
+        assert est.__dict__.keys() == before.keys()
+        changed = [key for key, value in before.items() if not _same(value, est.__dict__[key])]
+        assert not changed, f"{type(est).__name__} changed {changed} while transforming"
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("bad", [(0,), (2,), (4,), (0, 2, 4)], ids=["start", "middle", "end", "all-three"])
+def test_record_indices_are_the_input_positions(name, images, tmp_path, n_jobs, bad):
+    """Skips at the start, middle and end: every row is the image at its index; every skip is listed."""
+    sources = [str(tmp_path / f"gone{i}.png") if i in bad else images[i] for i in range(5)]
+    est = fit_or_skip(make(name, on_error="skip", n_jobs=n_jobs, batch_size=2), images)
+    record = est.extract(sources)
+    kept = [i for i in range(5) if i not in bad]
+    assert record.indices.tolist() == kept and record.n_inputs == 5
+    assert [(s.index, s.source) for s in record.skipped] == [(i, sources[i]) for i in bad]
+    assert all("no such file" in s.reason for s in record.skipped)
+    np.testing.assert_array_equal(record.features, est.transform([images[i] for i in kept]))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pickles_name_public_modules_only(name, images):
+    """Saved models must survive moving a private file: a fitted extractor's pickle names public paths only."""
+    est = fit_or_skip(make(name), images)
+    data = pickle.dumps(est)
+    modules = {m.decode() for m in re.findall(rb"featclf(?:\.[A-Za-z0-9_]+)+", data)}
+    private = sorted(m for m in modules if any(part.startswith("_") for part in m.split(".")[1:]))
+    assert not private, f"private module paths in the pickle of {type(est).__name__}: {private}"
+    assert type(est).__module__ == "featclf.extract" and "featclf.extract" in modules
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -10,7 +10,10 @@ from ._backbones import (
     get_backbone,
     list_backbones,
     register_backbone,
+    restore_backbone,
 )
+# Private helpers that pickles of custom backbones reach through this public path.
+from ._backbones import _backbone_from_fields, _ModuleBuilder, _TimmBuilder, _TorchvisionBuilder  # noqa: F401
 from ...kernels import fit_to_input
 from ._extractor import CNNEmbedding
 
@@ -22,4 +25,10 @@ __all__ = [
     "get_backbone",
     "list_backbones",
     "register_backbone",
+    "restore_backbone",
 ]
+
+from ..._public import set_public_module  # noqa: E402
+
+set_public_module(globals(), [*__all__, "_backbone_from_fields", "_ModuleBuilder", "_TimmBuilder",
+                               "_TorchvisionBuilder"], "featclf.extract.cnn")

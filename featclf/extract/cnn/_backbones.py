@@ -31,7 +31,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from ..._validation import unknown_name
 from ...exceptions import (
@@ -159,6 +159,17 @@ class BackboneConfig:
         """A copy with some fields changed (e.g. ``config.replace(input_size=(64, 64))``)."""
         return replace(self, **changes)
 
+    def __reduce__(self):
+        # A registered backbone pickles as its name and the fields that differ from the registered
+        # config, rebuilt through the registry: pickles (and saved models) never name the private
+        # module its builder lives in. Custom configs pickle their fields, builder included.
+        registered = _registered(self.name)
+        if registered is not None and registered.builder is self.builder:
+            changes = {f.name: getattr(self, f.name) for f in fields(self)
+                       if f.name != "builder" and getattr(self, f.name) != getattr(registered, f.name)}
+            return restore_backbone, (self.name, changes)
+        return _backbone_from_fields, ({f.name: getattr(self, f.name) for f in fields(self)},)
+
     def describe(self) -> dict:
         """The config as plain data (for reports and saved models): everything but the builder."""
         return {
@@ -249,6 +260,34 @@ def get_backbone(backbone) -> BackboneConfig:
     if hub in _HUBS and model:
         return _hub_config(hub, model)
     raise unknown_name("backbone", backbone, [*_BACKBONES, "torchvision/<model>", "timm/<model>"])
+
+
+def _registered(name: str) -> BackboneConfig | None:
+    if name in _BACKBONES:
+        return _BACKBONES[name]
+    hub, _, model = name.partition("/")
+    if hub in _HUBS and model:
+        try:
+            return _hub_config(hub, model)
+        except Exception:  # noqa: BLE001 - the hub is missing: pickle the fields instead
+            return None
+    return None
+
+
+def restore_backbone(name: str, changes: dict | None = None) -> BackboneConfig:
+    """The registered backbone ``name`` with some fields changed: how pickled configs are rebuilt.
+
+    Raises
+    ------
+    UnknownNameError
+        ``name`` is not registered in this process (register it before unpickling).
+    """
+    config = get_backbone(name)
+    return config.replace(**changes) if changes else config
+
+
+def _backbone_from_fields(values: dict) -> BackboneConfig:
+    return BackboneConfig(**values)
 
 
 def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=IMAGENET_MEAN, std=IMAGENET_STD,

@@ -1,0 +1,140 @@
+"""The package's picture stays true: every module imports only downward, through package faces, without cycles.
+
+Layers, lowest first (``featclf/__init__.py`` documents them)::
+
+    exceptions, _version -> _validation, _optional, _public   (the base)
+    io -> datasets -> kernels -> engine -> extract -> models -> stages -> report -> evaluation -> cli
+    featclf/__init__.py, featclf/__main__.py        (the faces of the whole package)
+
+Imports inside functions count as much as those at the top of a module: a cycle held
+together by a late import is still a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+import featclf
+
+ROOT = pathlib.Path(featclf.__file__).parent
+LAYERS = [
+    {"exceptions", "_version"},
+    {"_validation", "_optional", "_public"},
+    {"io"},
+    {"datasets"},
+    {"kernels"},
+    {"engine"},
+    {"extract"},
+    {"models"},
+    {"stages"},
+    {"report"},
+    {"evaluation"},
+    {"cli"},
+    {"__init__", "__main__"},
+]
+RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+
+
+def _module_name(path: pathlib.Path) -> str:
+    parts = ["featclf", *path.relative_to(ROOT).with_suffix("").parts]
+    return ".".join(parts[:-1]) if parts[-1] == "__init__" else ".".join(parts)
+
+
+def _is_package(path: pathlib.Path) -> bool:
+    return path.name == "__init__.py"
+
+
+MODULES = {_module_name(p): p for p in ROOT.rglob("*.py")}
+
+
+def _imports(name: str, path: pathlib.Path) -> set[str]:
+    """Every featclf module ``name`` imports, resolved to the module (not the attribute) imported."""
+    package = name if _is_package(path) else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "featclf")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "featclf":
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                found.add(sub if sub in MODULES else target)
+    return found
+
+
+GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return "__init__" if len(parts) == 1 else parts[1]
+
+
+def _private_outside(module: str, importer: str) -> bool:
+    """A private module (``_name``) of another package, reached around that package's face."""
+    parts = module.split(".")
+    for depth in range(2, len(parts)):
+        if parts[depth].startswith("_"):
+            owner = ".".join(parts[:depth])
+            return not (importer == owner or importer.startswith(owner + "."))
+    return False
+
+
+def test_the_graph_sees_the_imports():
+    assert "featclf.engine" in GRAPH["featclf.extract._base"]
+    assert "featclf.engine._chunks" in GRAPH["featclf.engine"]
+    assert "featclf.io" in GRAPH["featclf.engine._extract"]
+    assert all(_layer(m) in RANK for m in MODULES), sorted({_layer(m) for m in MODULES} - set(RANK))
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_imports_go_down_only_and_through_package_faces(name):
+    own = RANK[_layer(name)]
+    upward = [m for m in GRAPH[name] if RANK[_layer(m)] > own]
+    assert not upward, f"{name} imports from a layer above it: {sorted(upward)}"
+    sideways = [m for m in GRAPH[name] if RANK[_layer(m)] == own and _layer(m) != _layer(name)]
+    assert not sideways, f"{name} imports a package of its own layer: {sorted(sideways)}"
+    private = [m for m in GRAPH[name] if _private_outside(m, name)]
+    assert not private, f"{name} reaches into another package's private modules: {sorted(private)}"
+
+
+def test_no_import_cycle():
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(GRAPH.get(node, ())):
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module)
+
+
+def test_the_checker_catches_what_it_should(monkeypatch):
+    """An upward import, a private reach and a cycle, planted in a copy of the graph, are found."""
+    planted = {**GRAPH, "featclf.io._image": GRAPH["featclf.io._image"] | {"featclf.engine"}}
+    assert RANK[_layer("featclf.engine")] > RANK[_layer("featclf.io._image")]
+    assert _private_outside("featclf.engine._chunks", "featclf.extract._base")
+    assert not _private_outside("featclf.engine._chunks", "featclf.engine._extract")
+    monkeypatch.setitem(globals(), "GRAPH", planted)
+    with pytest.raises(pytest.fail.Exception, match="import cycle"):
+        test_no_import_cycle()
