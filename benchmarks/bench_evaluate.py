@@ -13,6 +13,12 @@ folds; its fold scores must equal evaluate's for that combination (the features 
 image do not depend on the fold), and its time is compared with evaluate's time for all
 nine combinations.
 
+Decode once for many extractors, in the same run (``--extract-repeats``, interleaved, best
+kept): the three extractors over the same images through one engine pass
+(:func:`featclf.engine.extract_many`, what ``evaluate`` does: every image decoded once)
+against one pass per extractor (each decoding every image again). Target: at most 0.6x
+the time, with identical features.
+
 The collection is found at ``--root``, ``$FEATCLF_OPENCLIPART`` or
 ``/work/data/openclipart/usr/share/openclipart/png``; exit status 2 when absent.
 Results go to ``benchmarks/results/evaluate_openclipart.json``; the reports to ``--out``.
@@ -39,6 +45,7 @@ CLASSES = ["animals", "computer", "geography", "office", "people", "plants", "to
 EXTRACTORS = ["pixels:size=32x32,color=rgb", "hog:size=64x64", "colorhist"]
 CLASSIFIERS = ["svm", "rf", "logreg"]
 TARGET_S = 120.0
+TARGET_DECODE_ONCE_RATIO = 0.6
 
 
 def find_collection(path=None):
@@ -79,6 +86,38 @@ def naive_baseline(dataset, n_jobs, random_state):
     return time.perf_counter() - start, scores["test_score"]
 
 
+def decode_once_vs_per_extractor(dataset, n_jobs, repeats):
+    """Extraction time of one shared pass against one pass per extractor; identical features required."""
+    from featclf.engine import extract_many
+    from featclf.models import resolve_extractor
+
+    extractors = [resolve_extractor(spec).estimator.set_params(verbose=0, on_error="skip", n_jobs=n_jobs)
+                  for spec in EXTRACTORS]
+    for extractor in extractors:
+        extractor.fit(dataset)
+    times = {"decode once (one pass)": [], "one pass per extractor": []}
+    for _ in range(repeats):
+        shared, seconds = _common.timed(extract_many, extractors, dataset)
+        times["decode once (one pass)"].append(seconds)
+        separate, seconds = _common.timed(lambda: [e.extract(dataset) for e in extractors])
+        times["one pass per extractor"].append(seconds)
+    identical = all(np.array_equal(a.features, b.features) and np.array_equal(a.indices, b.indices)
+                    for a, b in zip(shared, separate))
+    best = {name: min(ts) for name, ts in times.items()}
+    ratio = best["decode once (one pass)"] / best["one pass per extractor"]
+    return {
+        "what": "the 3 extractors over the same images: featclf.engine.extract_many (each image decoded once) vs "
+                "extractor.extract per extractor (each decodes every image); same n_jobs; interleaved, best kept",
+        "n_images": len(dataset), "n_jobs": n_jobs, "repeats": repeats,
+        "best_s": {name: round(t, 2) for name, t in best.items()},
+        "all_s": {name: [round(t, 2) for t in ts] for name, ts in times.items()},
+        "ratio": round(ratio, 3),
+        "identical_features": bool(identical),
+        "skipped": len(shared[0].skipped),
+        "target": _common.target(round(ratio, 3), TARGET_DECODE_ONCE_RATIO, unit="x", higher_is_better=False),
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=None, help="the Open Clip Art png folder")
@@ -86,6 +125,9 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--out", default=None, help="folder for the reports (default: a temporary folder)")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--extract-repeats", type=int, default=3,
+                        help="interleaved repetitions of the decode-once comparison (0 to skip it)")
+    parser.add_argument("--only-extraction", action="store_true", help="run only the decode-once comparison")
     args = parser.parse_args(argv)
 
     root = find_collection(args.root)
@@ -98,8 +140,22 @@ def main(argv=None):
     import featclf
     from featclf.report import write_reports
 
-    wall_start = time.perf_counter()
     dataset = build_dataset(root, args.per_class)
+    decode_once = None
+    if args.extract_repeats:
+        print(f"decode once vs one pass per extractor, {len(dataset)} images, best of {args.extract_repeats} ...")
+        decode_once = decode_once_vs_per_extractor(dataset, args.n_jobs, args.extract_repeats)
+        t = decode_once["target"]
+        print(f"  {decode_once['best_s']}; ratio {decode_once['ratio']} (target {t['target']}: "
+              f"{'met' if t['met'] else 'NOT met'}); identical features: {decode_once['identical_features']}")
+    if args.only_extraction:
+        payload = {**_common.header(), "what": "decode once vs one pass per extractor on Open Clip Art",
+                   "dataset": {"root": root, "per_class": args.per_class, "n_images": len(dataset)},
+                   "extractors": EXTRACTORS, "decode_once": decode_once}
+        print("Saved", _common.save_json("evaluate_decode_once", payload))
+        return 0
+
+    wall_start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", featclf.exceptions.SkippedImagesWarning)  # listed in the report
         result, evaluate_s = _common.timed(featclf.evaluate, dataset, EXTRACTORS, CLASSIFIERS, cv=5,
@@ -139,6 +195,7 @@ def main(argv=None):
                     "reports": round(reports_s, 2), "whole_job": round(wall_s, 2)},
         "report_bytes": {kind: os.path.getsize(path) for kind, path in paths.items()},
         "target_whole_job_s": _common.target(round(wall_s, 2), TARGET_S, unit=" s", higher_is_better=False),
+        "decode_once": decode_once,
     }
 
     if not args.no_baseline:

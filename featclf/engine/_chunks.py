@@ -101,7 +101,7 @@ def _guarded(func, chunk, start, *args):
 
 
 def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verbose=1, desc="", args=(),
-                prefer=None):
+                prefer=None, parent_helps=False):
     """Yield ``func(chunk, start, *args)`` for consecutive chunks of ``sources``, in order.
 
     ``func`` runs in joblib workers when ``n_jobs`` (or the active
@@ -109,6 +109,15 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     order while later chunks are still being computed. ``prefer='threads'`` is
     joblib's soft hint (a backend chosen with ``parallel_config`` wins). A featclf
     error raised in a chunk is re-raised here when that chunk's turn comes.
+
+    With ``parent_helps=True`` and joblib's default process backend (loky), the
+    calling process is one of the ``n_jobs`` workers: it starts ``n_jobs - 1`` loky
+    processes (a pool of featclf's own, kept between calls as joblib's) and computes the next
+    unclaimed chunk whenever the next result in order is not ready. It works while
+    they start (each takes about half a second of CPU to import numpy, joblib, Pillow
+    and OpenCV) instead of waiting, and one fewer process is started. With threads or
+    a backend chosen in ``joblib.parallel_config`` (e.g. Dask) the chunks all go to
+    joblib's workers.
     """
     from tqdm.auto import tqdm
 
@@ -120,6 +129,8 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     starts = range(0, n, size)
     if n_workers == 1:  # no worker to feed: run inline, without joblib's overhead
         results = (_guarded(func, sources[s : s + size], s, *args) for s in starts)
+    elif parent_helps and prefer is None and _loky_default():
+        results = _shared_work(func, sources, starts, size, n_workers, args)
     else:
         tasks = (joblib.delayed(_guarded)(func, sources[s : s + size], s, *args) for s in starts)
         results = joblib.Parallel(n_jobs=n_jobs, return_as="generator", prefer=prefer)(tasks)
@@ -136,3 +147,67 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
                                     message=r"\d+ tasks (have been successfully executed|which were still being)")
             if hasattr(results, "close"):
                 results.close()
+
+
+def _loky_default() -> bool:
+    """Whether joblib would use its default process backend (loky) here."""
+    backend, _ = joblib.parallel.get_active_backend()
+    return type(backend).__name__ == "LokyBackend"
+
+
+_POOL = None
+#: Seconds an idle helper process waits for work before it exits (as joblib's loky workers).
+POOL_IDLE_TIMEOUT_S = 300
+
+
+def _helper_pool(n: int):
+    """featclf's own loky process pool of ``n`` workers, kept between calls like joblib's.
+
+    A pool of its own, so that it never resizes or reconfigures the reusable executor
+    joblib shares with scikit-learn.
+    """
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    global _POOL
+    if _POOL is None or _POOL._max_workers != n or getattr(_POOL, "_broken", False):
+        if _POOL is not None:
+            _POOL.shutdown(wait=False)
+        _POOL = ProcessPoolExecutor(max_workers=n, timeout=POOL_IDLE_TIMEOUT_S)
+    return _POOL
+
+
+def _shared_work(func, sources, starts, size, n_workers, args):
+    """Chunk results in input order, computed by ``n_workers - 1`` loky processes and this one.
+
+    Chunks are claimed in input order; a few are kept in flight on the workers, and
+    whenever the next result in order is not ready this process computes the next
+    unclaimed chunk itself. Results that arrive early wait in a small buffer.
+    """
+    executor = _helper_pool(n_workers - 1)
+    depth = 2 * (n_workers - 1)
+    claimed = iter(range(len(starts)))
+    in_flight: dict = {}
+    ready: dict = {}
+
+    def submit():
+        while len(in_flight) < depth and (number := next(claimed, None)) is not None:
+            s = starts[number]
+            in_flight[number] = executor.submit(_guarded, func, sources[s : s + size], s, *args)
+
+    try:
+        for wanted in range(len(starts)):
+            submit()
+            while wanted not in ready:
+                future = in_flight.get(wanted)
+                if future is not None and future.done():
+                    ready[wanted] = in_flight.pop(wanted).result()
+                elif (number := next(claimed, None)) is not None:  # help: the next unclaimed chunk, here
+                    s = starts[number]
+                    ready[number] = _guarded(func, sources[s : s + size], s, *args)
+                    submit()
+                else:  # everything is claimed: wait for the workers
+                    ready[wanted] = in_flight.pop(wanted).result()
+            yield ready.pop(wanted)
+    finally:
+        for future in in_flight.values():
+            future.cancel()

@@ -151,6 +151,7 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         for results, kept, skips, chunk_seconds in iter_chunks(
             _run_chunk, sources, n_jobs=n_jobs, batch_size=batch_size, verbose=verbose, desc=desc,
             args=(kernels, on_error == "skip"), prefer="threads" if in_memory(sources) else None,
+            parent_helps=all(k.in_workers for k in kernels),  # a model in the parent keeps it busy
         ):
             seconds += chunk_seconds
             k = len(kept)

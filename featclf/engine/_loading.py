@@ -88,6 +88,7 @@ def load_images(
     for part in iter_chunks(
         _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",
         args=(mode, background, on_error == "skip"), prefer="threads" if in_memory(sources) else None,
+        parent_helps=True,
     ):
         result.images.extend(part.images)
         result.indices.extend(part.indices)

@@ -145,6 +145,11 @@ def _scale_uint16(arr: np.ndarray) -> np.ndarray:
     return ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
 
 
+def _is_canonical_shape(shape) -> bool:
+    """(H, W), (H, W, 3) or (H, W, 4) with H, W >= 1."""
+    return (len(shape) == 2 or (len(shape) == 3 and shape[2] in (3, 4))) and shape[0] > 0 and shape[1] > 0
+
+
 def _array_to_canonical(arr: np.ndarray, label: str) -> np.ndarray:
     """Validate an in-memory image and convert it to canonical uint8."""
     if arr.ndim == 3 and arr.shape[2] == 1:
@@ -248,9 +253,11 @@ def decode_image(source, *, index: int | None = None) -> np.ndarray:
     ------
     As :func:`load_image`.
     """
-    label = describe_source(source, index)
     if isinstance(source, np.ndarray):
-        return _array_to_canonical(source, label)
+        if source.dtype == np.uint8 and _is_canonical_shape(source.shape):  # the common case, checked cheaply
+            return source
+        return _array_to_canonical(source, describe_source(source, index))
+    label = describe_source(source, index)
     if _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
         return _open_encoded(source, label)
     if isinstance(source, Image.Image):

@@ -206,19 +206,47 @@ def test_decoding_happens_in_workers_from_paths(paths, monkeypatch):
 
 def test_in_memory_arrays_go_to_threads_files_to_processes(paths, monkeypatch):
     """Arrays cost more to ship to a process than to compute: threads; encoded files: processes."""
-    hints = []
-    real = joblib.Parallel
+    ran = []
+    real_parallel, real_shared = joblib.Parallel, _chunks._shared_work
 
-    def spy(*args, **kwargs):
-        hints.append(kwargs.get("prefer"))
-        return real(*args, **kwargs)
+    def spy_parallel(*args, **kwargs):
+        ran.append(("joblib", kwargs.get("prefer")))
+        return real_parallel(*args, **kwargs)
 
-    monkeypatch.setattr(_chunks.joblib, "Parallel", spy)
+    def spy_shared(*args, **kwargs):
+        ran.append(("parent + loky", None))
+        return real_shared(*args, **kwargs)
+
+    monkeypatch.setattr(_chunks.joblib, "Parallel", spy_parallel)
+    monkeypatch.setattr(_chunks, "_shared_work", spy_shared)
     stack = np.zeros((8, 6, 5), np.uint8)
     extract(MeanExtractor(n_jobs=2, batch_size=2), stack)
     extract(MeanExtractor(n_jobs=2, batch_size=2), list(stack))
     extract(MeanExtractor(n_jobs=2, batch_size=2), paths)
-    assert hints == ["threads", "threads", None]
+    extract(MeanExtractor(n_jobs=2, batch_size=2, in_workers=False), paths)  # a model in the parent: no help
+    with joblib.parallel_config(backend="threading"):  # a backend the user chose: all chunks go to it
+        extract(MeanExtractor(n_jobs=2, batch_size=2), paths)
+    assert ran == [("joblib", "threads"), ("joblib", "threads"), ("parent + loky", None), ("joblib", None),
+                   ("joblib", None)]
+
+
+def test_the_parent_computes_chunks_beside_one_fewer_loky_worker(paths, tmp_path, monkeypatch):
+    """n_jobs=2 with loky: this process and one worker process share the chunks; results in input order."""
+    where = []
+    real = _chunks._guarded
+
+    def spy(func, chunk, start, *args):
+        where.append(start)
+        return real(func, chunk, start, *args)
+
+    monkeypatch.setattr(_chunks, "_guarded", spy)  # in the parent only: workers run their own copy
+    sources = [*paths * 6, str(tmp_path / "gone.png")]
+    serial = extract(MeanExtractor(on_error="skip", batch_size=1), sources)
+    where.clear()
+    shared = extract(MeanExtractor(on_error="skip", batch_size=1, n_jobs=2), sources)
+    np.testing.assert_array_equal(shared.features, serial.features)
+    assert shared.indices.tolist() == serial.indices.tolist() and shared.skipped == serial.skipped
+    assert 0 < len(where) < len(sources)  # the parent did some of the chunks, the worker the others
 
 
 # --------------------------------------------------------------------------- extract
@@ -334,3 +362,25 @@ def test_progress_bar_only_when_verbose(paths, verbose, capsys, monkeypatch):
         assert "MeanExtractor" in err and "img" in err
     else:
         assert err == ""
+
+
+# --------------------------------------------------------------------------- cheap workers
+def test_what_workers_import_and_run_pulls_in_neither_sklearn_nor_scipy_nor_torch(tmp_path):
+    """A worker imports the engine's chunk function and unpickles kernels: that must start fast."""
+    import pickle
+    import subprocess
+    import sys
+
+    kernels = []
+    for name in featclf.list_extractors():
+        params = {"backbone": "tiny"} if name == "cnn" else {}
+        kernels.append(featclf.make_extractor(name, **params).fit([np.zeros((16, 16), np.uint8)])._kernel([]))
+    path = tmp_path / "kernels.pkl"
+    path.write_bytes(pickle.dumps((_chunks._guarded, _extract._run_chunk, kernels)))
+    code = (
+        "import pickle, sys\n"
+        f"pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'torch', 'skimage', 'matplotlib') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

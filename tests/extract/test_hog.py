@@ -348,3 +348,37 @@ def test_grey_stack_and_list_give_the_same_features(method):
     grey = shapes(4)
     est = hog(method, pixels_per_cell=(4, 4)).fit(grey)
     np.testing.assert_array_equal(est.transform(grey), est.transform(list(grey)))
+
+
+# --------------------------------------------------------------------------- batched OpenCV calls
+@pytest.mark.parametrize(("shape", "ppc", "cpb"), [
+    ((28, 28), (4, 4), (2, 2)), ((30, 33, 3), (4, 4), (2, 2)), ((64, 48, 3), (8, 8), (3, 3)),
+    ((17, 23), (3, 5), (1, 2)), ((2, 2), (1, 1), (1, 1)),
+])
+def test_a_batch_in_one_opencv_call_equals_one_call_per_image(shape, ppc, cpb):
+    """Stacked images with reflected separator rows give bit-identical features to one call per image."""
+    from featclf.kernels import HOGKernel, opencv_descriptor
+
+    rng = np.random.default_rng(sum(shape))
+    images = [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(12)]
+    images[3][:] = 0
+    images[4][:] = 255
+    images[5] = np.ascontiguousarray(np.flipud(images[0]))
+    kernel = HOGKernel("HOG", shape[:2], False, orientations=9, pixels_per_cell=ppc, cells_per_block=cpb)
+    descriptor = opencv_descriptor(shape[:2], 9, ppc, cpb)
+    h, w = shape[:2]
+    perm = opencv_to_skimage_order((h // ppc[0] - cpb[0] + 1, w // ppc[1] - cpb[1] + 1), cpb, 9)
+    one_by_one = np.stack([descriptor.compute(im, (ppc[1], ppc[0]), (0, 0), ((0, 0),)).ravel() for im in images])
+    np.testing.assert_array_equal(kernel.compute(images), one_by_one[:, perm])
+
+
+def test_batched_calls_on_real_images_equal_one_call_per_image():
+    from featclf.kernels import opencv_descriptor
+
+    images = featclf.load_digits().sources[:200]  # 8x8 digits, scaled to uint8
+    est = hog(pixels_per_cell=(2, 2)).fit(images)
+    descriptor = opencv_descriptor((8, 8), 9, (2, 2), (2, 2))
+    perm = opencv_to_skimage_order((3, 3), (2, 2), 9)
+    grey = [featclf.load_image(im, mode="grey") for im in images]
+    one_by_one = np.stack([descriptor.compute(im, (2, 2), (0, 0), ((0, 0),)).ravel() for im in grey])
+    np.testing.assert_array_equal(est.transform(images), one_by_one[:, perm])
