@@ -52,23 +52,21 @@ def machine_info() -> dict:
 
 
 def versions() -> dict:
-    """Versions of python and of the libraries whose speed or accuracy is measured."""
-    import featclf
+    """featclf's provenance record (:func:`featclf.stages.collect_versions`, the one every report uses),
+    plus the git commit of the working tree measured."""
+    import subprocess
 
-    out = {"python": platform.python_version(), "featclf": featclf.__version__}
-    for name, module in [("numpy", "numpy"), ("sklearn", "sklearn"), ("skimage", "skimage"),
-                         ("opencv", "cv2"), ("joblib", "joblib"), ("pillow", "PIL")]:
-        try:
-            out[name] = __import__(module).__version__
-        except Exception:  # noqa: BLE001 - a missing library is recorded, not fatal
-            out[name] = None
+    from featclf.stages import collect_versions
+
+    out = collect_versions()
     try:
-        import subprocess
-
         out["featclf_git"] = subprocess.run(
             ["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
         ).stdout.strip()
-    except Exception:  # noqa: BLE001
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        out["featclf_git_dirty"] = bool(dirty)
+    except Exception:  # noqa: BLE001 - no git: recorded as unknown, not fatal
         out["featclf_git"] = None
     return out
 

@@ -159,9 +159,9 @@ def ceiling_runner(est, n_images):
     import torch
 
     device = torch.device(est.device_)
-    batch = est.batch_size_
+    batch = est._batch_size()
     h, w = est.image_size_
-    runner = est._runner_for(est.compile_, batch, device)
+    runner, _ = est._runner_for(est._loaded(), est.compile_, batch, device)
     gen = torch.Generator().manual_seed(0)
     batches = [torch.randint(0, 256, (batch, h, w, 3), dtype=torch.uint8, generator=gen).to(device)
                for _ in range(max(1, math.ceil(n_images / batch)))]
@@ -218,10 +218,9 @@ def measure_size(size, args, paths, device_name):
         est = CNNEmbedding(input_size=size, device=device_name, compile=compile_param, verbose=0).fit()
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        est.transform(arrays[:8])  # builds the compiled graph
+        details = est.extract(arrays[:8]).details  # builds the compiled graph
         setup[mode] = {"fit_s": round(fit_s, 3), "first_transform_s": round(time.perf_counter() - t0, 3)}
-        settings[mode] = {"device": est.device_, "precision": est.precision_, "batch_size": est.batch_size_,
-                          "compile": est.compile_}
+        settings[mode] = {key: details[key] for key in ("device", "precision", "batch_size", "compile")}
         workers = CNNEmbedding(input_size=size, device=device_name, compile=compile_param, n_jobs=args.workers,
                                verbose=0).fit()
         workers.transform(arrays[:8])

@@ -17,8 +17,8 @@ how to key a cache). From each extractor it asks two things (the engine protocol
 Two stages, per image then per batch:
 
 1. **Prepare, in the workers.** Each source is decoded once
-   (:func:`featclf.io.decode_image`) and every kernel prepares its own input from
-   that one decoded image (:func:`featclf.io.convert_image`, resizing), so several
+   (:func:`featclf.io.decode_image`) and every kernel at once prepares its own input
+   from that one decoded image (:func:`featclf.io.convert_image`, resizing), so several
    extractors over the same collection decode every image once.
 2. **Compute, in the workers or in the parent.** Handcrafted kernels compute their
    rows in the workers, which send back only feature rows; a kernel that runs a
@@ -58,8 +58,11 @@ def _concat(parts):
 def _run_chunk(chunk, start, kernels, skip):
     """Decode, prepare and compute one chunk (runs in a worker).
 
-    Returns ``(outputs per kernel, kept indices, skipped, seconds)`` where ``seconds``
-    holds the decoding time and each kernel's own preparation and computation time.
+    Each image is decoded and at once prepared by every kernel, so a full-size decoded
+    image lives only until its (small) prepared versions exist; the kernels then
+    compute a batch of prepared images at a time. Returns ``(outputs per kernel, kept
+    indices, skipped, seconds)``, ``seconds`` holding the decoding time and each
+    kernel's own preparation and computation time.
     """
     clock = time.perf_counter
     step = len(chunk) if isinstance(chunk, np.ndarray) else DECODE_BATCH
@@ -67,25 +70,30 @@ def _run_chunk(chunk, start, kernels, skip):
     seconds = [0.0] * (len(kernels) + 1)  # decoding, then one per kernel
     indices, skipped = [], []
     for offset in range(start, start + len(chunk), step):
-        began = clock()
-        images, kept = [], []
+        prepared = [[] for _ in kernels]
+        kept = []
         for index in range(offset, min(offset + step, start + len(chunk))):
+            source = chunk[index - start]
+            began = clock()
             try:
-                images.append(decode_image(chunk[index - start], index=index))
+                image = decode_image(source, index=index)
             except (ImageLoadError, InvalidImageError) as exc:
                 if not skip:
                     raise
                 skipped.append(SkippedInput(index, exc.source, exc.reason))
                 continue
+            done = clock()
+            seconds[0] += done - began
+            for k, kernel in enumerate(kernels):
+                prepared[k].append(kernel.prepare(image, source, index))
+                began, done = done, clock()
+                seconds[k + 1] += done - began
             kept.append(index)
-        seconds[0] += clock() - began
         if not kept:  # every image of this batch was skipped
             continue
         for k, kernel in enumerate(kernels):
             began = clock()
-            prepare = kernel.prepare
-            prepared = [prepare(image, chunk[index - start], index) for image, index in zip(images, kept)]
-            outputs[k].append(kernel.compute(prepared) if kernel.in_workers else np.stack(prepared))
+            outputs[k].append(kernel.compute(prepared[k]) if kernel.in_workers else np.stack(prepared[k]))
             seconds[k + 1] += clock() - began
         indices.extend(kept)
     return [_concat(parts) for parts in outputs], indices, skipped, seconds

@@ -14,6 +14,9 @@ statistic) are written as ``null``.
       "rank_by": "accuracy",                      # metric that picks the best and is compared
       "dataset": {
         "name": str, "n_images": int,             # images in the dataset
+        "fingerprint": str,                       # sha256 over the sources (path, size, mtime;
+                                                  # in-memory bytes) and labels: featclf.stages.
+                                                  # dataset_fingerprint; added within version 1
         "n_used": int,                            # images every extractor could read
         "n_classes": int, "classes": [str],
         "class_counts": {class: int},             # images used, per class
@@ -37,7 +40,10 @@ statistic) are written as ``null``.
                                                   # predicted class, both in "classes" order
           "timings": {
             "extract_s": float,                   # this extractor's features (computed once, shared
-                                                  # by every classifier combined with it)
+                                                  # by every classifier combined with it): its fit,
+                                                  # plus its share of the one pass that decodes each
+                                                  # image once for every extractor (decoding split
+                                                  # equally, computation as measured)
             "fit_s": float, "predict_s": float    # summed over folds
           },
           "warnings": [str],                      # distinct warnings while fitting (e.g. convergence)
