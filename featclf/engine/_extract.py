@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+
 import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_option

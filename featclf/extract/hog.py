@@ -9,6 +9,7 @@ from ..kernels import BLOCK_NORMS, COLORS, METHODS, HOGKernel, opencv_hog_class
 from ._base import BaseExtractor
 from ._registry import register_extractor
 
+
 @register_extractor("hog")
 class HOG(BaseExtractor):
     """Histogram of Oriented Gradients (Dalal & Triggs), with scikit-image's parameters.

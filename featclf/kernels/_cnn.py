@@ -7,6 +7,7 @@ import numpy as np
 from ..io import convert_image
 from ._base import Kernel
 
+
 def _cv2_flag(cv2, interpolation: str) -> int:
     return {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "nearest": cv2.INTER_NEAREST,
             "area": cv2.INTER_AREA}[interpolation]

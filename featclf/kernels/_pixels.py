@@ -6,6 +6,7 @@ import numpy as np
 
 from ._base import SizedKernel
 
+
 def pixel_features(image: np.ndarray) -> np.ndarray:
     """Flatten a uint8 image (H, W[, C]) into float32 values in [0, 1], row-major, channels last."""
     return image.reshape(-1).astype(np.float32) * np.float32(1 / 255)

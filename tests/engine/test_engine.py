@@ -15,6 +15,8 @@ import featclf
 from featclf.engine import (
     Extraction,
     SkippedInput,
+    _chunks,
+    _extract,
     as_sources,
     check_batch_size,
     chunk_size,
@@ -24,7 +26,6 @@ from featclf.engine import (
     merge_skipped,
     paired_rows,
 )
-from featclf.engine import _chunks, _extract
 from featclf.exceptions import ImageLoadError, ImageSizeError, InvalidImageError, InvalidParameterError
 from featclf.io import convert_image
 from featclf.kernels import Kernel

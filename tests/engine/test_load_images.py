@@ -16,6 +16,7 @@ from PIL import Image
 
 import featclf
 from featclf import load_image, load_images
+from featclf.engine import LoadedImages
 from featclf.exceptions import (
     ImageLoadError,
     ImageNotFoundError,
@@ -23,7 +24,6 @@ from featclf.exceptions import (
     InvalidParameterError,
     SkippedImagesWarning,
 )
-from featclf.engine import LoadedImages
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(featclf.__file__)))
 

@@ -12,6 +12,8 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
 import featclf
+from featclf.engine import Extraction, SkippedInput
+from featclf.engine import _extract as engine_extract
 from featclf.exceptions import (
     DatasetError,
     ImageLoadError,
@@ -19,8 +21,6 @@ from featclf.exceptions import (
     SkippedImagesWarning,
     UnknownNameError,
 )
-from featclf.engine import Extraction, SkippedInput
-from featclf.engine import _extract as engine_extract
 from featclf.extract import RawPixels
 from featclf.kernels import PixelsKernel
 

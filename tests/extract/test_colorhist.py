@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from realdata import find_openclipart
 from PIL import Image
+from realdata import find_openclipart
 
 from featclf.exceptions import InvalidParameterError
 from featclf.extract.colorhist import ColorHistogram

@@ -10,8 +10,8 @@ from sklearn.metrics import pairwise_distances
 
 import featclf
 from featclf.exceptions import ImageSizeError, InvalidParameterError, MissingDependencyError
-from featclf.kernels import _hog as hog_kernels
 from featclf.extract.hog import HOG
+from featclf.kernels import _hog as hog_kernels
 from featclf.kernels import opencv_to_skimage_order
 
 METHODS = ["opencv", "skimage"]

@@ -4,17 +4,21 @@ Nothing here imports torch at import time; torch is loaded when a network is bui
 (``CNNEmbedding.fit``), so ``import featclf`` works without the ``cnn`` extra.
 """
 
-from ._backbones import (
+from ...kernels import fit_to_input
+
+# Private helpers that pickles of custom backbones reach through this public path.
+from ._backbones import (  # noqa: F401
     BackboneConfig,
+    _backbone_from_fields,
+    _ModuleBuilder,
+    _TimmBuilder,
+    _TorchvisionBuilder,
     custom_backbone,
     get_backbone,
     list_backbones,
     register_backbone,
     restore_backbone,
 )
-# Private helpers that pickles of custom backbones reach through this public path.
-from ._backbones import _backbone_from_fields, _ModuleBuilder, _TimmBuilder, _TorchvisionBuilder  # noqa: F401
-from ...kernels import fit_to_input
 from ._extractor import CNNEmbedding
 
 __all__ = [
