@@ -188,7 +188,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         own = seconds[0] / len(extractors) + seconds[r + 1]
         timings = {"wall_s": wall, "decode_s": float(seconds[0]), "compute_s": float(seconds[r + 1]),
                    "attributed_s": float(wall * own / seconds.sum()) if seconds.sum() > 0 else wall / len(extractors)}
-        records.append(Extraction(out, indices[:cursor], list(skipped), n, detail, timings))
+        rows = indices[:cursor] if r == 0 else indices[:cursor].copy()  # each record owns its arrays
+        records.append(Extraction(out, rows, list(skipped), n, detail, timings))
     return records
 
 
