@@ -19,7 +19,8 @@ Two stages, per image then per batch:
 1. **Prepare, in the workers.** Each source is decoded once
    (:func:`featclf.io.decode_image`) and every kernel prepares its own input from
    that one decoded image (:func:`featclf.io.convert_image`, resizing), so several
-   extractors over the same collection decode every image once.
+   extractors over the same collection decode every image once. When no kernel keeps
+   alpha, transparency is composited onto white while decoding (``background=WHITE``).
 2. **Compute, in the workers or in the parent.** Handcrafted kernels compute their
    rows in the workers, which send back only feature rows; a kernel that runs a
    model in the parent receives stacks of prepared images instead, while the
@@ -39,7 +40,7 @@ import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_option
 from ..exceptions import ImageLoadError, InvalidImageError
-from ..io import decode_image
+from ..io import WHITE, decode_image
 from ._chunks import as_sources, in_memory, iter_chunks
 from ._record import Extraction, SkippedInput
 
@@ -55,6 +56,17 @@ def _concat(parts):
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+def _decode_background(kernels):
+    """``WHITE`` when every kernel takes composited images (mode 'rgb' or 'grey'), else ``None``.
+
+    Those kernels' :meth:`~featclf.kernels.Kernel.prepare` start from
+    ``convert_image(image, mode)``, which composites onto white: decoding with the
+    compositing done on Pillow's image gives them the same values for less work.
+    A kernel that keeps alpha ('rgba') needs the canonical RGBA image.
+    """
+    return WHITE if all(kernel.mode in ("rgb", "grey") for kernel in kernels) else None
+
+
 def _run_chunk(chunk, start, kernels, skip):
     """Decode, prepare and compute one chunk (runs in a worker).
 
@@ -62,6 +74,7 @@ def _run_chunk(chunk, start, kernels, skip):
     holds the decoding time and each kernel's own preparation and computation time.
     """
     clock = time.perf_counter
+    background = _decode_background(kernels)
     step = len(chunk) if isinstance(chunk, np.ndarray) else DECODE_BATCH
     outputs = [[] for _ in kernels]
     seconds = [0.0] * (len(kernels) + 1)  # decoding, then one per kernel
@@ -71,7 +84,7 @@ def _run_chunk(chunk, start, kernels, skip):
         images, kept = [], []
         for index in range(offset, min(offset + step, start + len(chunk))):
             try:
-                images.append(decode_image(chunk[index - start], index=index))
+                images.append(decode_image(chunk[index - start], index=index, background=background))
             except (ImageLoadError, InvalidImageError) as exc:
                 if not skip:
                     raise
