@@ -19,7 +19,8 @@ Two stages, per image then per batch:
 1. **Prepare, in the workers.** Each source is decoded once
    (:func:`featclf.io.decode_image`) and every kernel at once prepares its own input
    from that one decoded image (:func:`featclf.io.convert_image`, resizing), so several
-   extractors over the same collection decode every image once.
+   extractors over the same collection decode every image once. When no kernel keeps
+   alpha, transparency is composited onto white while decoding (``background=WHITE``).
 2. **Compute, in the workers or in the parent.** Handcrafted kernels compute their
    rows in the workers, which send back only feature rows; a kernel that runs a
    model in the parent receives stacks of prepared images instead, while the
@@ -40,13 +41,13 @@ import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_option
 from ..exceptions import ImageLoadError, InvalidImageError
-from ..io import decode_image
+from ..io import WHITE, decode_image
 from ._chunks import as_sources, in_memory, iter_chunks
 from ._record import Extraction, SkippedInput
 
 #: Images decoded at a time inside a worker's chunk of encoded sources: full-size decoded
 #: images are the largest transient memory, so a chunk is decoded and computed a few images at
-#: a time (in-memory stacks, already decoded, are computed a chunk at a time).
+#: a time (in-memory arrays, already decoded, are computed a chunk at a time).
 DECODE_BATCH = 16
 
 
@@ -54,6 +55,17 @@ def _concat(parts):
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _decode_background(kernels):
+    """``WHITE`` when every kernel takes composited images (mode 'rgb' or 'grey'), else ``None``.
+
+    Those kernels' :meth:`~featclf.kernels.Kernel.prepare` start from
+    ``convert_image(image, mode)``, which composites onto white: decoding with the
+    compositing done on Pillow's image gives them the same values for less work.
+    A kernel that keeps alpha ('rgba') needs the canonical RGBA image.
+    """
+    return WHITE if all(kernel.mode in ("rgb", "grey") for kernel in kernels) else None
 
 
 def _run_chunk(chunk, start, kernels, skip):
@@ -66,7 +78,10 @@ def _run_chunk(chunk, start, kernels, skip):
     kernel's own preparation and computation time.
     """
     clock = time.perf_counter
-    step = len(chunk) if isinstance(chunk, np.ndarray) else DECODE_BATCH
+    background = _decode_background(kernels)
+    # Encoded sources are decoded DECODE_BATCH at a time (full-size images are the largest
+    # transient memory); in-memory arrays are decoded already: one batch per chunk.
+    step = len(chunk) if isinstance(chunk, np.ndarray) or in_memory(chunk) else DECODE_BATCH
     outputs = [[] for _ in kernels]
     seconds = [0.0] * (len(kernels) + 1)  # decoding, then one per kernel
     indices, skipped = [], []
@@ -77,7 +92,7 @@ def _run_chunk(chunk, start, kernels, skip):
             source = chunk[index - start]
             began = clock()
             try:
-                image = decode_image(source, index=index)
+                image = decode_image(source, index=index, background=background)
             except (ImageLoadError, InvalidImageError) as exc:
                 if not skip:
                     raise

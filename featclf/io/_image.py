@@ -57,6 +57,8 @@ MODES = ("rgb", "grey", "gray", "rgba")
 #: The default background transparent pixels are composited onto.
 WHITE = (255, 255, 255)
 _SKIP_HINT = "Fix or remove the file, or pass on_error='skip' to skip unreadable images"
+_ORIENTATION = 0x0112  # the EXIF orientation tag
+_TRANSPOSED = frozenset(range(2, 9))  # the orientations ImageOps.exif_transpose acts on
 
 
 def describe_source(source, index: int | None = None) -> str:
@@ -72,7 +74,7 @@ def _is_path(source) -> bool:
 
 
 # --------------------------------------------------------------------------- decoding
-def _open_encoded(source, label: str) -> np.ndarray:
+def _open_encoded(source, label: str, background=None) -> np.ndarray:
     """Decode a path or bytes with Pillow into a canonical uint8 array (H, W), (H, W, 3) or (H, W, 4)."""
     if _is_path(source):
         path = os.fspath(source)
@@ -93,7 +95,7 @@ def _open_encoded(source, label: str) -> np.ndarray:
     try:
         with Image.open(fp) as im:
             im.load()  # decode fully now, so that truncated files fail here
-            return _pil_to_array(im)
+            return _pil_to_array(im, background)
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(
             label, f"image dimensions are absurdly large (decompression bomb guard: {exc})",
@@ -110,9 +112,26 @@ def _open_encoded(source, label: str) -> np.ndarray:
         ) from None
 
 
-def _pil_to_array(im: Image.Image) -> np.ndarray:
-    """Canonical uint8 array from a PIL image of any mode, EXIF orientation applied."""
-    im = ImageOps.exif_transpose(im) or im
+def _pil_to_array(im: Image.Image, background=None) -> np.ndarray:
+    """Canonical uint8 array from a PIL image of any mode, EXIF orientation applied.
+
+    With a ``background``, transparency is composited onto it here (see
+    :func:`decode_image`), so the result never has an alpha channel.
+    """
+    im.load()
+    if im.getexif().get(_ORIENTATION, 1) in _TRANSPOSED:  # getexif also reads an XMP orientation
+        im = ImageOps.exif_transpose(im) or im  # not called on upright images, which it would copy
+    if background is not None:
+        flat = _flatten_pil(im, background)
+        if flat is not None:
+            return flat
+    canon = _pil_canonical(im)
+    if background is not None and canon.ndim == 3 and canon.shape[2] == 4:
+        canon = _composite(canon, background)
+    return canon
+
+
+def _pil_canonical(im: Image.Image) -> np.ndarray:
     mode = im.mode
     if mode in ("1", "L", "RGB") and "transparency" in im.info:  # a tRNS colour key: one colour is transparent
         return np.asarray(im.convert("RGBA"), dtype=np.uint8)
@@ -125,8 +144,7 @@ def _pil_to_array(im: Image.Image) -> np.ndarray:
         grey = la[..., 0]
         return np.dstack([grey, grey, grey, la[..., 1]])
     if mode in ("P", "PA"):
-        has_alpha = mode == "PA" or "transparency" in im.info or (im.palette is not None and im.palette.mode == "RGBA")
-        return np.asarray(im.convert("RGBA" if has_alpha else "RGB"), dtype=np.uint8)
+        return np.asarray(im.convert("RGBA" if _palette_has_alpha(im) else "RGB"), dtype=np.uint8)
     if mode == "RGBa":
         return np.asarray(im.convert("RGBA"), dtype=np.uint8)
     if mode.startswith("I;16"):
@@ -139,6 +157,54 @@ def _pil_to_array(im: Image.Image) -> np.ndarray:
             arr = arr * 255
         return np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
     return np.asarray(im.convert("RGB"), dtype=np.uint8)  # CMYK, YCbCr, LAB, HSV, ...
+
+
+def _palette_has_alpha(im: Image.Image) -> bool:
+    return im.mode == "PA" or "transparency" in im.info or (im.palette is not None and im.palette.mode == "RGBA")
+
+
+def _flatten_pil(im: Image.Image, background) -> np.ndarray | None:
+    """The composited image of the modes worth a shortcut, or ``None`` for the general path.
+
+    Each result is bit-identical to ``_to_mode(_pil_canonical(im), 'rgb', background)``,
+    or to its first channel where the three are equal (grey): only the work differs.
+
+    * RGBA: :func:`_composite` (OpenCV onto white; else Pillow's paste straight from
+      Pillow's image, with no RGBA numpy copy);
+    * grey + alpha on a grey background: Pillow's paste on the grey band alone;
+    * palette with transparency: the 256 palette colours are composited (all a palette
+      image can hold), then the pixels are looked up (grey when every colour used is).
+    """
+    mode = im.mode
+    if mode == "RGBA":
+        if background == WHITE:
+            return _composite(np.asarray(im), background)
+        out = Image.new("RGB", im.size, background)
+        out.paste(im, (0, 0), im)
+        return np.asarray(out)
+    if mode == "LA" and background[0] == background[1] == background[2]:
+        grey, alpha = im.split()
+        out = Image.new("L", im.size, int(background[0]))
+        out.paste(grey, (0, 0), alpha)
+        return np.asarray(out)
+    if mode == "P" and _palette_has_alpha(im):
+        return _flatten_palette(im, background)
+    return None
+
+
+def _flatten_palette(im: Image.Image, background) -> np.ndarray:
+    import cv2
+
+    # The RGBA colour Pillow's convert gives each index, from a probe image with the same
+    # palette and transparency information, whatever form that information takes.
+    probe = im.crop((0, 0, 256, 1))
+    probe.putdata(range(256))
+    colours = _composite_formula(np.asarray(probe.convert("RGBA"), dtype=np.uint8)[0], background)
+    indices = np.asarray(im, dtype=np.uint8)
+    not_grey = (colours[:, 0] != colours[:, 1]) | (colours[:, 1] != colours[:, 2])
+    if not not_grey.any() or not cv2.countNonZero(cv2.LUT(indices, not_grey.astype(np.uint8))):
+        return cv2.LUT(indices, np.ascontiguousarray(colours[:, 0]))  # every colour used is grey
+    return cv2.LUT(cv2.cvtColor(indices, cv2.COLOR_GRAY2RGB), colours.reshape(1, 256, 3))
 
 
 def _scale_uint16(arr: np.ndarray) -> np.ndarray:
@@ -186,11 +252,42 @@ def _array_to_canonical(arr: np.ndarray, label: str) -> np.ndarray:
     )
 
 
-def _composite(rgba: np.ndarray, background) -> np.ndarray:
+def _composite_formula(rgba: np.ndarray, background) -> np.ndarray:
+    """``round((c*a + bg*(255 - a)) / 255)`` per colour channel, in integers (the definition)."""
     alpha = rgba[..., 3:4].astype(np.uint16)
-    bg = np.asarray(background, dtype=np.uint16).reshape(1, 1, 3)
+    bg = np.asarray(background, dtype=np.uint16).reshape((1,) * (rgba.ndim - 1) + (3,))
     rgb = (rgba[..., :3].astype(np.uint16) * alpha + bg * (255 - alpha) + 127) // 255
     return rgb.astype(np.uint8)
+
+
+def _composite(rgba: np.ndarray, background) -> np.ndarray:
+    """An (H, W, 4) image composited onto an opaque ``background``: (H, W, 3).
+
+    Bit-identical to :func:`_composite_formula` (``round((c*a + bg*(255 - a)) / 255)``,
+    which the tests check on every (colour, alpha, background) triple), without its
+    full-resolution uint16 temporaries:
+
+    * onto white, with OpenCV: ``255 - round((255 - c) * a / 255)`` (the same value, as
+      ``255 * (255 - a)`` is a multiple of 255 and no quotient ends in .5), the product
+      being OpenCV's exactly rounded alpha premultiplication (``COLOR_RGBA2mRGBA``)
+      of the inverted colours;
+    * onto any other colour, Pillow's paste with a mask, which blends each channel as
+      ``(t + 128 + ((t + 128) >> 8)) >> 8`` with ``t = c*a + bg*(255 - a)``: the same
+      rounded division by 255.
+    """
+    import cv2
+
+    rgba = np.ascontiguousarray(rgba)
+    if tuple(background) == WHITE:
+        work = cv2.bitwise_xor(rgba, (255, 255, 255, 0))  # 255 - c, alpha kept (a new array)
+        cv2.cvtColor(work, cv2.COLOR_RGBA2mRGBA, dst=work)  # in place: one full-size array less
+        rgb = cv2.cvtColor(work, cv2.COLOR_RGBA2RGB)
+        return cv2.bitwise_not(rgb, dst=rgb)
+    h, w = rgba.shape[:2]
+    src = Image.frombuffer("RGBA", (w, h), rgba, "raw", "RGBA", 0, 1)
+    out = Image.new("RGB", (w, h), tuple(int(v) for v in background))
+    out.paste(src, (0, 0), src)
+    return np.asarray(out)
 
 
 def _to_mode(canon: np.ndarray, mode: str, background) -> np.ndarray:
@@ -230,7 +327,7 @@ def check_background(background):
     return bg
 
 
-def decode_image(source, *, index: int | None = None) -> np.ndarray:
+def decode_image(source, *, index: int | None = None, background=None) -> np.ndarray:
     """Decode one image source into its canonical uint8 array, before any layout conversion.
 
     The canonical array is ``(H, W)`` for grey sources, ``(H, W, 3)`` RGB, or
@@ -243,6 +340,16 @@ def decode_image(source, *, index: int | None = None) -> np.ndarray:
     ----------
     source, index
         As in :func:`load_image`.
+    background : tuple of 3 ints, optional
+        Composite transparency onto this colour while decoding, so the result has no
+        alpha channel: for a consumer of ``'rgb'`` or ``'grey'`` only, and faster
+        (a palette image composites its 256 colours, not its pixels; grey + alpha
+        composites one band, not three). The result is then
+        ``(H, W)`` for grey sources, also for grey + alpha sources and palette images
+        whose colours composite to grey levels on this background, and ``(H, W, 3)``
+        otherwise. For ``mode`` in ``'rgb'``, ``'grey'``,
+        ``convert_image(decode_image(s, background=bg), mode, background=bg)`` equals
+        ``convert_image(decode_image(s), mode, background=bg)`` bit for bit.
 
     Returns
     -------
@@ -253,16 +360,22 @@ def decode_image(source, *, index: int | None = None) -> np.ndarray:
     ------
     As :func:`load_image`.
     """
+    if background is not None and background is not WHITE:
+        background = check_background(background)
     if isinstance(source, np.ndarray):
         if source.dtype == np.uint8 and _is_canonical_shape(source.shape):  # the common case, checked cheaply
-            return source
-        return _array_to_canonical(source, describe_source(source, index))
+            canon = source
+        else:
+            canon = _array_to_canonical(source, describe_source(source, index))
+        if background is not None and canon.ndim == 3 and canon.shape[2] == 4:
+            canon = _composite(canon, background)
+        return canon
     label = describe_source(source, index)
     if _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
-        return _open_encoded(source, label)
+        return _open_encoded(source, label, background)
     if isinstance(source, Image.Image):
         try:
-            return _pil_to_array(source)
+            return _pil_to_array(source, background)
         except (OSError, ValueError) as exc:
             raise ImageLoadError(label, f"cannot be converted ({exc})") from None
     raise InvalidImageError(
@@ -335,7 +448,8 @@ def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None
     mode = check_mode(mode)
     if background is not WHITE:
         background = check_background(background)
-    return _to_mode(decode_image(source, index=index), mode, background)
+    flatten = None if mode == "rgba" else background  # composite while decoding: same values, less work
+    return _to_mode(decode_image(source, index=index, background=flatten), mode, background)
 
 
 def resize_image(image: np.ndarray, size) -> np.ndarray:

@@ -19,7 +19,11 @@ class Kernel:
     Attributes
     ----------
     mode : {'rgb', 'grey', 'rgba'}
-        Layout :meth:`prepare` converts decoded images to.
+        Layout :meth:`prepare` converts decoded images to. When every kernel of a run
+        has mode ``'rgb'`` or ``'grey'``, the engine decodes with transparency already
+        composited onto white (``decode_image(source, background=WHITE)``): ``prepare``
+        then receives ``(H, W)`` or ``(H, W, 3)`` images, whose
+        ``convert_image(image, mode)`` is bit-identical to that of the RGBA image.
     in_workers : bool
         ``True``: :meth:`compute` runs in the workers and only feature rows travel.
         ``False``: the workers send stacks of prepared images and the extractor's

@@ -382,3 +382,32 @@ def test_batched_calls_on_real_images_equal_one_call_per_image():
     grey = [featclf.load_image(im, mode="grey") for im in images]
     one_by_one = np.stack([descriptor.compute(im, (2, 2), (0, 0), ((0, 0),)).ravel() for im in grey])
     np.testing.assert_array_equal(est.transform(images), one_by_one[:, perm])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_files_with_transparency_give_the_features_of_the_composited_rgb_images(tmp_path, method):
+    """The engine composites while decoding (grey + alpha and grey palettes come out grey): same features."""
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    grey, alpha = shapes(1, size=45)[0], shapes(1, size=45, seed=4)[0]
+    colour = np.dstack([grey, shapes(1, size=45, seed=5)[0], 255 - grey])
+    files = {
+        "rgba.png": Image.fromarray(np.dstack([colour, alpha]), mode="RGBA"),
+        "la.png": Image.fromarray(np.dstack([grey, alpha]), mode="LA"),
+        "grey_palette.png": Image.fromarray(np.dstack([grey, grey, grey, alpha]), mode="RGBA").quantize(64),
+        "colour_palette.png": Image.fromarray(np.dstack([colour, alpha]), mode="RGBA").quantize(64),
+        "odd_size.png": Image.fromarray(rng.integers(0, 256, (37, 53, 4), dtype=np.uint8), mode="RGBA"),
+    }
+    paths, composited = [], []
+    for name, im in files.items():
+        im.save(tmp_path / name)
+        paths.append(tmp_path / name)
+        rgba = np.asarray(Image.open(tmp_path / name).convert("RGBA")).astype(np.uint32)
+        a = rgba[..., 3:4]
+        composited.append(((rgba[..., :3] * a + 255 * (255 - a) + 127) // 255).astype(np.uint8))
+    assert Image.open(tmp_path / "grey_palette.png").mode == "P"
+    assert [featclf.io.decode_image(p, background=(255, 255, 255)).ndim for p in paths] == [3, 2, 2, 3, 3]
+    est = hog(method, size=(32, 24))
+    from_files = est.fit(paths).transform(paths)
+    np.testing.assert_array_equal(from_files, est.transform(composited))
