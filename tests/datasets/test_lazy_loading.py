@@ -23,9 +23,9 @@ def counted(monkeypatch):
         counts["pil_open"] += 1
         return real_open(*args, **kwargs)
 
-    def decode(source, label):
+    def decode(source, *args):
         counts["decoded"][str(source)] += 1
-        return real_decode(source, label)
+        return real_decode(source, *args)
 
     monkeypatch.setattr(Image, "open", pil_open)
     monkeypatch.setattr(_image, "_open_encoded", decode)
