@@ -62,7 +62,7 @@ import numpy as np
 import _common
 
 TARGET_SPEEDUP = 1.5
-OPENCLIPART = "/tmp/oca/usr/share/openclipart/png"
+OPENCLIPART = "/work/data/openclipart/usr/share/openclipart/png"
 SIZE = (64, 64)
 HOG_PARAMS = {"orientations": 9, "pixels_per_cell": (8, 8), "cells_per_block": (2, 2), "block_norm": "L2-Hys"}
 

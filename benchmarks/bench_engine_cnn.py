@@ -6,7 +6,7 @@ sink). This measures that the move cost nothing: ``CNNEmbedding(input_size=224,
 compile=<path>).transform(files)`` on the same JPEG files (those of ``bench_cnn.py``),
 with the code of a reference commit (``--ref``, default: the last commit before the
 engine change) and with the working tree, each in a fresh process per measurement,
-interleaved (ref, tree, ref, tree, ...), the best kept. Both CPU paths ``compile='auto'``
+interleaved (ref then tree, tree then ref, ...), the best kept. Both CPU paths ``compile='auto'``
 uses: ``jit`` (small jobs) and ``onnxruntime`` (large jobs), decoding in the parent
 (``n_jobs=None``) and in two workers (``n_jobs=2``).
 
@@ -94,7 +94,8 @@ def main(argv=None):
         for rep in range(args.repeats):
             for path in args.paths:
                 for n_jobs in args.n_jobs:
-                    for version, root in versions.items():
+                    order = list(versions.items())
+                    for version, root in order if rep % 2 == 0 else order[::-1]:  # alternate who goes first
                         r = run_child(root, file_list, path, n_jobs, args.rounds)
                         runs[(version, path, n_jobs)].append(r)
                         print(f"  rep {rep + 1}: {version:12s} {path:11s} n_jobs={n_jobs}: "
