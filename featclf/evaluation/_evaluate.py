@@ -345,30 +345,10 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     by_task = dict(zip(tasks, outputs))
 
     results = []
-    n_classes = len(classes)
     for e, ext in enumerate(ext_components):
         for c, clf in enumerate(clf_components):
-            scores = {m: [] for m in METRICS}
-            confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
-            predictions = np.full(len(y), -1, dtype=np.int64)
-            fit_s = predict_s = 0.0
-            messages: set = set()
-            for f, (_, test_rows) in enumerate(folds):
-                predicted, f_s, p_s, msgs = by_task[(e, c, f)]
-                for metric, value in _fold_scores(y[test_rows], predicted).items():
-                    scores[metric].append(value)
-                np.add.at(confusion, (y[test_rows], predicted.astype(np.int64)), 1)
-                predictions[test_rows] = predicted
-                fit_s += f_s
-                predict_s += p_s
-                messages.update(msgs)
-            results.append(CombinationResult(
-                extractor=ext.label, classifier=clf.label, extractor_params=ext.params,
-                classifier_params=clf.params, n_features=feature_sets[e].n_features,
-                fold_scores={m: np.asarray(v) for m, v in scores.items()}, confusion_matrix=confusion,
-                per_class=_per_class(confusion, classes), extract_s=feature_sets[e].seconds, fit_s=fit_s,
-                predict_s=predict_s, predictions=predictions, warnings=sorted(messages),
-            ))
+            outcomes = [by_task[(e, c, f)] for f in range(len(folds))]
+            results.append(_combination(ext, clf, feature_sets[e], folds, outcomes, y, classes))
             _log(verbose, f"  {results[-1].name}: {rank_by} {results[-1].mean(rank_by):.4f} "
                           f"± {results[-1].std(rank_by):.4f}")
 
@@ -380,7 +360,47 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     comparisons = [_compare(results[best_index], r, rank_by, mode, folds, y, n_train, n_test)
                    for i, r in enumerate(results) if i != best_index]
 
-    config = {
+    config = _config(mode, n_splits, folds, splitter, random_state, rank_by, on_error, n_jobs, ext_components,
+                     clf_components)
+    dataset_summary = _summary(train, y_train, len(train), classes)
+    if test is not None:
+        dataset_summary["test"] = _summary(test, y[len(y_train):], len(test), classes)
+    return EvaluationResult(
+        results=results, best_index=best_index, comparisons=comparisons, classes=classes,
+        dataset=dataset_summary, skipped=skipped, config=config, versions=collect_versions(), y=y,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), _sources=sources,
+    )
+
+
+def _combination(ext, clf, feature_set, folds, outcomes, y, classes) -> CombinationResult:
+    """Scores, confusion matrix, predictions and timings of one extractor x classifier over the folds."""
+    n_classes = len(classes)
+    scores = {m: [] for m in METRICS}
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    predictions = np.full(len(y), -1, dtype=np.int64)
+    fit_s = predict_s = 0.0
+    messages: set = set()
+    for (_, test_rows), (predicted, f_s, p_s, msgs) in zip(folds, outcomes):
+        for metric, value in _fold_scores(y[test_rows], predicted).items():
+            scores[metric].append(value)
+        np.add.at(confusion, (y[test_rows], predicted.astype(np.int64)), 1)
+        predictions[test_rows] = predicted
+        fit_s += f_s
+        predict_s += p_s
+        messages.update(msgs)
+    return CombinationResult(
+        extractor=ext.label, classifier=clf.label, extractor_params=ext.params,
+        classifier_params=clf.params, n_features=feature_set.n_features,
+        fold_scores={m: np.asarray(v) for m, v in scores.items()}, confusion_matrix=confusion,
+        per_class=_per_class(confusion, classes), extract_s=feature_set.seconds, fit_s=fit_s,
+        predict_s=predict_s, predictions=predictions, warnings=sorted(messages),
+    )
+
+
+def _config(mode, n_splits, folds, splitter, random_state, rank_by, on_error, n_jobs, ext_components,
+            clf_components) -> dict:
+    """The protocol as recorded in the report."""
+    return {
         "mode": mode,
         "cv": n_splits if mode == "cv" else "split",
         "n_folds": len(folds),
@@ -395,14 +415,6 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
         "features": "computed once per extractor on all images (extractors are unsupervised and per-image), "
                     "reused across classifiers and folds; scaling, PCA and classifiers fitted inside each fold",
     }
-    dataset_summary = _summary(train, y_train, len(train), classes)
-    if test is not None:
-        dataset_summary["test"] = _summary(test, y[len(y_train):], len(test), classes)
-    return EvaluationResult(
-        results=results, best_index=best_index, comparisons=comparisons, classes=classes,
-        dataset=dataset_summary, skipped=skipped, config=config, versions=collect_versions(), y=y,
-        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), _sources=sources,
-    )
 
 
 def _summary(dataset, y_used, n_images, classes) -> dict:
