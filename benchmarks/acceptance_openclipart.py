@@ -180,11 +180,11 @@ def run(collection: str, classes: list[str], n_jobs: int, workdir: str) -> dict:
         skipped = featclf.load_images(ds, on_error="skip", n_jobs=n_jobs, verbose=0)
     skip_warnings = [w for w in caught if issubclass(w.category, SkippedImagesWarning)]
     counts["on_error_skip"] = {
-        "loaded": len(skipped.images), "skipped": [[os.path.relpath(s, root), r] for s, r in skipped.skipped],
+        "loaded": len(skipped.images), "skipped": [[os.path.relpath(s, root), r] for _, s, r in skipped.skipped],
         "warning": str(skip_warnings[0].message) if skip_warnings else None,
     }
     checks["skip reports the truncated file by name"] = (
-        [s for s, _ in skipped.skipped] == [victim] and len(skip_warnings) == 1 and victim in str(skip_warnings[0].message)
+        [s for _, s, _ in skipped.skipped] == [victim] and len(skip_warnings) == 1 and victim in str(skip_warnings[0].message)
     )
     checks["skip loads every other image"] = (
         len(skipped.images) == len(ds) - 1 and skipped.indices == [i for i in range(len(ds)) if i != victim_index]

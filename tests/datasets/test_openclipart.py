@@ -102,7 +102,7 @@ def test_truncated_file_is_named_and_skipped(subset, tmp_path):
 
     with pytest.warns(SkippedImagesWarning, match=rf"Skipped 1 of {len(ds)} images.*{re.escape(victim)}"):
         result = load_images(ds, on_error="skip", verbose=0)
-    assert [source for source, _ in result.skipped] == [victim]
-    assert "truncated" in result.skipped[0][1]
+    assert [source for _, source, _ in result.skipped] == [victim]
+    assert "truncated" in result.skipped[0].reason
     assert result.indices == [i for i in range(len(ds)) if i != victim_index]
     assert all(im.ndim == 3 and im.shape[2] == 3 and im.dtype == np.uint8 for im in result.images)
