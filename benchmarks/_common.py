@@ -71,6 +71,33 @@ def versions() -> dict:
     return out
 
 
+def openclipart_pngs(root: str) -> dict:
+    """Every PNG under ``root`` (sorted by path) -> ``(pixels, mode)`` read from its header alone.
+
+    Files beyond Pillow's decompression-bomb limit (which featclf refuses too) count as
+    infinitely many pixels; ``mode`` gains ``+tRNS`` when a transparent colour is declared.
+    Exits with a hint when there is none.
+    """
+    import warnings
+
+    from PIL import Image
+
+    found = sorted(os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f.lower().endswith(".png"))
+    if not found:
+        raise SystemExit(f"No PNG files under {root}; see shared/DATA.md (openclipart-png).")
+
+    def header(path):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(path) as im:  # header only
+                    return im.size[0] * im.size[1], im.mode + ("+tRNS" if "transparency" in im.info else "")
+        except Image.DecompressionBombError:
+            return float("inf"), None
+
+    return {path: header(path) for path in found}
+
+
 def header() -> dict:
     """The common part of every result file."""
     return {

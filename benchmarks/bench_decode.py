@@ -87,23 +87,8 @@ def parse_args(argv=None):
 
 def select_files(args):
     """Sorted PNG paths under the root, over-large ones left out, N spread evenly."""
-    from PIL import Image
-
-    found = sorted(os.path.join(d, f) for d, _, files in os.walk(args.openclipart_root) for f in files
-                   if f.lower().endswith(".png"))
-    if not found:
-        raise SystemExit(f"No PNG files under {args.openclipart_root}; see shared/DATA.md (openclipart-png).")
-
-    def header(path):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                with Image.open(path) as im:  # header only
-                    return im.size[0] * im.size[1], im.mode + ("+tRNS" if "transparency" in im.info else "")
-        except Image.DecompressionBombError:  # over Pillow's limit: featclf refuses it too
-            return float("inf"), None
-
-    info = {p: header(p) for p in found}
+    info = _common.openclipart_pngs(args.openclipart_root)
+    found = list(info)
     kept = [p for p in found if info[p][0] <= args.max_pixels]
     excluded = [p for p in found if info[p][0] > args.max_pixels]
     n = min(args.n_images, len(kept))
@@ -189,7 +174,7 @@ def profile_featclf(paths):
     from PIL import Image
 
     import featclf
-    from featclf.io import WHITE, convert_image, decode_image, resize_image
+    from featclf.io import convert_image, decode_image, resize_image
 
     kernel = featclf.HOG(size=SIZE, n_jobs=1, verbose=0).fit(paths[:1])._kernel(paths)
     # The engine of this commit composites while decoding when it can (decode_image's

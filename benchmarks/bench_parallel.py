@@ -46,7 +46,6 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 
 import numpy as np
 
@@ -226,24 +225,8 @@ def prepare_files(args, workdir):
         desc = {"data": "Fashion-MNIST train[:N] written as 28x28 grey PNG files (PIL, default compression)",
                 "n_unique_files": len(paths), "mean_file_bytes": float(np.mean(sizes))}
     else:
-        found = sorted(
-            os.path.join(d, f) for d, _, files in os.walk(args.openclipart_root) for f in files
-            if f.lower().endswith(".png")
-        )
-        if not found:
-            raise SystemExit(f"No PNG files under {args.openclipart_root}; see shared/DATA.md (openclipart-png).")
-        from PIL import Image
-
-        def n_pixels(path):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                    with Image.open(path) as im:  # header only
-                        return im.size[0] * im.size[1]
-            except Image.DecompressionBombError:  # over Pillow's limit: featclf refuses it too
-                return float("inf")
-
-        pixels = {p: n_pixels(p) for p in found}
+        found = _common.openclipart_pngs(args.openclipart_root)
+        pixels = {p: n for p, (n, _) in found.items()}
         excluded = [p for p in found if pixels[p] > args.max_pixels]
         kept = [p for p in found if pixels[p] <= args.max_pixels]
         paths = [kept[i % len(kept)] for i in range(args.n_images)]
