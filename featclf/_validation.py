@@ -40,6 +40,18 @@ def check_int(name: str, value, *, minimum: int = 1, owner=None, allow_none: boo
     return int(value)
 
 
+def check_n_jobs(value, owner=None):
+    """``None`` or a non-zero int, as joblib takes it (``-1``: all cores, ``-2``: all but one, ...)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value == 0:
+        raise InvalidParameterError(
+            f"The 'n_jobs' parameter{_owner(owner)} must be a non-zero int (-1 for all cores) or None. "
+            f"Got {value!r} instead."
+        )
+    return int(value)
+
+
 def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bool = False):
     """Return ``value`` as a (int, int) tuple, e.g. ``size=(height, width)`` or ``pixels_per_cell``."""
     if value is None and allow_none:

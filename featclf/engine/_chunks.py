@@ -55,7 +55,13 @@ def as_sources(X) -> Sequence:
         )
     if isinstance(X, Sequence):
         return X
-    return list(X)
+    try:
+        return list(X)
+    except TypeError:
+        raise InvalidImageError(
+            "input", f"expected a collection of images, got {type(X).__name__}",
+            "Pass a list of paths, bytes, PIL images or arrays, an array of shape (N, H, W[, C]), or a dataset",
+        ) from None
 
 
 def in_memory(sources: Sequence) -> bool:
@@ -103,6 +109,24 @@ def _guarded(func, chunk, start, *args):
 def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verbose=1, desc="", args=(),
                 prefer=None, parent_helps=False):
     """Yield ``func(chunk, start, *args)`` for consecutive chunks of ``sources``, in order.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(chunk, start, *args)``, a module-level function (it is pickled to workers).
+    sources : sequence
+        Indexable; ``sources[s:e]`` is what a chunk receives.
+    n_jobs : int, optional
+        Workers; ``None`` follows ``joblib.parallel_config``.
+    batch_size : int or 'auto'
+        Sources per chunk (see :func:`chunk_size`).
+    verbose : int
+        Progress bar (``desc`` names it) after ``PROGRESS_DELAY_S`` seconds.
+    args : tuple
+        Passed to ``func`` after ``start``.
+    prefer : {None, 'threads'}
+        joblib's soft hint.
+    parent_helps : bool
 
     ``func`` runs in joblib workers when ``n_jobs`` (or the active
     ``joblib.parallel_config``) asks for more than one; results stream back in input

@@ -26,9 +26,11 @@ Two stages, per image then per batch:
    model in the parent receives stacks of prepared images instead, while the
    workers go on decoding the next chunks.
 
-Workers are joblib workers (processes for encoded sources, threads for in-memory
-arrays, which cost more to ship than to compute); chunks stream back in input order
-into one preallocated float32 matrix per extractor. Peak memory is those matrices
+Workers are processes for encoded sources (the calling process and ``n_jobs - 1``
+processes of featclf's own loky pool, or joblib's workers under a backend chosen with
+``joblib.parallel_config``) and joblib threads for in-memory arrays, which cost more to
+ship than to compute; chunks stream back in input order into one preallocated float32
+matrix per extractor. Peak memory is those matrices
 plus, per worker, one chunk of rows and ``DECODE_BATCH`` decoded images.
 """
 
@@ -81,7 +83,7 @@ def _run_chunk(chunk, start, kernels, skip):
     background = _decode_background(kernels)
     # Encoded sources are decoded DECODE_BATCH at a time (full-size images are the largest
     # transient memory); in-memory arrays are decoded already: one batch per chunk.
-    step = len(chunk) if isinstance(chunk, np.ndarray) or in_memory(chunk) else DECODE_BATCH
+    step = len(chunk) if in_memory(chunk) else DECODE_BATCH
     outputs = [[] for _ in kernels]
     seconds = [0.0] * (len(kernels) + 1)  # decoding, then one per kernel
     indices, skipped = [], []
@@ -139,7 +141,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         is skipped for every extractor.
     n_jobs, batch_size, verbose : optional
         Workers, sources per worker task and progress bar; default: the first
-        extractor's own settings.
+        extractor's own settings (a kernel that needs a particular chunk size, such
+        as the CNN's, sets ``batch_size`` for the whole pass).
 
     Returns
     -------
@@ -148,9 +151,24 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
 
     Raises
     ------
+    NotFittedError
+        An extractor is not fitted.
+    InvalidImageError
+        ``X`` is a single image rather than a collection.
     FeatclfError
         With ``on_error='raise'``, the error of the first bad input in input order.
+        Whatever ``on_error``, an :class:`~featclf.exceptions.ImageSizeError` from an
+        extractor fitted with ``size=None`` on an image of another size (a setting to
+        fix, not an unreadable image: the message gives the ``size`` to set).
     """
+    for extractor in extractors:
+        if not hasattr(extractor, "n_features_out_"):
+            from sklearn.exceptions import NotFittedError  # only on this error path: workers never import sklearn
+
+            raise NotFittedError(
+                f"This {type(extractor).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before extracting features with it."
+            )
     sources = as_sources(X)
     n = len(sources)
     on_error = check_option("on_error", _operational(extractors, "on_error", on_error) or "raise",
@@ -203,7 +221,7 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         own = seconds[0] / len(extractors) + seconds[r + 1]
         timings = {"wall_s": wall, "decode_s": float(seconds[0]), "compute_s": float(seconds[r + 1]),
                    "attributed_s": float(wall * own / seconds.sum()) if seconds.sum() > 0 else wall / len(extractors)}
-        rows = indices[:cursor] if r == 0 else indices[:cursor].copy()  # each record owns its arrays
+        rows = indices[:cursor] if r == 0 else indices[:cursor].copy()  # records share no index array
         records.append(Extraction(out, rows, list(skipped), n, detail, timings))
     return records
 
@@ -211,10 +229,21 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
 def extract(extractor, X, **options) -> Extraction:
     """Run one fitted extractor over ``X``: :func:`extract_many` with one extractor.
 
+    Parameters
+    ----------
+    extractor : fitted featclf extractor
+    X : list of image sources, dataset, or ndarray of shape (N, H, W[, C])
+    **options
+        ``on_error``, ``n_jobs``, ``batch_size``, ``verbose``, as in :func:`extract_many`.
+
     Returns
     -------
     Extraction
         ``features`` (float32, ``(n_kept, n_features)``), ``indices``, ``skipped``.
+
+    Raises
+    ------
+    As :func:`extract_many`.
     """
     return extract_many([extractor], X, **options)[0]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .._validation import ON_ERROR_OPTIONS, check_option
+from .._validation import ON_ERROR_OPTIONS, check_n_jobs, check_option
 from ..exceptions import ImageLoadError, InvalidImageError
 from ..io import WHITE, check_background, check_mode, load_image
 from ._chunks import as_sources, in_memory, iter_chunks
@@ -18,8 +18,9 @@ class LoadedImages:
 
     Attributes
     ----------
-    images : list of ndarray
-        Decoded images in input order; skipped sources are left out (no placeholders).
+    images : list of ndarray of dtype uint8
+        Decoded images in input order, each ``(H, W, 3)``, ``(H, W)`` or ``(H, W, 4)``
+        following ``mode``; skipped sources are left out (no placeholders).
     indices : list of int
         Position in the input of each entry of ``images``.
     skipped : list of SkippedInput
@@ -78,8 +79,19 @@ def load_images(
     -------
     LoadedImages
         ``.images`` (input order, skipped ones left out), ``.indices``, ``.skipped``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad ``mode``, ``background``, ``on_error`` or ``n_jobs``.
+    InvalidImageError
+        ``sources`` is a single image rather than a collection; or, with
+        ``on_error='raise'``, an in-memory image of the wrong shape, dtype or range.
+    ImageLoadError, ImageNotFoundError, ImageTooLargeError
+        With ``on_error='raise'``, the first source (in input order) that cannot be read.
     """
     check_option("on_error", on_error, ON_ERROR_OPTIONS)
+    check_n_jobs(n_jobs, "load_images")
     mode = check_mode(mode)
     if background is not WHITE:
         background = check_background(background)

@@ -80,7 +80,14 @@ class Extraction:
 def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
     """Warn once (SkippedImagesWarning) about inputs skipped with ``on_error='skip'``, naming them.
 
-    ``skipped`` holds :class:`SkippedInput` entries or ``(source, reason)`` pairs.
+    Parameters
+    ----------
+    skipped : list of SkippedInput or of (source, reason) pairs
+        Nothing is warned when empty.
+    total : int
+        Number of inputs, for "Skipped k of total images".
+    stacklevel : int, default=3
+        As in :func:`warnings.warn`.
     """
     if not skipped:
         return

@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import ON_ERROR_OPTIONS, check_int, check_option
+from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
 from ..datasets import ImageDataset
 from ..engine import warn_skipped
 from ..exceptions import DatasetError, InvalidParameterError
@@ -273,7 +273,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     rank_by = check_option("rank_by", rank_by, METRICS, "evaluate")
     on_error = check_option("on_error", on_error, ON_ERROR_OPTIONS, "evaluate")
     check_int("verbose", verbose, minimum=0, owner="evaluate")
-    check_int("n_jobs", n_jobs, minimum=-64, owner="evaluate", allow_none=True)
+    check_n_jobs(n_jobs, "evaluate")
     mode, splitter, n_splits = _check_cv(cv, test, random_state)
 
     if extractors is None:
@@ -336,7 +336,8 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     # 4. Fit and predict every classifier on every fold (in parallel when asked).
     tasks = [(e, c, f) for e in range(len(ext_components)) for c in range(len(clf_components))
              for f in range(len(folds))]
-    _log(verbose, f"fitting {len(ext_components) * len(clf_components)} combinations x {len(folds)} "
+    n_combinations = len(ext_components) * len(clf_components)
+    _log(verbose, f"fitting {n_combinations} combination{'s' if n_combinations > 1 else ''} x {len(folds)} "
                   f"{'folds' if mode == 'cv' else 'train/test split'}")
     outputs = Parallel(n_jobs=n_jobs)(
         delayed(_fit_predict)(clf_components[c].estimator, X_by_extractor[e], y, folds[f][0], folds[f][1])

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .. import engine
-from .._validation import ON_ERROR_OPTIONS, check_int, check_option, check_pair
+from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, check_pair
 from ..exceptions import ImageSizeError
 from ..io import load_image
 
@@ -50,7 +50,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     # -- shared machinery --------------------------------------------------------------
     def _check_common_params(self):
         check_option("on_error", self.on_error, ON_ERROR_OPTIONS, self)
-        check_int("n_jobs", self.n_jobs, minimum=-64, owner=self, allow_none=True)
+        check_n_jobs(self.n_jobs, self)
         engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
         check_pair("size", getattr(self, "size", None), owner=self, allow_none=True)
@@ -60,20 +60,34 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : list of image sources, dataset, or ndarray of shape (N, H, W[, C])
+        X : list of image sources, dataset, ndarray of shape (N, H, W[, C]), or None
+            Read only with ``size=None`` (its first readable image gives the size);
+            ``None`` is accepted when nothing needs reading.
         y : ignored
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        InvalidParameterError
+            A bad parameter (named, with the accepted values).
+        InvalidImageError
+            ``X`` is a single image or not a collection.
+        ImageSizeError
+            Images (or ``size``) too small for the extractor; an empty collection.
         """
         self._check_common_params()
         self._check_params()
+        # A single image or a non-collection is refused here, not at transform. None is accepted
+        # when nothing is read (``size`` set, or histograms, whose length needs no image size).
+        sources = None if X is None else engine.as_sources(X)
         size = getattr(self, "size", None)
         if size is not None:
             self.image_size_ = check_pair("size", size, owner=self)
         elif self._needs_common_size:
-            self.image_size_ = self._first_image_size(engine.as_sources(X))
+            self.image_size_ = self._first_image_size(engine.as_sources(X) if sources is None else sources)
         else:
             self.image_size_ = None
         probe = None if self.image_size_ is None else self._decoded_shape(self.image_size_)
@@ -134,6 +148,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         (1, 'item 1 (bytes)')
         """
         check_is_fitted(self, "n_features_out_")
+        self._check_common_params()  # run settings may have changed with set_params since fit
         return engine.extract(self, X)
 
     def transform(self, X):

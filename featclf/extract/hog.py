@@ -63,7 +63,9 @@ class HOG(BaseExtractor):
         ``opencv-python-headless<5``); ``'skimage'``: ``skimage.feature.hog``, the
         reference. Their numbers differ: see Notes.
     n_jobs : int, optional
-        Worker processes for decoding and extraction; ``None`` follows ``joblib.parallel_config``.
+        Parallel workers for decoding and extraction: for files, this process and
+        ``n_jobs - 1`` worker processes; for in-memory arrays, threads. ``-1``: all
+        cores; ``None`` follows ``joblib.parallel_config``.
     batch_size : int or 'auto', default='auto'
         Images per worker task.
     on_error : {'raise', 'skip'}, default='raise'

@@ -23,7 +23,9 @@ class RawPixels(BaseExtractor):
     color : {'grey', 'rgb'}, default='grey'
         Grey (``H * W`` features) or RGB (``H * W * 3`` features).
     n_jobs : int, optional
-        Worker processes for decoding and extraction; ``None`` follows ``joblib.parallel_config``.
+        Parallel workers for decoding and extraction: for files, this process and
+        ``n_jobs - 1`` worker processes; for in-memory arrays, threads. ``-1``: all
+        cores; ``None`` follows ``joblib.parallel_config``.
     batch_size : int or 'auto', default='auto'
         Images per worker task.
     on_error : {'raise', 'skip'}, default='raise'

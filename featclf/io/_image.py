@@ -453,7 +453,23 @@ def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None
 
 
 def resize_image(image: np.ndarray, size) -> np.ndarray:
-    """Resize to ``size=(height, width)``: area averaging to shrink, bilinear to enlarge."""
+    """Resize to ``size=(height, width)``: area averaging to shrink, bilinear to enlarge.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W), (H, W, 3) or (H, W, 4), uint8
+    size : (int, int)
+        ``(height, width)``.
+
+    Returns
+    -------
+    ndarray of shape (height, width[, C]), uint8
+        The input itself when it has that size already. RGBA images are resized with
+        premultiplied alpha (colour weighted by alpha, then divided by the resized
+        alpha), as image libraries composite: the colour hidden under fully
+        transparent pixels never leaks into the result, and pixels fully transparent
+        after resizing stay fully transparent.
+    """
     import cv2
 
     height, width = size
@@ -461,4 +477,19 @@ def resize_image(image: np.ndarray, size) -> np.ndarray:
         return image
     shrink = height <= image.shape[0] and width <= image.shape[1]
     interp = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
-    return cv2.resize(np.ascontiguousarray(image), (width, height), interpolation=interp)
+    image = np.ascontiguousarray(image)
+    if image.ndim == 3 and image.shape[2] == 4 and not image[..., 3].all():
+        return _resize_premultiplied(cv2, image, (width, height), interp)
+    return cv2.resize(image, (width, height), interpolation=interp)
+
+
+def _resize_premultiplied(cv2, rgba: np.ndarray, dsize, interp) -> np.ndarray:
+    alpha = rgba[..., 3:4].astype(np.float32)
+    weighted = np.concatenate([rgba[..., :3] * alpha, alpha], axis=2)  # colour x alpha, alpha (0-255 scale)
+    resized = cv2.resize(weighted, dsize, interpolation=interp)
+    out_alpha = resized[..., 3:4]
+    colour = np.divide(resized[..., :3], out_alpha, out=np.zeros_like(resized[..., :3]), where=out_alpha > 0)
+    out = np.empty((dsize[1], dsize[0], 4), dtype=np.uint8)
+    out[..., :3] = np.clip(np.rint(colour), 0, 255)
+    out[..., 3:] = np.clip(np.rint(out_alpha), 0, 255)
+    return out

@@ -3,7 +3,8 @@
 Each extractor (a scikit-learn transformer in :mod:`featclf.extract`) builds a
 kernel from its fitted configuration; the engine ships the kernel to its workers.
 Modules here import numpy, OpenCV and featclf's input layer only -- never
-scikit-learn, SciPy or torch -- so a worker process starts in a fraction of a second.
+scikit-learn or torch -- so a worker process starts in a fraction of a second.
+(``HOG(method='skimage')`` imports scikit-image, and with it SciPy, when it runs.)
 """
 
 from ._base import Kernel, SizedKernel

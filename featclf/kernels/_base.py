@@ -14,7 +14,7 @@ class Kernel:
     A kernel is a plain, picklable object built by a fitted extractor (its
     ``_kernel(sources)`` method) from its fitted configuration. It is all a worker
     process receives, and its module imports only numpy, OpenCV and featclf's input
-    layer: never scikit-learn, SciPy or torch, so workers start fast.
+    layer: never scikit-learn or torch, so workers start fast.
 
     Attributes
     ----------

@@ -40,6 +40,15 @@ def opencv_descriptor(image_size, orientations, pixels_per_cell, cells_per_block
     ``(height, width)``; blocks of ``cells_per_block`` cells move by one cell, as in
     scikit-image. Gradients are unsigned (0-180 degrees), normalisation L2-Hys with
     threshold 0.2, no gamma correction.
+
+    Returns
+    -------
+    cv2.HOGDescriptor
+
+    Raises
+    ------
+    MissingDependencyError
+        The installed OpenCV has no ``HOGDescriptor`` (OpenCV 5).
     """
     (ch, cw), (by, bx) = pixels_per_cell, cells_per_block
     win = ((image_size[1] // cw) * cw, (image_size[0] // ch) * ch)  # OpenCV sizes are (width, height)

@@ -47,6 +47,7 @@ class FeatureSet:
 
     @property
     def n_features(self) -> int:
+        """Number of feature columns of this extractor."""
         return int(self.train.features.shape[1])
 
 
@@ -129,6 +130,15 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
     -------
     list of FeatureSet
         One per extractor, in the order given.
+
+    Raises
+    ------
+    NotFittedError, FeatclfError
+        As :func:`featclf.engine.extract_many` (with ``on_error='raise'``, the first
+        unreadable image) and the extractors' ``fit``.
+    InvalidParameterError
+        A transformer outside featclf returns rows that are not one per image
+        without a record of which images are missing.
     """
     fit_seconds = []
     for extractor in extractors:

@@ -76,7 +76,7 @@ def _source_digest(source) -> bytes:
         return b"bytes:" + bytes(source)
     if hasattr(source, "tobytes") and hasattr(source, "size"):  # a PIL image
         return f"pil:{source.mode}:{source.size}:".encode() + source.tobytes()
-    return f"other:{type(source).__name__}:{id(source)}".encode()
+    return f"other:{type(source).__name__}:{source!r}".encode()
 
 
 def dataset_fingerprint(dataset) -> dict:
@@ -97,13 +97,10 @@ def dataset_fingerprint(dataset) -> dict:
     """
     sources = getattr(dataset, "sources", dataset)
     digest = hashlib.sha256()
-    if isinstance(sources, np.ndarray):  # a stack: one pass over its bytes
-        digest.update(_source_digest(sources))
-    else:
-        for source in sources:
-            item = _source_digest(source)
-            digest.update(len(item).to_bytes(8, "little"))
-            digest.update(item)
+    for source in sources:  # a stack's images one by one: a stack and a list of its images agree
+        item = _source_digest(source)
+        digest.update(len(item).to_bytes(8, "little"))
+        digest.update(item)
     labels = getattr(dataset, "labels", None)
     counts = None
     if labels is not None:

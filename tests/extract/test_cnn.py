@@ -592,3 +592,15 @@ def test_cuda_many_batches_through_pinned_buffers():
     out = est.transform(X)
     single = np.vstack([est.transform(X[i : i + 64]) for i in range(0, 1000, 64)])
     np.testing.assert_allclose(out, single, rtol=1e-4, atol=1e-5)
+
+
+def test_custom_backbones_pickle_through_public_names_only(images):
+    import re
+
+    config = featclf.extract.cnn.custom_backbone(torch.nn.Conv2d(3, 4, 3), embedding_dim=4, input_size=(16, 16))
+    est = CNNEmbedding(backbone=config, verbose=0).fit()
+    data = pickle.dumps(est)
+    names = {m.decode() for m in re.findall(rb"featclf(?:\.[A-Za-z0-9_]+)+", data)}
+    assert names == {"featclf.extract", "featclf.extract.cnn"} and b"ModuleBuilder" in data
+    assert b"_backbone" not in data and b"_Module" not in data
+    np.testing.assert_array_equal(pickle.loads(data).transform(images), est.transform(images))

@@ -248,3 +248,12 @@ def test_open_clip_art_cutouts_ignore_their_transparent_background():
         assert not np.allclose(row, flat)  # counting the background would change it
         checked += 1
     assert checked >= 5
+
+
+def test_resized_cut_outs_count_no_colour_from_under_transparent_pixels():
+    image = np.zeros((4, 4, 4), np.uint8)
+    image[:, :2] = (255, 0, 0, 255)  # half opaque pure red, half transparent black
+    full = ColorHistogram(color_space="rgb", bins=4, verbose=0).fit([image]).transform([image])
+    small = ColorHistogram(color_space="rgb", bins=4, size=(1, 1), verbose=0).fit([image]).transform([image])
+    assert full.argmax() == 48 and full.max() == 1.0  # (r bin 3, g 0, b 0)
+    np.testing.assert_array_equal(small, full)

@@ -30,7 +30,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import featclf
-from featclf.exceptions import ImageLoadError, MissingDependencyError, SkippedImagesWarning
+from featclf.exceptions import (
+    ImageLoadError,
+    InvalidImageError,
+    InvalidParameterError,
+    MissingDependencyError,
+    SkippedImagesWarning,
+)
 from featclf.extract import get_extractor_class, list_extractors
 
 #: Parameters keeping each extractor small, fast and offline in tests.
@@ -375,3 +381,30 @@ def test_feature_union_hog_and_colour_histogram(data):
     assert names[-1] == "colour__colorhist_hsv_h3_s3_v3"
     pipe = Pipeline([("features", union), ("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=2000))])
     assert cross_val_score(pipe, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=0)).min() >= 0.9
+
+
+# --------------------------------------------------------------------------- settings and inputs checked where used
+@pytest.mark.parametrize("name", NAMES)
+def test_run_settings_changed_after_fit_are_checked_with_the_owner_named(name, images):
+    est = fit_or_skip(make(name), images)
+    for key, value, match in [("n_jobs", 0, r"'n_jobs' parameter of \w+ must be a non-zero int"),
+                              ("n_jobs", "x", r"'n_jobs' parameter of \w+ must be a non-zero int"),
+                              ("on_error", "bogus", r"'on_error' parameter of \w+ must be one of")]:
+        with pytest.raises(InvalidParameterError, match=match):
+            clone(est).set_params(**{key: value}).fit(images)
+        with pytest.raises(InvalidParameterError, match=match):
+            pickle.loads(pickle.dumps(est)).set_params(**{key: value}).extract(images)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("X", ["one.png", 42], ids=["a path", "a number"])
+def test_fit_refuses_a_single_image_or_a_non_collection(name, X):
+    with pytest.raises(InvalidImageError, match=r"expected a collection of images|Wrap it in a list|not iterable"):
+        make(name, size=(16, 16)).fit(X)
+
+
+def test_extract_many_refuses_unfitted_extractors(images):
+    from featclf.engine import extract_many
+
+    with pytest.raises(NotFittedError, match="HOG instance is not fitted yet"):
+        extract_many([make("hog")], images)

@@ -323,3 +323,20 @@ def test_colour_key_transparency_on_grey_and_rgb(tmp_path, mode, fill, key):
     np.testing.assert_array_equal(out[3, 5], [200, 10, 10] if mode == "RGB" else [100, 100, 100])
     rgba = load_image(tmp_path / "key.png", mode="rgba")
     assert rgba[0, 0, 3] == 0 and rgba[3, 5, 3] == 255
+
+
+# --------------------------------------------------------------------------- resizing with transparency
+def test_resizing_rgba_never_lets_the_colour_under_transparent_pixels_leak():
+    """Premultiplied alpha: half opaque red, half transparent black shrinks to red at half alpha."""
+    from featclf.io import resize_image
+
+    image = np.zeros((4, 4, 4), np.uint8)
+    image[:, :2] = (255, 0, 0, 255)
+    np.testing.assert_array_equal(resize_image(image, (1, 1)), [[[255, 0, 0, 128]]])
+    np.testing.assert_array_equal(resize_image(image, (4, 2)), [[[255, 0, 0, 255], [0, 0, 0, 0]]] * 4)
+    opaque = image.copy()
+    opaque[..., 3] = 255  # no transparency: an ordinary area average
+    np.testing.assert_array_equal(resize_image(opaque, (1, 1)), [[[128, 0, 0, 255]]])
+    bigger = resize_image(image, (8, 8))  # enlarging: transparent pixels stay colourless
+    assert bigger.shape == (8, 8, 4) and (bigger[..., 3] == 0).sum() > 0
+    assert (bigger[..., :3][bigger[..., 3] > 0][:, 1:] == 0).all()  # no green or blue appears

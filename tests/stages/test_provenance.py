@@ -57,3 +57,8 @@ def test_fingerprint_of_arrays_and_labelled_datasets():
     assert dataset_fingerprint(featclf.ArrayDataset(changed, np.array([0, 1, 1, 0]), classes=["a", "b"]))[
         "sha256"] != fp["sha256"]
     assert dataset_fingerprint(list(images))["sha256"] == dataset_fingerprint(list(images.copy()))["sha256"]
+
+
+def test_a_stack_and_the_list_of_its_images_have_one_fingerprint():
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    assert dataset_fingerprint(images)["sha256"] == dataset_fingerprint(list(images))["sha256"]

@@ -6,13 +6,9 @@ Nothing here imports torch at import time; torch is loaded when a network is bui
 
 from ...kernels import fit_to_input
 
-# Private helpers that pickles of custom backbones reach through this public path.
-from ._backbones import (  # noqa: F401
+from ._backbones import (
     BackboneConfig,
-    _backbone_from_fields,
-    _ModuleBuilder,
-    _TimmBuilder,
-    _TorchvisionBuilder,
+    ModuleBuilder,
     custom_backbone,
     get_backbone,
     list_backbones,
@@ -24,6 +20,7 @@ from ._extractor import CNNEmbedding
 __all__ = [
     "BackboneConfig",
     "CNNEmbedding",
+    "ModuleBuilder",
     "custom_backbone",
     "fit_to_input",
     "get_backbone",
@@ -34,5 +31,4 @@ __all__ = [
 
 from ..._public import set_public_module  # noqa: E402
 
-set_public_module(globals(), [*__all__, "_backbone_from_fields", "_ModuleBuilder", "_TimmBuilder",
-                               "_TorchvisionBuilder"], "featclf.extract.cnn")
+set_public_module(globals(), __all__, "featclf.extract.cnn")

@@ -27,6 +27,7 @@ torch is imported lazily: listing and describing backbones never imports it.
 
 from __future__ import annotations
 
+import copyreg
 import fnmatch
 import os
 import re
@@ -168,7 +169,7 @@ class BackboneConfig:
             changes = {f.name: getattr(self, f.name) for f in fields(self)
                        if f.name != "builder" and getattr(self, f.name) != getattr(registered, f.name)}
             return restore_backbone, (self.name, changes)
-        return _backbone_from_fields, ({f.name: getattr(self, f.name) for f in fields(self)},)
+        return copyreg.__newobj__, (type(self),), dict(self.__dict__)  # a custom config: its fields, builder too
 
     def describe(self) -> dict:
         """The config as plain data (for reports and saved models): everything but the builder."""
@@ -286,10 +287,6 @@ def restore_backbone(name: str, changes: dict | None = None) -> BackboneConfig:
     return config.replace(**changes) if changes else config
 
 
-def _backbone_from_fields(values: dict) -> BackboneConfig:
-    return BackboneConfig(**values)
-
-
 def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=IMAGENET_MEAN, std=IMAGENET_STD,
                     resize: str = "stretch", crop_pct: float = 1.0, interpolation: str = "bilinear",
                     name: str | None = None, weights: str = "user module", license: str = "") -> BackboneConfig:
@@ -341,7 +338,7 @@ def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=I
             f"Got {embedding_dim!r} instead."
         )
     return BackboneConfig(
-        name=name or f"custom/{type(module).__name__}", builder=_ModuleBuilder(module), embedding_dim=embedding_dim,
+        name=name or f"custom/{type(module).__name__}", builder=ModuleBuilder(module), embedding_dim=embedding_dim,
         input_size=input_size, resize=resize, crop_pct=crop_pct, interpolation=interpolation, mean=mean, std=std,
         weights=weights, license=license, description="user module",
     )
@@ -427,8 +424,16 @@ def _build_tiny(weights=None):
     return _features_of(_frozen(model))
 
 
-class _ModuleBuilder:
-    """Builder of a custom backbone: a frozen copy of the user's module (picklable)."""
+class ModuleBuilder:
+    """Builder of a :func:`custom_backbone`: a frozen copy of the user's module.
+
+    Public because pickles (and saved models) of extractors on a custom backbone name it.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The user's network; it is deep-copied when the backbone is built, never changed.
+    """
 
     def __init__(self, module):
         self.module = module

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ... import engine
 from ..._optional import import_optional
-from ..._validation import ON_ERROR_OPTIONS, check_int, check_option, check_pair
+from ..._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, check_pair
 from ...exceptions import InvalidParameterError
 from ...kernels import CNNInputKernel
 from .._base import BaseExtractor
@@ -93,8 +93,9 @@ class CNNEmbedding(BaseExtractor):
         path BatchNorm is folded into the convolutions (featclf's own backbones)
         and the data stay in channels-last memory order.
     n_jobs : int, optional
-        Worker processes that decode and resize images while the parent runs the
-        network (``None`` follows ``joblib.parallel_config``: decoding in the parent).
+        Worker processes (threads for in-memory arrays) that decode and resize images
+        while this process runs the network (``None`` follows
+        ``joblib.parallel_config``: decoding in this process between batches).
     on_error : {'raise', 'skip'}, default='raise'
         Images that cannot be loaded: stop, or leave them out (``extract`` lists them).
     verbose : int, default=1
@@ -170,7 +171,7 @@ class CNNEmbedding(BaseExtractor):
     # -- parameters --------------------------------------------------------------------
     def _check_params(self):
         check_option("on_error", self.on_error, ON_ERROR_OPTIONS, self)
-        check_int("n_jobs", self.n_jobs, minimum=-64, owner=self, allow_none=True)
+        check_n_jobs(self.n_jobs, self)
         engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
         check_option("pooling", self.pooling, POOLINGS, self)
