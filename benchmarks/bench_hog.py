@@ -155,7 +155,7 @@ def main(argv=None):
         },
     }
     for name, t in result["targets"].items():
-        print(f"{name}: {t['value']}x (target >= {t['target']}: {'met' if t['met'] else 'NOT met'})")
+        print(f"{name}: {t['value']}x (target {t['target']}: {'met' if t['met'] else 'NOT met'})")
     if not args.no_save:
         print("saved", _common.save_json("hog_quick" if args.quick else "hog", result))
     return 0

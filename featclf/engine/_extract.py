@@ -43,7 +43,7 @@ import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_option
 from ..exceptions import ImageLoadError, InvalidImageError
-from ..io import WHITE, decode_image
+from ..io import WHITE, convert_image, decode_image
 from ._chunks import as_sources, in_memory, iter_chunks
 from ._record import Extraction, SkippedInput
 
@@ -74,7 +74,8 @@ def _run_chunk(chunk, start, kernels, skip):
     """Decode, prepare and compute one chunk (runs in a worker).
 
     Each image is decoded and at once prepared by every kernel, so a full-size decoded
-    image lives only until its (small) prepared versions exist; the kernels then
+    image lives only until its (small) prepared versions exist (an image with
+    transparency is composited once for all the kernels that need it); the kernels then
     compute a batch of prepared images at a time. Returns ``(outputs per kernel, kept
     indices, skipped, seconds)``, ``seconds`` holding the decoding time and each
     kernel's own preparation and computation time.
@@ -102,8 +103,14 @@ def _run_chunk(chunk, start, kernels, skip):
                 continue
             done = clock()
             seconds[0] += done - began
+            flat = None  # the image composited onto white, made once for every kernel that needs it
             for k, kernel in enumerate(kernels):
-                prepared[k].append(kernel.prepare(image, source, index))
+                if kernel.mode != "rgba" and image.ndim == 3 and image.shape[2] == 4:
+                    if flat is None:
+                        flat = convert_image(image, "rgb")
+                    prepared[k].append(kernel.prepare(flat, source, index))
+                else:
+                    prepared[k].append(kernel.prepare(image, source, index))
                 began, done = done, clock()
                 seconds[k + 1] += done - began
             kept.append(index)

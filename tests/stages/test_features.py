@@ -81,3 +81,19 @@ def test_pairing_keeps_the_images_every_extractor_read_and_aligns_rows():
         {"index": 1, "source": "b.png", "reason": "too small", "extractors": ["cnn"]},
         {"index": 2, "source": "c.png", "reason": "truncated", "extractors": ["hog"]},
     ]
+
+
+def test_images_with_transparency_give_each_extractor_what_it_gets_alone(tmp_path):
+    """One pass composites a cut-out once for the extractors that need it; ColorHistogram keeps alpha."""
+    rng = np.random.default_rng(3)
+    paths = []
+    for i, mode in enumerate(["RGBA", "LA", "RGBA", "P", "RGB"]):
+        array = rng.integers(0, 256, (30, 26, 4), dtype=np.uint8)
+        array[:10, :, 3] = 0  # a transparent band, with colour hidden under it
+        image = Image.fromarray(array, "RGBA")
+        image = image.convert(mode) if mode != "P" else image.convert("RGB").quantize(16)
+        paths.append(str(tmp_path / f"{i}.png"))
+        image.save(paths[-1])
+    together = compute_features(extractors(), paths)
+    for fs, alone in zip(together, extractors()):
+        np.testing.assert_array_equal(fs.train.features, alone.fit(paths).extract(paths).features)
