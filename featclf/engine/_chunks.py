@@ -28,26 +28,44 @@ PROGRESS_DELAY_S = 2.0
 
 
 def as_sources(X) -> Sequence:
-    """Turn what a user passes (list of sources, dataset, stacked array) into an indexable sequence.
+    """Turn what a user passes into an indexable sequence of image sources, one per image.
 
-    A dataset object contributes its ``sources``. A numpy array of shape ``(N, H, W)``
-    or ``(N, H, W, C)`` is a stack of ``N`` images. A single path, bytes object or PIL
-    image is refused: extractors and batch loaders take collections.
+    Accepted, so that no input is ever read as something else:
+
+    * a featclf dataset (its ``sources``);
+    * a list or tuple of sources (paths, bytes, PIL images, arrays), or any iterable of them;
+    * a 1-D numpy array of paths or other sources (dtype str, bytes or object), e.g. what
+      ``train_test_split(np.array(paths))`` returns, or a 2-D one with a single column;
+    * a pandas Series of sources, or a one-column DataFrame (what ``ColumnTransformer``
+      passes for ``["path"]``);
+    * a numeric numpy stack of images: ``(N, H, W)`` grey or ``(N, H, W, C)`` with C in
+      1, 3, 4.
+
+    The rule for 3-D numeric arrays: ``(N, H, W)`` is a stack of N grey images, except
+    when its last axis is 3 or 4, where it could be one colour image ``(H, W, C)`` as
+    well; that ambiguity is refused, with both fixes, rather than read as N images
+    of width 3 or 4 (one row per image row).
 
     Raises
     ------
     InvalidImageError
-        A single image, or an array that is not a stack of images.
+        A single image (path, bytes, PIL image, 2-D array, or a 3-D array whose last axis
+        is 3 or 4), a DataFrame of several columns, or something that is not a
+        collection; the message gives the fix.
     """
     if isinstance(X, ImageDataset):
         return X.sources
+    if hasattr(X, "columns") and hasattr(X, "iloc"):  # a pandas DataFrame (duck-typed: pandas is optional)
+        if X.shape[1] != 1:
+            raise InvalidImageError(
+                "input", f"a DataFrame of {X.shape[1]} columns ({', '.join(map(str, X.columns))}); featclf reads one "
+                "column of image sources", "Select the column of paths, e.g. X['path'] or X[['path']]",
+            )
+        X = X.iloc[:, 0]
+    if hasattr(X, "iloc") and hasattr(X, "to_numpy"):  # a pandas Series: its values, by position
+        return list(X.to_numpy())
     if isinstance(X, np.ndarray):
-        if X.ndim in (3, 4):
-            return X
-        raise InvalidImageError(
-            "input", f"expected a stack of images of shape (N, H, W) or (N, H, W, C); got an array of shape {X.shape}",
-            "Pass a list of images, or add the batch axis with X[np.newaxis]",
-        )
+        return _array_sources(X)
     if isinstance(X, (str, os.PathLike, bytes, bytearray)) or hasattr(X, "getpixel"):
         raise InvalidImageError(
             "input", f"expected a collection of images, got a single {type(X).__name__}",
@@ -64,16 +82,61 @@ def as_sources(X) -> Sequence:
         ) from None
 
 
+def _array_sources(X: np.ndarray) -> Sequence:
+    """The sources a numpy array holds: a stack of images, or an array of paths and other sources."""
+    if X.dtype.kind in "OUS":  # paths, bytes or objects, one per element
+        if X.ndim == 1:
+            return list(X)
+        if X.ndim == 2 and X.shape[1] == 1:
+            return list(X[:, 0])
+        raise InvalidImageError(
+            "input", f"expected a 1-D array of image sources (one per image); got an array of shape {X.shape} "
+            f"and dtype {X.dtype}", "Pass a 1-D array or a list, e.g. X.ravel() if every element is an image source",
+        )
+    if X.ndim == 4:
+        return X
+    if X.ndim == 3:
+        if X.shape[-1] in (3, 4):
+            n, h, w = X.shape
+            raise InvalidImageError(
+                "input", f"an array of shape {X.shape} is ambiguous: one colour image ({n}x{h}, {w} channels) or a "
+                f"stack of {n} grey images of width {w}", "For one colour image pass [image] or image[np.newaxis]; "
+                "for a stack of grey images pass X[..., np.newaxis] (shape (N, H, W, 1))",
+            )
+        return X
+    if X.ndim == 2:
+        raise InvalidImageError(
+            "input", f"expected a stack of images of shape (N, H, W) or (N, H, W, C), or a list of images; got an "
+            f"array of shape {X.shape} (one grey image?)",
+            "Pass [image] (a list of one image), or add the batch axis with X[np.newaxis] (a stack of one)",
+        )
+    raise InvalidImageError(
+        "input", f"expected a stack of images of shape (N, H, W) or (N, H, W, C), or a 1-D array of paths; got an "
+        f"array of shape {X.shape} and dtype {X.dtype}", "Pass a list of images or paths",
+    )
+
+
 def in_memory(sources: Sequence) -> bool:
-    """Whether every source is an in-memory array (a stack, or a list of arrays).
+    """Whether every source is an in-memory image (a stack, or a list of arrays or PIL images).
 
     Such sources cost nothing to decode, so shipping them to worker processes costs
-    more than the work: the engine then prefers threads (OpenCV and numpy release
-    the GIL in their loops).
+    more than the work (and a PIL image whose file was closed cannot be pickled): the
+    engine then prefers threads (OpenCV and numpy release the GIL in their loops).
     """
     if isinstance(sources, np.ndarray):
         return True
-    return len(sources) > 0 and all(isinstance(s, np.ndarray) for s in sources)
+    return len(sources) > 0 and all(isinstance(s, np.ndarray) or hasattr(s, "getpixel") for s in sources)
+
+
+def prefer_threads(sources: Sequence) -> bool:
+    """Whether to run workers as threads: in-memory images only, or any PIL image among the sources.
+
+    A PIL image is pickled by re-encoding its pixels, and one whose file was closed cannot
+    be pickled at all; threads read it where it is.
+    """
+    if in_memory(sources):
+        return True
+    return not isinstance(sources, np.ndarray) and any(hasattr(s, "getpixel") for s in sources)
 
 
 def chunk_size(n: int, n_workers: int, batch_size) -> int:

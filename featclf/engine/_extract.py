@@ -44,7 +44,7 @@ import numpy as np
 from .._validation import ON_ERROR_OPTIONS, check_option
 from ..exceptions import ImageLoadError, InvalidImageError
 from ..io import WHITE, convert_image, decode_image
-from ._chunks import as_sources, in_memory, iter_chunks
+from ._chunks import as_sources, in_memory, iter_chunks, prefer_threads
 from ._record import Extraction, SkippedInput
 
 #: Images decoded at a time inside a worker's chunk of encoded sources: full-size decoded
@@ -199,7 +199,7 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
                  for e, k, out in zip(extractors, kernels, outs)]
         for results, kept, skips, chunk_seconds in iter_chunks(
             _run_chunk, sources, n_jobs=n_jobs, batch_size=batch_size, verbose=verbose, desc=desc,
-            args=(kernels, on_error == "skip"), prefer="threads" if in_memory(sources) else None,
+            args=(kernels, on_error == "skip"), prefer="threads" if prefer_threads(sources) else None,
             parent_helps=all(k.in_workers for k in kernels),  # a model in the parent keeps it busy
         ):
             seconds += chunk_seconds

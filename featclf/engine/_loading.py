@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .._validation import ON_ERROR_OPTIONS, check_n_jobs, check_option
 from ..exceptions import ImageLoadError, InvalidImageError
 from ..io import WHITE, check_background, check_mode, load_image
-from ._chunks import as_sources, in_memory, iter_chunks
+from ._chunks import as_sources, iter_chunks, prefer_threads
 from ._record import SkippedInput, warn_skipped
 
 
@@ -99,7 +99,7 @@ def load_images(
     result = LoadedImages()
     for part in iter_chunks(
         _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",
-        args=(mode, background, on_error == "skip"), prefer="threads" if in_memory(sources) else None,
+        args=(mode, background, on_error == "skip"), prefer="threads" if prefer_threads(sources) else None,
         parent_helps=True,
     ):
         result.images.extend(part.images)

@@ -44,9 +44,9 @@ class RawPixels(BaseExtractor):
     Examples
     --------
     >>> import numpy as np, featclf
-    >>> X = np.zeros((2, 4, 4), np.uint8)
+    >>> X = np.zeros((2, 5, 5), np.uint8)  # a stack of 2 grey 5x5 images
     >>> featclf.RawPixels().fit_transform(X).shape
-    (2, 16)
+    (2, 25)
     """
 
     def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1):

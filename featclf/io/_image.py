@@ -376,8 +376,14 @@ def decode_image(source, *, index: int | None = None, background=None) -> np.nda
     if isinstance(source, Image.Image):
         try:
             return _pil_to_array(source, background)
-        except (OSError, ValueError) as exc:
-            raise ImageLoadError(label, f"cannot be converted ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - any failure to read this source is this source's error
+            closed = getattr(source, "fp", None) is None and getattr(source, "_im", None) is None
+            reason = (f"cannot be read: the PIL image was closed before its pixels were loaded "
+                      f"({type(exc).__name__})" if closed else f"cannot be converted ({type(exc).__name__}: {exc})")
+            raise ImageLoadError(
+                label, reason, "Call image.load() (or np.asarray(image)) inside the 'with Image.open(...)' block, "
+                "or pass the path",
+            ) from None
     raise InvalidImageError(
         label, f"unsupported source type {type(source).__name__}",
         "Pass a path, encoded bytes, a PIL image or a numpy array",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 
@@ -101,7 +102,7 @@ def paths(tmp_path):
 
 # --------------------------------------------------------------------------- as_sources
 def test_as_sources_accepts_collections():
-    stack = np.zeros((3, 4, 4), np.uint8)
+    stack = np.zeros((3, 5, 6), np.uint8)  # (3, 4, 4) would be ambiguous: see the colour-image test below
     assert as_sources(stack) is stack
     data = featclf.ArrayDataset(stack)
     assert as_sources(data) is data.sources
@@ -385,3 +386,73 @@ def test_what_workers_import_and_run_pulls_in_neither_sklearn_nor_scipy_nor_torc
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- what users pass (issue 9, kinds 1, 2, 10)
+@pytest.mark.parametrize("shape", [(48, 64, 3), (48, 64, 4), (5, 7, 3)])
+def test_a_colour_image_is_never_read_as_a_stack_of_thin_grey_images(shape):
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    est = featclf.HOG(size=(32, 32), verbose=0)
+    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} is ambiguous: one colour image") +
+                       r".*pass \[image\] or image\[np\.newaxis\]"):
+        est.fit_transform(image)
+    one = est.fit([image]).transform([image])
+    assert one.shape == (1, est.n_features_out_)
+    np.testing.assert_array_equal(est.transform(image[np.newaxis]), one)  # the first fix the message gives
+
+
+def test_a_stack_of_grey_images_of_width_3_has_a_fix_that_works():
+    stack = np.random.default_rng(1).integers(0, 256, (6, 10, 3), dtype=np.uint8)
+    with pytest.raises(InvalidImageError, match=r"X\[\.\.\., np\.newaxis\]"):
+        featclf.RawPixels(verbose=0).fit(stack)
+    out = featclf.RawPixels(verbose=0).fit_transform(stack[..., np.newaxis])  # the second fix
+    np.testing.assert_array_equal(out, stack.reshape(6, -1).astype(np.float32) * np.float32(1 / 255))
+
+
+def test_a_single_grey_image_has_a_fix_that_works():
+    image = np.arange(20, dtype=np.uint8).reshape(4, 5)
+    with pytest.raises(InvalidImageError, match=r"shape \(4, 5\) \(one grey image\?\).*X\[np\.newaxis\]"):
+        featclf.RawPixels(verbose=0).fit_transform(image)
+    assert featclf.RawPixels(verbose=0).fit_transform(image[np.newaxis]).shape == (1, 20)
+
+
+def test_the_containers_scikit_learn_users_pass_give_the_same_rows(paths):
+    import pandas as pd
+
+    est = featclf.RawPixels(verbose=0).fit(paths)
+    expected = est.transform(paths)
+    frame = pd.DataFrame({"path": paths}, index=range(100, 100 + len(paths)))  # a non-default index
+    for X in [tuple(paths), np.array(paths), np.array(paths, dtype=object), np.array(paths)[:, np.newaxis],
+              pd.Series(paths, index=frame.index), frame, frame[["path"]], frame["path"]]:
+        record = est.extract(X)
+        np.testing.assert_array_equal(record.features, expected)
+        assert record.indices.tolist() == list(range(len(paths)))  # positions, never the frame's labels
+    train, _ = np.array(paths)[:5], None  # what train_test_split(np.array(paths)) returns
+    np.testing.assert_array_equal(est.transform(train), expected[:5])
+
+
+def test_containers_that_cannot_be_read_as_one_source_per_image_are_refused_with_the_fix(paths):
+    import pandas as pd
+
+    two_columns = pd.DataFrame({"path": paths, "label": range(len(paths))})
+    with pytest.raises(InvalidImageError, match=r"DataFrame of 2 columns \(path, label\).*X\['path'\]"):
+        featclf.RawPixels(verbose=0).fit(two_columns)
+    with pytest.raises(InvalidImageError, match=r"1-D array of image sources.*shape \(2, 2\)"):
+        featclf.RawPixels(verbose=0).fit(np.array([paths[:2], paths[2:4]]))
+    with pytest.raises(InvalidImageError, match=r"or a 1-D array of paths; got an array of shape \(7,\)"):
+        featclf.RawPixels(verbose=0).fit(np.arange(7))
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_closed_pil_image_is_that_source_s_error_and_can_be_skipped(paths, n_jobs):
+    with Image.open(paths[1]) as closed:
+        pass
+    with Image.open(paths[2]) as loaded:
+        loaded.load()
+    sources = [paths[0], closed, loaded, np.asarray(Image.open(paths[3]))]
+    with pytest.raises(ImageLoadError, match=r"item 1 \(PngImageFile\): cannot be read: the PIL image was closed.*"
+                                             r"image\.load\(\)"):
+        featclf.RawPixels(verbose=0, n_jobs=n_jobs).fit(paths).extract(sources)
+    record = featclf.RawPixels(verbose=0, n_jobs=n_jobs, on_error="skip").fit(paths).extract(sources)
+    assert record.indices.tolist() == [0, 2, 3] and record.skipped_indices.tolist() == [1]
+    np.testing.assert_array_equal(record.features[1:], featclf.RawPixels(verbose=0).fit(paths).transform(paths[2:4]))
