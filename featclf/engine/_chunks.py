@@ -134,9 +134,7 @@ def prefer_threads(sources: Sequence) -> bool:
     A PIL image is pickled by re-encoding its pixels, and one whose file was closed cannot
     be pickled at all; threads read it where it is.
     """
-    if in_memory(sources):
-        return True
-    return not isinstance(sources, np.ndarray) and any(hasattr(s, "getpixel") for s in sources)
+    return in_memory(sources) or any(hasattr(s, "getpixel") for s in sources)
 
 
 def chunk_size(n: int, n_workers: int, batch_size) -> int:

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ... import engine
 from ..._optional import import_optional
-from ..._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, check_pair
+from ..._validation import check_option, check_pair
 from ...exceptions import InvalidParameterError
 from ...kernels import CNNInputKernel
 from .._base import BaseExtractor
@@ -170,10 +170,7 @@ class CNNEmbedding(BaseExtractor):
 
     # -- parameters --------------------------------------------------------------------
     def _check_params(self):
-        check_option("on_error", self.on_error, ON_ERROR_OPTIONS, self)
-        check_n_jobs(self.n_jobs, self)
-        engine.check_batch_size(self.batch_size, self)
-        check_int("verbose", self.verbose, minimum=0, owner=self)
+        self._check_common_params()  # on_error, n_jobs, batch_size, verbose: as every extractor
         check_option("pooling", self.pooling, POOLINGS, self)
         check_option("compile", self.compile, COMPILE_OPTIONS, self)
         check_pair("input_size", self.input_size, owner=self, allow_none=True)
