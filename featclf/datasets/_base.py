@@ -167,7 +167,7 @@ def _integer_labels(labels, name: str) -> np.ndarray:
     except (TypeError, ValueError):
         raise DatasetError(
             f"{name}: labels given with classes= must be integer indices into classes; got {arr.dtype} values such "
-            f"as {arr.ravel()[0]!r}. Pass labels without classes= to have them encoded."
+            f"as {arr.ravel().tolist()[0]!r}. Pass labels without classes= to have them encoded."
         ) from None
     if (as_float != np.round(as_float)).any():
         bad = np.flatnonzero(as_float != np.round(as_float))

@@ -353,7 +353,8 @@ class CSVManifest(ImageDataset):
             raise DatasetNotFoundError(f"{csv_path}: no such CSV file.")
         base = os.path.dirname(os.path.abspath(csv_path))
         base_real = os.path.realpath(base)
-        reader = csv.DictReader(io.StringIO(_read_csv_text(csv_path, encoding), newline=""))
+        reader = csv.DictReader(io.StringIO(_read_csv_text(csv_path, encoding), newline=""), strict=True)
+        done = 0
         try:
             header = reader.fieldnames or []
             for column, param in ((path_column, "path_column"), (label_column, "label_column")):
@@ -364,8 +365,9 @@ class CSVManifest(ImageDataset):
                     raise DatasetError(f"{csv_path}: no column {column!r}; the header has {header}.{hint}")
             paths, values, real_lines = [], [], {}
             no_path, no_label, outside, repeated = [], [], [], []
+            done = reader.line_num  # lines read so far: a faulty record starts on the next one
             for row in reader:
-                line = reader.line_num
+                line, done = done + 1, reader.line_num
                 path = (row.get(path_column) or "").strip()
                 value = (row.get(label_column) or "").strip() if label_column is not None else None
                 if not path:
@@ -383,7 +385,7 @@ class CSVManifest(ImageDataset):
                 paths.append(full)
                 values.append(value)
         except csv.Error as exc:
-            raise DatasetError(f"{csv_path}, line {reader.line_num}: not a readable CSV line ({exc}). "
+            raise DatasetError(f"{csv_path}, line {done + 1}: not a readable CSV line ({exc}). "
                                "Check the quoting on that line, or re-export the file as CSV.") from None
         if no_path:
             raise DatasetError(f"{csv_path}, {_lines(no_path)}: empty {path_column!r} value. "
