@@ -288,9 +288,10 @@ def _read_csv_text(csv_path: str, encoding) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         read_as = encoding or "UTF-8"
-        hint = ("The file was probably saved as Latin-1 or Windows-1252: re-save it as UTF-8 (a spreadsheet's "
-                "'CSV UTF-8'), or pass its encoding, e.g. encoding='cp1252' (which also reads Latin-1 text)"
-                if encoding is None else "Pass the file's real encoding, or re-save it as UTF-8")
+        hint = ("The file was probably saved as Windows-1252 or Latin-1: re-save it as UTF-8 (a spreadsheet's "
+                "'CSV UTF-8'), or pass its encoding: encoding='cp1252' (command line: --csv-encoding cp1252) reads "
+                "both" if encoding is None else
+                "Pass the file's real encoding (command line: --csv-encoding ENC), or re-save it as UTF-8")
         raise DatasetError(
             f"{csv_path}, line {line}: not valid {read_as} text (byte 0x{data[exc.start]:02x} at column {column}). "
             f"{hint}."

@@ -24,7 +24,6 @@ from collections import Counter
 from typing import NamedTuple
 
 from ..io import extension_problem
-from ..io._formats import split_extension
 
 __all__ = ["LeftOut", "decoder_notes", "describe_left_out", "format_left_out", "left_out_summary", "scan_folder"]
 
@@ -44,6 +43,11 @@ NOT_REGULAR = "not a regular file"
 NO_CLASS = "no class"
 FORMAT_KINDS = (NOT_IMAGE, NO_DECODER, NOT_SELECTED)
 FOLDER_KINDS = (HIDDEN_FOLDER, LOOP, SEEN_FOLDER, UNREADABLE_FOLDER)
+
+
+def split_extension(path: str) -> str:
+    """The lower-case extension of ``path`` with its dot, ``''`` when there is none."""
+    return os.path.splitext(path)[1].lower()
 
 
 class LeftOut(NamedTuple):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import sys
 
 __all__ = ["extension_problem", "image_extensions"]
@@ -98,8 +97,3 @@ def extension_problem(ext: str) -> str | None:
     if ext not in table:
         return "not an image format" if ext else "no file extension"
     return table[ext]
-
-
-def split_extension(path: str) -> str:
-    """The lower-case extension of ``path`` with its dot, ``''`` when there is none."""
-    return os.path.splitext(path)[1].lower()

@@ -94,8 +94,8 @@ def test_latin1_manifest_names_the_file_line_and_fix(data):
     csv_path = write(data / "m.csv", "path,label\na.png,chat\nsub/b.png,caf\u00e9\n", encoding="latin-1")
     with pytest.raises(DatasetError, match="^" + re.escape(
             f"{csv_path}, line 3: not valid UTF-8 text (byte 0xe9 at column 14). The file was probably saved as "
-            "Latin-1 or Windows-1252: re-save it as UTF-8 (a spreadsheet's 'CSV UTF-8'), or pass its encoding, "
-            "e.g. encoding='cp1252'")):
+            "Windows-1252 or Latin-1: re-save it as UTF-8 (a spreadsheet's 'CSV UTF-8'), or pass its encoding: "
+            "encoding='cp1252' (command line: --csv-encoding cp1252) reads both.")):
         CSVManifest(csv_path)
     ds = CSVManifest(csv_path, encoding="latin-1")
     assert ds.classes == ["caf\u00e9", "chat"]
