@@ -13,12 +13,15 @@ from ._base import ImageDataset, encode_labels
 from ._scan import (
     HIDDEN,
     HIDDEN_FOLDER,
+    LOOP,
     NO_CLASS,
     NOT_SELECTED,
     LeftOut,
     decoder_notes,
     describe_left_out,
     format_left_out,
+    is_dir,
+    is_loop,
     scan_folder,
 )
 
@@ -148,19 +151,24 @@ class ImageFolder(ImageDataset):
                                "Check its permissions (chmod a+rx).") from None
         paths, labels, classes, empty, left_out, loose, crossed = [], [], [], [], [], [], []
         taken: dict = {}
+        root_real = os.path.realpath(root)
+        folders = []
         for entry in entries:
-            is_dir = entry.is_dir()
+            folder = is_dir(entry)
             if entry.name.startswith("."):
-                left_out.append(LeftOut(entry.path, HIDDEN_FOLDER if is_dir else HIDDEN, "hidden name"))
-            elif not is_dir:
+                left_out.append(LeftOut(entry.path, HIDDEN_FOLDER if folder else HIDDEN, "hidden name"))
+            elif folder and is_loop(os.path.realpath(entry.path), [root_real]):  # root/self -> . is no class
+                left_out.append(LeftOut(entry.path, LOOP, f"a link back to {os.path.realpath(entry.path)}, "
+                                                          "not followed"))
+            elif folder:
+                folders.append(entry)
+            else:
                 not_image = format_left_out(entry.path, exts)
                 if not_image is None:
                     loose.append(entry.name)
                     not_image = LeftOut(entry.path, NO_CLASS, "an image directly in the root: no class")
                 left_out.append(not_image)
-        for entry in entries:
-            if entry.name.startswith(".") or not entry.is_dir():
-                continue
+        for entry in folders:
             scan = scan_folder(entry.path, exts, taken=taken)
             left_out += scan.left_out
             crossed += scan.elsewhere

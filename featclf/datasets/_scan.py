@@ -77,7 +77,15 @@ def format_left_out(path: str, extensions=None) -> LeftOut | None:
                    problem)
 
 
-def _is_loop(real: str, chain: list[str]) -> bool:
+def is_dir(entry) -> bool:
+    """``entry.is_dir()`` following symlinks; ``False`` when it cannot be examined."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def is_loop(real: str, chain: list[str]) -> bool:
     """``real`` is one of the folders on the way down, or an ancestor of one of them."""
     return any(c == real or c.startswith(real.rstrip(os.sep) + os.sep) for c in chain)
 
@@ -118,16 +126,13 @@ def scan_folder(top: str, extensions=None, *, taken: dict | None = None) -> Scan
             return
         for entry in entries:
             path = entry.path
-            try:
-                is_dir = entry.is_dir()  # follows symlinks
-            except OSError:
-                is_dir = False
+            folder_entry = is_dir(entry)
             if entry.name.startswith("."):
-                left_out.append(LeftOut(path, HIDDEN_FOLDER if is_dir else HIDDEN, "hidden name (starts with '.')"))
+                left_out.append(LeftOut(path, HIDDEN_FOLDER if folder_entry else HIDDEN, "hidden name"))
                 continue
-            if is_dir:
+            if folder_entry:
                 real = os.path.realpath(path)
-                if _is_loop(real, chain):
+                if is_loop(real, chain):
                     left_out.append(LeftOut(path, LOOP, f"a link back to {real}, not followed"))
                 elif real in walked:
                     left_out.append(LeftOut(path, SEEN_FOLDER, f"the same folder as {walked[real]}, walked once"))

@@ -250,3 +250,23 @@ def test_an_unreadable_folder_is_reported_for_real(tmp_path):
     finally:
         locked.chmod(0o755)
     assert ds.left_out[0].kind == "unreadable folder"
+
+
+@pytest.mark.parametrize("target", [".", ".."])
+def test_a_class_folder_that_is_a_link_back_to_the_root_is_no_class(tmp_path, target):
+    root = tmp_path / "root"
+    _two_classes(root)
+    os.symlink(target, root / "zzz")
+    with pytest.warns(FeatclfWarning, match=r"1 folder left out \(symlink loop: 1\)"):
+        ds = ImageFolder(root)
+    assert ds.classes == ["animals", "plants"] and len(ds) == 4
+    assert [(x.path, x.kind) for x in ds.left_out] == [(str(root / "zzz"), "symlink loop")]
+
+
+def test_a_class_folder_aliasing_another_class_is_an_error(tmp_path):
+    _two_classes(tmp_path)
+    os.symlink("animals", tmp_path / "beasts")
+    with pytest.raises(DatasetError, match=re.escape(
+            f"2 image files are reachable under two classes: {tmp_path / 'beasts' / 'a0.png'} is also "
+            f"{tmp_path / 'animals' / 'a0.png'}; ")):
+        ImageFolder(tmp_path)
