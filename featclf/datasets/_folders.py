@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import warnings
+from collections import defaultdict
 
 from ..exceptions import DatasetError, DatasetNotFoundError, FeatclfWarning, InvalidParameterError
 from ._base import ImageDataset, encode_labels
@@ -16,6 +17,7 @@ from ._scan import (
     LOOP,
     NO_CLASS,
     NOT_SELECTED,
+    TWO_CLASSES,
     LeftOut,
     decoder_notes,
     describe_left_out,
@@ -101,10 +103,12 @@ class ImageFolder(ImageDataset):
     * Symlinks are followed; a directory link back to its own folder or an ancestor
       (``animals/loop -> ..``) is never followed, and each folder is walked once.
     * Each real file (symlinks and hard links resolved) counts once. A second name for it
-      in the same class is left out as a duplicate; a file reachable under **two classes**
-      is an error naming both paths, because it would carry two contradictory labels and
-      leak from the training to the test part of a fold -- there is no right class to
-      pick silently, so the fix (remove the link or copy from one class) is the user's.
+      in the same class is left out as a duplicate. A file reachable under **two classes**
+      is left out of every class and named in the warning and in ``left_out`` (kind
+      ``'in two classes'``): it would carry two contradictory labels and leak from the
+      training to the test part of a fold, and no class can be picked for it silently.
+      It is not an error because real collections hold such cross-links by the hundred
+      (Debian's Open Clip Art: 481 of its 6,900 files), and the rest of the folder is sound.
 
     Parameters
     ----------
@@ -130,8 +134,8 @@ class ImageFolder(ImageDataset):
     DatasetNotFoundError
         ``root`` does not exist.
     DatasetError
-        ``root`` cannot be listed, holds no class folder with images (the message says
-        what each folder held), or a file is reachable under two classes.
+        ``root`` cannot be listed, or holds no class folder with images (the message says
+        what each folder held).
 
     Examples
     --------
@@ -149,8 +153,7 @@ class ImageFolder(ImageDataset):
         except OSError as exc:
             raise DatasetError(f"{root}: the folder cannot be listed ({exc.strerror or exc}). "
                                "Check its permissions (chmod a+rx).") from None
-        paths, labels, classes, empty, left_out, loose, crossed = [], [], [], [], [], [], []
-        taken: dict = {}
+        paths, labels, classes, empty, left_out, loose = [], [], [], [], [], []
         root_real = os.path.realpath(root)
         folders = []
         for entry in entries:
@@ -168,26 +171,27 @@ class ImageFolder(ImageDataset):
                     loose.append(entry.name)
                     not_image = LeftOut(entry.path, NO_CLASS, "an image directly in the root: no class")
                 left_out.append(not_image)
-        for entry in folders:
-            scan = scan_folder(entry.path, exts, taken=taken)
-            left_out += scan.left_out
-            crossed += scan.elsewhere
-            if not scan.images:
-                note = describe_left_out(scan.left_out) or "empty"
-                empty.append(f"{entry.name} (0 images; {note})" if scan.left_out else f"{entry.name} (empty)")
+        scans = [(entry.name, scan_folder(entry.path, exts)) for entry in folders]
+        where = defaultdict(list)  # (st_dev, st_ino) -> [(class, path)]
+        for name, scan in scans:
+            for key, path in scan.owners.items():
+                where[key].append((name, path))
+        crossed = [places for places in where.values() if len(places) > 1]
+        shared = {path: places for places in crossed for _, path in places}
+        for name, scan in scans:
+            images = [p for p in scan.images if p not in shared]
+            class_left_out = scan.left_out + [
+                LeftOut(p, TWO_CLASSES, "also " + ", ".join(q for _, q in shared[p] if q != p))
+                for p in scan.images if p in shared
+            ]
+            left_out += class_left_out
+            if not images:
+                note = describe_left_out(class_left_out)
+                empty.append(f"{name} (0 images; {note})" if note else f"{name} (empty)")
                 continue
-            taken.update(scan.owners)
-            labels.extend([len(classes)] * len(scan.images))
-            classes.append(entry.name)
-            paths.extend(scan.images)
-        if crossed:
-            listed = "; ".join(f"{a} is also {b}" for a, b in crossed[:5])
-            more = f" (and {len(crossed) - 5} more)" if len(crossed) > 5 else ""
-            raise DatasetError(
-                f"{root}: {len(crossed)} image files are reachable under two classes: {listed}{more}. Such a file "
-                "would carry two contradictory labels and leak between the training and test parts of a fold. "
-                "Keep each image in one class folder: remove the link or the copy from the other class."
-            )
+            labels.extend([len(classes)] * len(images))
+            classes.append(name)
+            paths.extend(images)
         if not classes:
             hint = (f" It holds {len(loose)} images directly: for unlabelled images use featclf.UnlabelledFolder."
                     if loose else "")
@@ -196,7 +200,7 @@ class ImageFolder(ImageDataset):
                 f"{root}: no class folder with images found. Expected the layout root/<class>/<image> "
                 f"({_extensions_text(exts)}).{held}{hint}"
             )
-        if empty or loose or _warns(left_out):
+        if empty or loose or crossed or _warns(left_out):
             note = _scan_note(left_out)
             parts = [f"{root}: {_count(len(paths), 'image')} in {_count(len(classes), 'class')}{';' if note else '.'}"
                      f"{note}"]
@@ -205,6 +209,12 @@ class ImageFolder(ImageDataset):
             if loose:
                 parts.append(f"{len(loose)} images directly in the root belong to no class and are ignored "
                              f"(e.g. {loose[0]}).")
+            if crossed:
+                shown = "; ".join(" is also ".join(p for _, p in places) for places in crossed[:5])
+                parts.append(f"{len(crossed)} image files are reachable under two classes and were left out of "
+                             f"every class: {shown}{'; ...' if len(crossed) > 5 else ''}. Such a file would carry "
+                             "contradictory labels and leak between the training and test parts of a fold; keep it "
+                             "in one class folder (remove the link or the copy) to use it.")
             warnings.warn(" ".join(parts), FeatclfWarning, stacklevel=2)
         self.root = root
         super().__init__(paths, labels, classes, name=os.path.basename(os.path.normpath(root)) or root,

@@ -10,7 +10,8 @@ Rules (shared by :class:`ImageFolder`, :class:`UnlabelledFolder` and :func:`find
   or to one of its ancestors (a loop, e.g. ``animals/loop -> ..``) is never followed,
   and a folder reached twice is walked once.
 * Each real file (device and inode: symlinks and hard links resolved) counts once; a
-  second name for it is left out as a duplicate naming the first.
+  second name for it is left out as a duplicate naming the first. (Across the classes of
+  an :class:`ImageFolder`, a file found under two classes is left out of both.)
 * Whatever is left out is recorded as a :class:`LeftOut` (path, kind, detail): not an
   image format, no decoder installed, extension not selected, hidden, broken link,
   symlink loop, folder already scanned, duplicate, unreadable folder, not a regular file.
@@ -41,6 +42,7 @@ UNREADABLE = "unreadable"
 UNREADABLE_FOLDER = "unreadable folder"
 NOT_REGULAR = "not a regular file"
 NO_CLASS = "no class"
+TWO_CLASSES = "in two classes"
 FORMAT_KINDS = (NOT_IMAGE, NO_DECODER, NOT_SELECTED)
 FOLDER_KINDS = (HIDDEN_FOLDER, LOOP, SEEN_FOLDER, UNREADABLE_FOLDER)
 
@@ -62,7 +64,6 @@ class Scan(NamedTuple):
     images: list  # sorted paths
     left_out: list  # of LeftOut, in walk order
     owners: dict  # (st_dev, st_ino) -> path, every file taken
-    elsewhere: list  # (path, first path) of files an earlier scan took (``taken``): not taken again
 
 
 def format_left_out(path: str, extensions=None) -> LeftOut | None:
@@ -90,7 +91,7 @@ def is_loop(real: str, chain: list[str]) -> bool:
     return any(c == real or c.startswith(real.rstrip(os.sep) + os.sep) for c in chain)
 
 
-def scan_folder(top: str, extensions=None, *, taken: dict | None = None) -> Scan:
+def scan_folder(top: str, extensions=None) -> Scan:
     """Walk ``top`` recursively (sorted, symlinks followed once, loops cut) and sort its files.
 
     Parameters
@@ -99,22 +100,16 @@ def scan_folder(top: str, extensions=None, *, taken: dict | None = None) -> Scan
         The folder to walk.
     extensions : set of str, optional
         Lower-case extensions with the dot; default: those the installed Pillow decodes.
-    taken : dict, optional
-        Files already taken by an earlier scan, ``(st_dev, st_ino) -> path``; a file found
-        again is not taken but listed in ``elsewhere``.
 
     Returns
     -------
     Scan
         ``images`` (sorted paths), ``left_out`` (:class:`LeftOut` list), ``owners``
-        (what this scan took, ``(st_dev, st_ino) -> path``), ``elsewhere`` (``(path,
-        first path)`` of the files found in ``taken``).
+        (what this scan took, ``(st_dev, st_ino) -> path``).
     """
-    taken = {} if taken is None else taken
     owners: dict = {}
     images: list[str] = []
     left_out: list[LeftOut] = []
-    elsewhere: list[tuple[str, str]] = []
     walked: dict[str, str] = {}  # real folder -> the path it was walked under
 
     def walk(folder: str, chain: list[str]) -> None:
@@ -159,16 +154,13 @@ def scan_folder(top: str, extensions=None, *, taken: dict | None = None) -> Scan
             if key in owners:
                 left_out.append(LeftOut(path, DUPLICATE, f"the same file as {owners[key]}"))
                 continue
-            if key in taken:
-                elsewhere.append((path, taken[key]))
-                continue
             owners[key] = path
             images.append(path)
 
     top_real = os.path.realpath(top)
     walked[top_real] = top
     walk(top, [top_real])
-    return Scan(sorted(images), left_out, owners, elsewhere)
+    return Scan(sorted(images), left_out, owners)
 
 
 def left_out_summary(left_out, *, examples: int = 20) -> dict:

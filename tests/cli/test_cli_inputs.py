@@ -62,14 +62,18 @@ def test_what_a_folder_scan_left_out_is_said_on_one_line_and_in_the_report(root,
     assert "<b>Left out by the folder scan</b>" in (out / "report.html").read_text()
 
 
-def test_a_file_under_two_classes_exits_2_with_both_names(root, tmp_path, capsys):
+def test_a_file_under_two_classes_is_named_on_the_command_line(root, tmp_path, capsys):
     os.symlink("../dogs/1.png", root / "cats" / "dog.png")
-    code, _, stderr = run(["evaluate", str(root), *ARGS, "--out", str(tmp_path / "out")], capsys)
-    assert code == 2
+    code, stdout, stderr = run(["evaluate", str(root), *ARGS, "--out", str(tmp_path / "out")], capsys)
+    assert code == 0, stderr
     lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("featclf evaluate: error: ")
-    assert f"{root / 'dogs' / '1.png'} is also {root / 'cats' / 'dog.png'}" in lines[0]
-    assert not (tmp_path / "out").exists()
+    assert len(lines) == 1 and lines[0].startswith("featclf evaluate: warning: ")
+    assert (f"1 image files are reachable under two classes and were left out of every class: "
+            f"{root / 'cats' / 'dog.png'} is also {root / 'dogs' / '1.png'}") in lines[0]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["dataset"]["class_counts"] == {"cats": 4, "dogs": 3}
+    assert report["dataset"]["left_out"]["kinds"]["in two classes"] == 2
+    assert "in two classes: 2" in stdout
 
 
 @pytest.fixture

@@ -171,22 +171,31 @@ def test_a_loop_through_a_folder_outside_the_root_is_cut(tmp_path):
 
 
 @pytest.mark.parametrize("how", ["file symlink", "folder symlink", "hard link"])
-def test_a_file_reachable_under_two_classes_is_an_error_naming_both(tmp_path, how):
+def test_a_file_reachable_under_two_classes_is_left_out_of_both_and_named(tmp_path, how):
     _two_classes(tmp_path)
     if how == "file symlink":
         os.symlink("../plants/p1.png", tmp_path / "animals" / "z.png")
-        pair = ("plants/p1.png", "animals/z.png")
+        pair, counts = ("animals/z.png", "plants/p1.png"), {"animals": 2, "plants": 1}
     elif how == "folder symlink":
         os.symlink("../plants", tmp_path / "animals" / "more")
-        pair = ("plants/p0.png", "animals/more/p0.png")
+        pair, counts = ("animals/more/p0.png", "plants/p0.png"), {"animals": 2}
     else:
         os.link(tmp_path / "animals" / "a0.png", tmp_path / "plants" / "copy.png")
-        pair = ("plants/copy.png", "animals/a0.png")
-    found, first = (str(tmp_path / p) for p in pair)
-    with pytest.raises(DatasetError, match=re.escape(
-            f"image files are reachable under two classes: {found} is also {first}")) as info:
-        ImageFolder(tmp_path)
-    assert "contradictory labels" in str(info.value) and "remove the link or the copy" in str(info.value)
+        pair, counts = ("animals/a0.png", "plants/copy.png"), {"animals": 1, "plants": 2}
+    first, second = (str(tmp_path / p) for p in pair)
+    with pytest.warns(FeatclfWarning, match=re.escape(
+            f"image files are reachable under two classes and were left out of every class: {first} is also "
+            f"{second}")) as record:
+        ds = ImageFolder(tmp_path)
+    message = str(record[0].message)
+    assert "contradictory labels" in message and "remove the link or the copy" in message
+    assert ds.class_counts() == counts
+    assert not {first, second} & set(ds.paths)
+    in_two = {(x.path, x.detail) for x in ds.left_out if x.kind == "in two classes"}
+    assert (first, f"also {second}") in in_two and (second, f"also {first}") in in_two
+    if how == "folder symlink":  # every image of plants was in two classes: the class is empty and says so
+        assert "Class folders with no images left out: plants (0 images; 2 files left out (in two classes: 2))" \
+            in message
 
 
 @pytest.mark.parametrize("how", ["file symlink", "hard link", "folder linked twice"])
@@ -263,10 +272,11 @@ def test_a_class_folder_that_is_a_link_back_to_the_root_is_no_class(tmp_path, ta
     assert [(x.path, x.kind) for x in ds.left_out] == [(str(root / "zzz"), "symlink loop")]
 
 
-def test_a_class_folder_aliasing_another_class_is_an_error(tmp_path):
+def test_a_class_folder_aliasing_another_class_leaves_both_out(tmp_path):
     _two_classes(tmp_path)
     os.symlink("animals", tmp_path / "beasts")
-    with pytest.raises(DatasetError, match=re.escape(
-            f"2 image files are reachable under two classes: {tmp_path / 'beasts' / 'a0.png'} is also "
-            f"{tmp_path / 'animals' / 'a0.png'}; ")):
-        ImageFolder(tmp_path)
+    with pytest.warns(FeatclfWarning, match=re.escape(
+            f"2 image files are reachable under two classes and were left out of every class: "
+            f"{tmp_path / 'animals' / 'a0.png'} is also {tmp_path / 'beasts' / 'a0.png'}; ")):
+        ds = ImageFolder(tmp_path)
+    assert ds.classes == ["plants"]
