@@ -15,7 +15,7 @@ DATA_HELP = ("an image folder (one subfolder per class), a CSV manifest (.csv wi
              "default locations)")
 
 
-def open_dataset(text: str, *, split: str = "train"):
+def open_dataset(text: str, *, split: str = "train", allow_outside: bool = False, encoding: str | None = None):
     """Open the dataset named by a DATA argument.
 
     Parameters
@@ -25,6 +25,8 @@ def open_dataset(text: str, *, split: str = "train"):
         (A folder literally named ``digits`` is reached as ``./digits``.)
     split : {'train', 'test'}
         For Fashion-MNIST, which split.
+    allow_outside, encoding
+        For a CSV manifest (see :class:`featclf.CSVManifest`): ``--allow-outside``, ``--csv-encoding``.
 
     Raises
     ------
@@ -42,7 +44,7 @@ def open_dataset(text: str, *, split: str = "train"):
         return datasets.ImageFolder(text)
     if os.path.isfile(text):
         if text.lower().endswith(".csv"):
-            return datasets.CSVManifest(text)
+            return datasets.CSVManifest(text, allow_outside=allow_outside, encoding=encoding)
         raise DatasetError(f"{text}: a file that is not a .csv manifest. DATA is {DATA_HELP}.")
     raise DatasetNotFoundError(f"{text!r}: no such folder or file. DATA is {DATA_HELP}.")
 

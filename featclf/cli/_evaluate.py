@@ -8,8 +8,7 @@ import sys
 import textwrap
 import warnings
 
-from ..exceptions import SkippedImagesWarning
-
+from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._data import DATA_HELP, open_dataset, stratified_subset
 
 DEFAULT_OUT = "featclf-report"
@@ -83,17 +82,35 @@ def add_parser(subparsers):
                         help="metric that picks the best combination (default: accuracy)")
     parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
                         help="unreadable images: skip and report them (default) or stop")
+    parser.add_argument("--allow-outside", action="store_true",
+                        help="let a CSV manifest list images outside its own folder (refused by default, as a "
+                             "manifest from elsewhere could otherwise make featclf read and show any file)")
+    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
+                        help="text encoding of a CSV manifest, e.g. cp1252 or latin-1 (default: UTF-8)")
     add_common_options(parser)
     parser.set_defaults(run=run)
     return parser
 
 
+def _open(text: str, args, *, split: str = "train"):
+    """Open a DATA argument; the warnings of a folder scan are printed as one line each, not as Python warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FeatclfWarning)
+        dataset = open_dataset(text, split=split, allow_outside=args.allow_outside, encoding=args.csv_encoding)
+    for warning in caught:
+        if issubclass(warning.category, FeatclfWarning):
+            print(f"featclf {args.command}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return dataset
+
+
 def _open_test(args):
     if args.test is not None:
-        return open_dataset(args.test, split="test")
+        return _open(args.test, args, split="test")
     if args.cv == "split":
         if args.data.partition(":")[0] == "fashion-mnist":
-            return open_dataset(args.data, split="test")
+            return _open(args.data, args, split="test")
         from ..exceptions import InvalidParameterError
 
         raise InvalidParameterError(
@@ -105,6 +122,7 @@ def _open_test(args):
 
 def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     """Evaluate, write the three reports and print the table; return the exit code."""
+    from ..datasets import describe_left_out
     from ..evaluation import evaluate
     from ..report import write_reports
 
@@ -126,13 +144,17 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
         first = result.skipped[0]
         print(f"Skipped {len(result.skipped)} unreadable images, e.g. {first['source']}: {first['reason']} "
               "(all listed in the report).")
+    for part in (result.dataset, result.dataset.get("test") or {}):
+        left_out = describe_left_out(part["left_out"]) if part.get("left_out") else ""
+        if left_out:
+            print(f"Folder scan of {part['name']}: {left_out} (counted in the report).")
     print(f"Report: {os.path.abspath(paths['html'])} (also report.json, report.md)")
     sys.stdout.flush()
     return 0
 
 
 def run(args) -> int:
-    dataset = open_dataset(args.data)
+    dataset = _open(args.data, args)
     test = _open_test(args)
     cv = args.cv if args.cv is not None else (None if test is not None else 5)
     if test is not None and cv != "split" and cv is not None:

@@ -3,6 +3,7 @@
 from ._arrays import FASHION_MNIST_CLASSES, ArrayDataset, load_digits, load_fashion_mnist, read_idx
 from ._base import ImageDataset
 from ._folders import CSVManifest, ImageFolder, UnlabelledFolder, find_images
+from ._scan import LeftOut, describe_left_out, left_out_summary
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -10,8 +11,11 @@ __all__ = [
     "CSVManifest",
     "ImageDataset",
     "ImageFolder",
+    "LeftOut",
     "UnlabelledFolder",
+    "describe_left_out",
     "find_images",
+    "left_out_summary",
     "load_digits",
     "load_fashion_mnist",
     "read_idx",

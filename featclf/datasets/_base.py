@@ -8,6 +8,7 @@ import numpy as np
 
 from ..exceptions import DatasetError
 from ..io import describe_source, load_image
+from ._scan import left_out_summary
 
 
 class ImageDataset:
@@ -30,17 +31,26 @@ class ImageDataset:
         Class names, in label order.
     name : str
         A short name shown in reports.
+    left_out : list of LeftOut, optional
+        What a folder scan did not take (see :class:`ImageFolder`); empty otherwise.
 
     Attributes
     ----------
-    sources, labels, classes, name
+    sources, labels, classes, name, left_out
+
+    Raises
+    ------
+    DatasetError
+        Labels that are missing (``None``, NaN, NaT, ``pandas.NA``, empty strings: the
+        message names their positions), not integers, out of range, or not one per image.
     """
 
-    def __init__(self, sources, labels=None, classes=None, name: str = "images"):
+    def __init__(self, sources, labels=None, classes=None, name: str = "images", *, left_out=None):
         self.sources = sources
-        self.labels = None if labels is None else np.asarray(labels, dtype=np.int64)
+        self.labels = None if labels is None else _integer_labels(labels, name)
         self.classes = None if classes is None else [str(c) for c in classes]
         self.name = name
+        self.left_out = list(left_out) if left_out is not None else []
         if self.labels is not None:
             if self.labels.shape != (len(sources),):
                 raise DatasetError(
@@ -82,7 +92,7 @@ class ImageDataset:
         else:
             sources = [self.sources[i] for i in indices]
         labels = None if self.labels is None else self.labels[indices]
-        return ImageDataset(sources, labels, self.classes, self.name)
+        return ImageDataset(sources, labels, self.classes, self.name, left_out=self.left_out)
 
     def class_counts(self) -> dict[str, int]:
         """Number of images per class, in class order (empty dict when unlabelled)."""
@@ -92,7 +102,11 @@ class ImageDataset:
         return {name: counts.get(i, 0) for i, name in enumerate(self.classes)}
 
     def summary(self) -> dict:
-        """Name, number of images, classes and counts per class."""
+        """Name, number of images, classes, counts per class, and what a folder scan left out.
+
+        ``"left_out"`` is ``{"n", "kinds", "extensions", "examples"}``: how many entries
+        the scan did not take, counted by kind and by extension (see :class:`ImageFolder`).
+        """
         counts = self.class_counts()
         return {
             "name": self.name,
@@ -100,13 +114,88 @@ class ImageDataset:
             "n_classes": len(self.classes) if self.classes is not None else 0,
             "classes": list(self.classes) if self.classes is not None else [],
             "class_counts": counts,
+            "left_out": left_out_summary(self.left_out),
         }
 
 
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes)):
+        return not value.strip()
+    try:
+        return bool(value != value)  # NaN (float, numpy, Decimal), NaT
+    except TypeError:  # pandas.NA: its comparisons are NA, whose truth value is ambiguous
+        return True
+
+
+def missing_positions(values) -> list[int]:
+    """Positions of missing labels, as ``pandas.isna`` sees them plus empty strings, without pandas.
+
+    Missing: ``None``, NaN, NaT, ``pandas.NA``, and empty or blank strings. The string
+    ``"nan"`` is a label like any other.
+    """
+    arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    if arr.dtype.kind in "fc":
+        return np.flatnonzero(np.isnan(arr)).tolist()
+    if arr.dtype.kind in "mM":
+        return np.flatnonzero(np.isnat(arr)).tolist()
+    if arr.dtype.kind in "iub":
+        return []
+    return [i for i, v in enumerate(arr.ravel()) if _is_missing(v)]
+
+
+def _check_missing(values, name: str) -> None:
+    missing = missing_positions(values)
+    if missing:
+        more = f", ... ({len(missing)} in all)" if len(missing) > 10 else ""
+        shown = ", ".join(str(i) for i in missing[:10]) + more
+        raise DatasetError(
+            f"{name}: {len(missing)} missing labels (None, NaN or empty) at positions {shown}. Every image needs a "
+            "label: fill them in, or remove those images and their labels before building the dataset."
+        )
+
+
+def _integer_labels(labels, name: str) -> np.ndarray:
+    """Labels as int64 class indices; missing, fractional or non-numeric values are errors."""
+    arr = np.asarray(labels)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    _check_missing(arr, name)
+    try:
+        as_float = arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DatasetError(
+            f"{name}: labels given with classes= must be integer indices into classes; got {arr.dtype} values such "
+            f"as {arr.ravel().tolist()[0]!r}. Pass labels without classes= to have them encoded."
+        ) from None
+    if (as_float != np.round(as_float)).any():
+        bad = np.flatnonzero(as_float != np.round(as_float))
+        raise DatasetError(
+            f"{name}: labels given with classes= must be integer indices into classes; got {as_float[bad[0]]:g} at "
+            f"position {bad[0]}. Pass labels without classes= to have them encoded."
+        )
+    return as_float.astype(np.int64)
+
+
 def encode_labels(values, name: str):
-    """Map arbitrary label values to (int labels, sorted class names)."""
-    values = np.asarray(values)
-    if values.ndim != 1:
-        raise DatasetError(f"{name}: labels must be one-dimensional; got shape {values.shape}.")
-    classes, labels = np.unique(values, return_inverse=True)
-    return labels.astype(np.int64), [str(c) for c in classes]
+    """Map arbitrary label values to (int labels, sorted class names).
+
+    Raises
+    ------
+    DatasetError
+        Labels that are not one-dimensional, missing (positions named) or of mixed types.
+    """
+    arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    if arr.ndim != 1:
+        raise DatasetError(f"{name}: labels must be one-dimensional; got shape {arr.shape}.")
+    _check_missing(arr, name)
+    if arr.dtype == object:
+        text = [isinstance(v, (str, bytes)) for v in arr]
+        if any(text) and not all(text):
+            kinds = sorted({type(v).__name__ for v in arr})
+            raise DatasetError(f"{name}: labels mix text and other types ({', '.join(kinds)}), which would be "
+                               "compared as text. Use one type for all labels, e.g. [str(y) for y in labels].")
+        arr = np.asarray(arr.tolist())  # back to a numeric or string dtype for np.unique
+    classes, labels = np.unique(arr, return_inverse=True)
+    return labels.astype(np.int64).ravel(), [str(c) for c in classes]

@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
-from ..datasets import ImageDataset
+from ..datasets import ImageDataset, left_out_summary
 from ..engine import warn_skipped
 from ..exceptions import DatasetError, InvalidParameterError
 from ..extract import BaseExtractor, list_extractors
@@ -429,6 +429,7 @@ def _summary(dataset, y_used, n_images, classes) -> dict:
         "classes": list(classes),
         "class_counts": {name: int(n) for name, n in zip(classes, counts)},
         "imbalance_ratio": _stats.imbalance_ratio(counts),
+        "left_out": left_out_summary(getattr(dataset, "left_out", [])),  # what a folder scan did not take
         "test": None,
     }
 

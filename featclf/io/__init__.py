@@ -1,7 +1,7 @@
 """Image input layer: one image at a time, one output contract (batches live in :mod:`featclf.engine`)."""
 
+from ._formats import extension_problem, image_extensions
 from ._image import (
-    IMAGE_EXTENSIONS,
     MODES,
     WHITE,
     check_background,
@@ -14,7 +14,6 @@ from ._image import (
 )
 
 __all__ = [
-    "IMAGE_EXTENSIONS",
     "MODES",
     "WHITE",
     "check_background",
@@ -22,6 +21,8 @@ __all__ = [
     "convert_image",
     "decode_image",
     "describe_source",
+    "extension_problem",
+    "image_extensions",
     "load_image",
     "resize_image",
 ]

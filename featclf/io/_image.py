@@ -20,7 +20,8 @@ frame -- and the other formats Pillow reads). EXIF orientation is applied. Modes
 1-bit, grey, grey+alpha, palette (with or without transparency), grey and RGB with a
 transparent colour key (PNG ``tRNS``), RGB, RGBA, CMYK,
 YCbCr, LAB, HSV, 16-bit and 32-bit integer grey (scaled to 8 bits: ``I;16`` by
-1/257, ``I`` clipped to 16 bits first), 32-bit float grey (``[0, 1]`` scaled by 255,
+1/257, ``I`` clipped to 16 bits first; a 16-bit ``tRNS`` transparent grey level is
+compared at full depth and composited like an 8-bit one), 32-bit float grey (``[0, 1]`` scaled by 255,
 otherwise clipped to ``[0, 255]``).
 
 Nothing here changes global Pillow or OpenCV state.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -43,20 +45,15 @@ from ..exceptions import (
 )
 
 __all__ = [
-    "IMAGE_EXTENSIONS", "MODES", "WHITE", "check_background", "check_mode", "convert_image", "decode_image",
+    "MODES", "WHITE", "check_background", "check_mode", "convert_image", "decode_image",
     "describe_source", "load_image", "resize_image",
 ]
-
-#: File extensions (lower case) that count as images when scanning folders.
-IMAGE_EXTENSIONS = frozenset(
-    {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".gif",
-     ".ppm", ".pgm", ".pbm", ".pnm"}
-)
 
 MODES = ("rgb", "grey", "gray", "rgba")
 #: The default background transparent pixels are composited onto.
 WHITE = (255, 255, 255)
-_SKIP_HINT = "Fix or remove the file, or pass on_error='skip' to skip unreadable images"
+_SKIP_ONLY = "pass on_error='skip' to skip unreadable images"
+_SKIP_HINT = "Fix or remove the file, or " + _SKIP_ONLY
 _ORIENTATION = 0x0112  # the EXIF orientation tag
 _TRANSPOSED = frozenset(range(2, 9))  # the orientations ImageOps.exif_transpose acts on
 
@@ -77,23 +74,13 @@ def _is_path(source) -> bool:
 def _open_encoded(source, label: str, background=None) -> np.ndarray:
     """Decode a path or bytes with Pillow into a canonical uint8 array (H, W), (H, W, 3) or (H, W, 4)."""
     if _is_path(source):
-        path = os.fspath(source)
-        if not os.path.exists(path):
-            raise ImageNotFoundError(label, "no such file", "Check the path and the current directory")
-        if os.path.isdir(path):
-            raise ImageLoadError(
-                label, "is a directory, not an image file",
-                "Pass the image files inside it, or use featclf.ImageFolder / featclf.UnlabelledFolder for a folder",
-            )
-        if os.path.getsize(path) == 0:
-            raise ImageLoadError(label, "the file is empty (0 bytes)", _SKIP_HINT)
-        fp = path
+        fp = _open_file(os.fspath(source), label)
     else:
         if len(source) == 0:
             raise ImageLoadError(label, "empty bytes: nothing to decode")
         fp = io.BytesIO(source)
     try:
-        with Image.open(fp) as im:
+        with fp, Image.open(fp) as im:
             im.load()  # decode fully now, so that truncated files fail here
             return _pil_to_array(im, background)
     except Image.DecompressionBombError as exc:
@@ -110,6 +97,35 @@ def _open_encoded(source, label: str, background=None) -> np.ndarray:
         raise ImageLoadError(
             label, f"cannot be decoded, the file is truncated or corrupt ({exc})", _SKIP_HINT
         ) from None
+
+
+def _open_file(path: str, label: str):
+    """Open ``path`` for reading; the reasons it cannot be opened are told apart from decoding faults."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ImageNotFoundError(label, "no such file", "Check the path and the current directory") from None
+    except PermissionError:
+        raise ImageLoadError(label, "permission denied: a folder on its path cannot be searched",
+                             "Give its folders search permission (chmod a+rx DIR), or " + _SKIP_ONLY) from None
+    except OSError as exc:
+        raise ImageLoadError(label, f"cannot be opened ({exc.strerror or exc})", _SKIP_HINT) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageLoadError(
+            label, "is a directory, not an image file",
+            "Pass the image files inside it, or use featclf.ImageFolder / featclf.UnlabelledFolder for a folder",
+        )
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device: reading could block or never end
+        raise ImageLoadError(label, "not a regular file (a pipe, socket or device)", "Pass image files")
+    if info.st_size == 0:
+        raise ImageLoadError(label, "the file is empty (0 bytes)", _SKIP_HINT)
+    try:
+        return open(path, "rb")  # closed by the caller's with block
+    except PermissionError:
+        raise ImageLoadError(label, "permission denied: the file cannot be read",
+                             "Give read permission (chmod a+r FILE), or " + _SKIP_ONLY) from None
+    except OSError as exc:
+        raise ImageLoadError(label, f"cannot be opened ({exc.strerror or exc})", _SKIP_HINT) from None
 
 
 def _pil_to_array(im: Image.Image, background=None) -> np.ndarray:
@@ -147,10 +163,13 @@ def _pil_canonical(im: Image.Image) -> np.ndarray:
         return np.asarray(im.convert("RGBA" if _palette_has_alpha(im) else "RGB"), dtype=np.uint8)
     if mode == "RGBa":
         return np.asarray(im.convert("RGBA"), dtype=np.uint8)
-    if mode.startswith("I;16"):
-        return _scale_uint16(np.asarray(im).astype(np.uint16))
-    if mode == "I":
-        return _scale_uint16(np.clip(np.asarray(im), 0, 65535).astype(np.uint16))
+    if mode.startswith("I;16") or mode == "I":
+        values = np.asarray(im)
+        grey = _scale_uint16(np.clip(values, 0, 65535).astype(np.uint16))
+        key = im.info.get("transparency")
+        if isinstance(key, (int, np.integer)):  # a 16-bit tRNS colour key: that grey level is transparent
+            return np.dstack([grey, grey, grey, np.where(values == key, 0, 255).astype(np.uint8)])
+        return grey
     if mode == "F":
         arr = np.asarray(im, dtype=np.float32)
         if np.nanmin(arr) >= 0 and np.nanmax(arr) <= 1:
@@ -439,7 +458,8 @@ def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None
     ImageNotFoundError
         The path does not exist.
     ImageLoadError
-        The path is a directory, an empty file, not an image, or truncated/corrupt.
+        The path is a directory, a pipe or device, an empty file, not readable (permission
+        denied: said as such, not as corruption), not an image, or truncated/corrupt.
     ImageTooLargeError
         The file declares absurd dimensions (decompression bomb).
     InvalidImageError

@@ -16,7 +16,7 @@ import numpy as np
 from ..exceptions import FeatclfError, MissingDependencyError
 from ._blocks import escape, img, matrix_table, page, png_data_uri, table, thumbnail_uri
 from ._json import ranking, result_to_dict
-from ._markdown import _METRIC_NAMES, comparison_rows, describe_protocol
+from ._markdown import _METRIC_NAMES, comparison_rows, describe_protocol, left_out_text
 
 __all__ = ["misclassified_rows", "result_to_html"]
 
@@ -74,6 +74,9 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
     imbalance = f", imbalance ratio {ds['imbalance_ratio']:.2f}" if ds["imbalance_ratio"] else ""
     parts.append(f"<li><b>Data</b>: {ds['n_used']} images used of {ds['n_images']}, {ds['n_classes']} classes"
                  f"{escape(imbalance)}.</li>")
+    if left_out_text(result):
+        parts.append(f"<li><b>Left out by the folder scan</b> (not images featclf reads, hidden, links, ...): "
+                     f"{escape(left_out_text(result))}</li>")
     parts.append(f"<li><b>Protocol</b>: {escape(describe_protocol(result))}</li>")
     parts.append(f"<li><b>Best</b>: {escape(best.name)}: {_METRIC_NAMES[metric]} {best.mean(metric):.4f} ± "
                  f"{best.std(metric):.4f}.</li>")

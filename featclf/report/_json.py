@@ -21,6 +21,12 @@ statistic) are written as ``null``.
         "n_classes": int, "classes": [str],
         "class_counts": {class: int},             # images used, per class
         "imbalance_ratio": float | null,          # largest class count / smallest
+        "left_out": {                             # entries a folder scan did not take (0 for other
+          "n": int,                               # datasets); added within version 1
+          "kinds": {kind: int},                   # e.g. "not an image format", "hidden", "symlink loop"
+          "extensions": {ext: int},               # files left out for their format, by extension
+          "examples": [{"path", "kind", "detail"}]  # the first 20
+        },
         "test": {same fields} | null              # the test set in "split" mode
       },
       "classes": [str],                           # class order of every matrix and list

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..datasets import describe_left_out
 from ._json import ranking
 
 __all__ = ["comparison_rows", "result_to_markdown", "describe_protocol"]
@@ -69,6 +70,16 @@ def describe_protocol(result) -> str:
             "test images.")
 
 
+def left_out_text(result) -> str:
+    """What the folder scans of the data (and test set) left out, in one sentence; ``''`` when nothing."""
+    parts = []
+    for ds in (result.dataset, result.dataset.get("test") or {}):
+        text = describe_left_out(ds["left_out"]) if ds.get("left_out") else ""
+        if text:
+            parts.append(f"{ds['name']}: {text}")
+    return "; ".join(parts) + "." if parts else ""
+
+
 def _escape(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -89,6 +100,9 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
     imbalance = f", imbalance ratio {ds['imbalance_ratio']:.2f}" if ds["imbalance_ratio"] else ""
     lines.append(f"- **Data**: {ds['n_used']} images used of {ds['n_images']}, {ds['n_classes']} classes"
                  f"{imbalance}.")
+    if left_out_text(result):
+        lines.append(f"- **Left out by the folder scan** (not images featclf reads, hidden, links, ...): "
+                     f"{_escape(left_out_text(result))}")
     lines.append(f"- **Protocol**: {describe_protocol(result)}")
     lines.append(f"- **Best**: {best.extractor} + {best.classifier}: {_METRIC_NAMES[metric]} "
                  f"{_pm(best, metric)}.")

@@ -65,7 +65,8 @@ def test_symlinked_folder_followed_and_loop_walked_once(collection):
 
 
 def test_empty_class_folder_warns_and_is_left_out(collection):
-    with pytest.warns(FeatclfWarning, match=r"class folders with no images left out: empty_class"):
+    with pytest.warns(FeatclfWarning, match=r"Class folders with no images left out: empty_class \(0 images; "
+                                            r"1 file left out \(\.txt: 1\)\)"):
         ds = ImageFolder(collection.root)
     assert "empty_class" not in ds.classes
 
@@ -107,13 +108,19 @@ def test_loose_images_in_root_warn(tmp_path):
     assert ds.classes == ["a"] and len(ds) == 1
 
 
-def test_hidden_loose_file_does_not_warn(tmp_path):
+def test_hidden_entries_alone_do_not_warn_but_are_counted(tmp_path):
     save_image(tmp_path / "a" / "x.png")
     save_image(tmp_path / ".DS_thumb.png")
-    (tmp_path / "index.txt").write_text("x")
+    save_image(tmp_path / "a" / ".git" / "y.png")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert len(ImageFolder(tmp_path)) == 1
+        ds = ImageFolder(tmp_path)
+    assert len(ds) == 1
+    assert sorted((os.path.basename(x.path), x.kind) for x in ds.left_out) == [
+        (".DS_thumb.png", "hidden"), (".git", "hidden folder")]
+    (tmp_path / "index.txt").write_text("x")
+    with pytest.warns(FeatclfWarning, match=r": 1 image in 1 class; 2 files and 1 folder left out \(\.txt: 1; "):
+        ImageFolder(tmp_path)
 
 
 def test_missing_root(tmp_path):
@@ -167,7 +174,8 @@ def test_unlabelled_folder_includes_loose_images(tmp_path):
 
 def test_unlabelled_folder_without_images(tmp_path):
     (tmp_path / "a.txt").write_text("x")
-    with pytest.raises(DatasetError, match=rf"^{re.escape(str(tmp_path))}: no images found \(extensions: .bmp"):
+    with pytest.raises(DatasetError, match=rf"^{re.escape(str(tmp_path))}: no images found \(extensions: those the "
+                       r"installed Pillow decodes.*\. 1 file left out \(\.txt: 1\), see \.left_out"):
         UnlabelledFolder(tmp_path)
 
 
@@ -188,5 +196,7 @@ def test_loose_file_check_uses_the_given_extensions(tmp_path):
     save_image(tmp_path / "a" / "x.jpg")
     save_image(tmp_path / "loose.png")  # not an image for extensions=(".jpg",)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert ImageFolder(tmp_path, extensions=(".jpg",)).paths == [str(tmp_path / "a" / "x.jpg")]
+        warnings.simplefilter("error")  # an extension the user did not select is left out on purpose: no warning
+        ds = ImageFolder(tmp_path, extensions=(".jpg",))
+    assert ds.paths == [str(tmp_path / "a" / "x.jpg")]
+    assert ds.left_out == [(str(tmp_path / "loose.png"), "extension not selected", ".png not in extensions=")]
