@@ -1,5 +1,6 @@
 """Image input layer: one image at a time, one output contract (batches live in :mod:`featclf.engine`)."""
 
+from ._header import image_size
 from ._image import (
     IMAGE_EXTENSIONS,
     MODES,
@@ -22,6 +23,7 @@ __all__ = [
     "convert_image",
     "decode_image",
     "describe_source",
+    "image_size",
     "load_image",
     "resize_image",
 ]

@@ -155,7 +155,7 @@ def test_bad_batch_size(value):
 
 def test_bad_on_error():
     with pytest.raises(InvalidParameterError,
-                       match=r"'on_error' parameter must be one of \{'raise', 'skip'\}\. Got 'warn'"):
+                       match=r"'on_error' parameter must be one of \{'raise', 'skip', 'nan'\}\. Got 'warn'"):
         extract(MeanExtractor(on_error="warn"), [np.zeros((2, 2))])
 
 
