@@ -33,6 +33,7 @@ from sklearn.preprocessing import StandardScaler
 import featclf
 from featclf.exceptions import (
     ImageLoadError,
+    ImageSizeError,
     InvalidImageError,
     InvalidParameterError,
     MissingDependencyError,
@@ -470,6 +471,99 @@ def test_cross_validation_and_grid_search_with_a_bad_file_never_shorten_rows(nam
         search.fit(sources, y)
         assert search.predict(sources).shape == (len(sources),)
     assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+# --------------------------------------------------------------------------- the size rule (size=None)
+#: Sizes (height, width) of a mixed collection: portrait, landscape, tiny and large.
+MIXED_SIZES = [(24, 24), (30, 20), (17, 41), (64, 48), (24, 24), (90, 120)]
+
+
+def _reads_sizes_at_fit(est) -> bool:
+    return est._needs_common_size and "size" in est.get_params() and est.size is None
+
+
+def _mixed_images(seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for h, w in MIXED_SIZES]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_size_none_keeps_a_size_all_fitted_images_share(name, images):
+    est = fit_or_skip(make(name, size=None), images)
+    if _reads_sizes_at_fit(est):
+        assert est.image_size_ == (SIZE, SIZE)
+        assert est.size_rule_ == f"native: all 6 fitted images are {SIZE}x{SIZE}, kept as they come"
+        np.testing.assert_array_equal(est.transform(images), clone(est).set_params(size=(SIZE, SIZE)).fit(
+            images).transform(images))  # kept as they come: no resizing
+    else:
+        assert est.size_rule_.startswith(("any: ", "size: "))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_default_constructor_works_on_images_of_many_sizes(name, tmp_path, n_jobs):
+    """Kind 11: plain names and default constructors use images as they come, whatever their sizes."""
+    arrays = _mixed_images()
+    paths = _as_kind("paths", arrays, tmp_path)
+    est = fit_or_skip(make(name, size=None, n_jobs=n_jobs), paths)
+    out = est.transform(paths)
+    assert out.shape == (len(paths), est.n_features_out_) and np.isfinite(out).all()
+    if _reads_sizes_at_fit(est):
+        default = est._default_image_size()
+        assert est.image_size_ == default
+        assert est.size_rule_ == (f"default: the 6 fitted images have 5 sizes (from 24x24 to 90x120), so every "
+                                  f"image is resized to {type(est).__name__}'s default {default[0]}x{default[1]}")
+        np.testing.assert_array_equal(out, make(name, size=default).fit(None).transform(paths))
+        np.testing.assert_array_equal(est.transform(arrays), out)  # arrays: the same sizes, the same rule
+        assert clone(est).fit(arrays).image_size_ == default
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_reads_image_sizes_from_headers_without_decoding(name, tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    paths = _as_kind("paths", _mixed_images(), tmp_path)
+    decoded = []
+    original = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda im: decoded.append(im) or original(im))
+    est = fit_or_skip(make(name, size=None), paths)
+    assert decoded == []
+    assert est.transform(paths[:2]).shape[0] == 2 and decoded  # the counter works: transform decodes
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_on_unreadable_images_says_how_many_and_why(name, images, tmp_path):
+    est = make(name, size=None, on_error="skip")
+    bad = [str(tmp_path / "gone.png"), b"not an image", str(tmp_path), b"", str(tmp_path / "gone2.png")]
+    if not _reads_sizes_at_fit(est):
+        pytest.skip(f"{type(est).__name__}(size=None) reads no image at fit")
+    with pytest.raises(ImageLoadError, match=rf"^all 5 images given to {type(est).__name__}\.fit: none could be read "
+                       r"\(.*gone\.png: no such file; item 1 \(bytes\): not a readable image.*; .*is a directory.*; "
+                       r"and 2 more\)"):
+        est.fit(bad)
+    assert est.fit([bad[0], images[0], bad[1]]).image_size_ == (SIZE, SIZE)  # the readable ones decide
+    with pytest.raises(ImageLoadError, match=r"gone\.png: no such file"):
+        make(name, size=None).fit([images[0], bad[0]])  # on_error='raise': the first bad image, before any work
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_image_of_another_size_than_the_kept_one_is_skippable(name, images):
+    est = fit_or_skip(make(name, size=None), images)
+    if not _reads_sizes_at_fit(est):
+        pytest.skip(f"{type(est).__name__}(size=None) uses images of any size")
+    odd = np.zeros((SIZE + 6, SIZE, 3), np.uint8)
+    sources = [images[0], odd, images[1]]
+    cls = type(est).__name__
+    with pytest.raises(ImageSizeError, match=rf"item 1 \(ndarray\): image is {SIZE + 6}x{SIZE} but {cls} was fitted on "
+                       rf"{SIZE}x{SIZE} images.*Set size=\({SIZE}, {SIZE}\)"):
+        est.transform(sources)
+    for n_jobs in (1, 2):
+        record = clone(est).set_params(on_error="skip", n_jobs=n_jobs).fit(images).extract(sources)
+        assert record.indices.tolist() == [0, 2] and [s.index for s in record.skipped] == [1]
+        assert f"image is {SIZE + 6}x{SIZE} but {cls} was fitted on {SIZE}x{SIZE}" in record.skipped[0].reason
+    with pytest.warns(SkippedImagesWarning, match=r"1 of 3 images"):
+        out = est.set_params(on_error="nan").transform(sources)
+    assert np.isnan(out[1]).all() and np.array_equal(out[[0, 2]], est.transform(images[:2]))
 
 
 # --------------------------------------------------------------------------- settings and inputs checked where used

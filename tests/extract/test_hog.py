@@ -326,7 +326,8 @@ def test_smallest_size_works():
     ({"color": "cmyk"}, r"The 'color' parameter of HOG must be one of \{'rgb', 'grey', 'gray'\}\. Got 'cmyk'"),
     ({"size": (0, 28)}, r"The 'size' parameter of HOG must be a pair of ints >= 1.*Got \(0, 28\)"),
     ({"n_jobs": "two"}, r"'n_jobs' parameter of HOG.*Got 'two'"),
-    ({"on_error": "ignore"}, r"The 'on_error' parameter of HOG must be one of \{'raise', 'skip', 'nan'\}\. Got 'ignore'"),
+    ({"on_error": "ignore"},
+     r"The 'on_error' parameter of HOG must be one of \{'raise', 'skip', 'nan'\}\. Got 'ignore'"),
 ])
 def test_bad_parameters(params, match):
     with pytest.raises(InvalidParameterError, match=match):
