@@ -19,7 +19,7 @@ also from the built-in exception that fits, so ``except OSError`` or
     └── MissingDependencyError (ImportError)      an optional extra is not installed
 
     FeatclfWarning (UserWarning)
-    └── SkippedImagesWarning               images skipped with ``on_error="skip"``
+    └── SkippedImagesWarning               images skipped (``on_error="skip"``) or NaN rows (``"nan"``)
 
 Errors about one image carry the offending source in ``.source`` (a path, or
 ``"item N"`` for in-memory images) and the reason in ``.reason`` (an
@@ -164,4 +164,4 @@ class FeatclfWarning(UserWarning):
 
 
 class SkippedImagesWarning(FeatclfWarning):
-    """Some images could not be loaded and were skipped (``on_error="skip"``)."""
+    """Some images could not be used: skipped (``on_error="skip"``) or their rows filled with NaN (``"nan"``)."""

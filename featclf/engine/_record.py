@@ -18,7 +18,7 @@ from ..exceptions import SkippedImagesWarning
 
 
 class SkippedInput(NamedTuple):
-    """An input left out with ``on_error='skip'``.
+    """An input left out with ``on_error='skip'`` (or filled with NaN with ``'nan'``).
 
     Attributes
     ----------
@@ -46,8 +46,9 @@ class Extraction:
     indices : ndarray of shape (n_kept,), intp
         Input position of each row: ``labels[record.indices]`` aligns labels with rows.
     skipped : list of SkippedInput
-        Every input left out, in input order, with its index, source and reason.
-        ``indices`` and the skipped indices together are exactly ``range(n_inputs)``.
+        Every input left out (``on_error`` 'skip' or 'nan'), in input order, with its
+        index, source and reason. ``indices`` and the skipped indices together are
+        exactly ``range(n_inputs)``; :meth:`filled` gives one row per input.
     n_inputs : int
         Number of inputs given.
     details : dict
