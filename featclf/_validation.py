@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from .exceptions import InvalidParameterError, UnknownNameError
 
 ON_ERROR_OPTIONS = ("raise", "skip")
+#: An extractor's ``on_error`` also takes ``'nan'``: keep one row per input, NaN where unusable.
+EXTRACTOR_ON_ERROR_OPTIONS = ("raise", "skip", "nan")
 
 
 def _owner(owner) -> str:

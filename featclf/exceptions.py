@@ -14,14 +14,16 @@ also from the built-in exception that fits, so ``except OSError`` or
     ├── InvalidParameterError (ValueError)  a bad parameter value (names the parameter and the options)
     ├── UnknownNameError (KeyError)         an unknown registry name (lists the options, suggests the nearest)
     ├── ImageSizeError (ValueError)         images that do not fit the extractor's geometry
+    ├── SkippedImagesError (ValueError)     ``transform`` would have to leave out skipped images
     ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
     └── MissingDependencyError (ImportError)      an optional extra is not installed
 
     FeatclfWarning (UserWarning)
-    └── SkippedImagesWarning               images skipped with ``on_error="skip"``
+    └── SkippedImagesWarning               images skipped (``on_error="skip"``) or NaN rows (``"nan"``)
 
 Errors about one image carry the offending source in ``.source`` (a path, or
-``"item N"`` for in-memory images) and the reason in ``.reason``.
+``"item N"`` for in-memory images) and the reason in ``.reason`` (an
+:class:`ImageSizeError` about one image too; one about a setting has ``None`` there).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "InvalidImageError",
     "InvalidParameterError",
     "MissingDependencyError",
+    "SkippedImagesError",
     "SkippedImagesWarning",
     "UnknownNameError",
     "WeightsNotFoundError",
@@ -103,7 +106,49 @@ class UnknownNameError(FeatclfError, KeyError):
 
 
 class ImageSizeError(FeatclfError, ValueError):
-    """Images whose size does not suit the extractor (too small, or mixed sizes)."""
+    """Images whose size does not suit the extractor (too small, or mixed sizes).
+
+    Parameters
+    ----------
+    message : str
+    source, reason : str, optional
+        Set when the error is about one image (e.g. an image of another size than the
+        extractor was fitted on): that image's error, skippable with ``on_error='skip'``
+        like an unreadable file. ``None`` when it is about a setting (``size`` too small
+        for HOG's cells), which no image can avoid.
+    """
+
+    def __init__(self, message: str, source: str | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.source = source
+        self.reason = reason
+
+    def __reduce__(self):  # keep source and reason across joblib workers
+        return (type(self), (self.args[0], self.source, self.reason))
+
+
+class SkippedImagesError(FeatclfError, ValueError):
+    """``transform`` with ``on_error='skip'`` met images it cannot use.
+
+    ``transform`` returns one row per input (scikit-learn pairs rows with inputs by
+    position), so it refuses to leave rows out; the message lists the images and the
+    fixes (``extract(X)``, or ``on_error='nan'``).
+
+    Attributes
+    ----------
+    skipped : list of (index, source, reason)
+        Every input that could not be used (:class:`featclf.engine.SkippedInput`).
+    n_inputs : int
+        Number of inputs given.
+    """
+
+    def __init__(self, message: str, skipped=(), n_inputs: int = 0):
+        super().__init__(message)
+        self.skipped = list(skipped)
+        self.n_inputs = n_inputs
+
+    def __reduce__(self):  # picklable across joblib workers (e.g. cross_val_score(n_jobs=2))
+        return (type(self), (self.args[0], self.skipped, self.n_inputs))
 
 
 class WeightsNotFoundError(FeatclfError, FileNotFoundError):
@@ -119,4 +164,4 @@ class FeatclfWarning(UserWarning):
 
 
 class SkippedImagesWarning(FeatclfWarning):
-    """Some images could not be loaded and were skipped (``on_error="skip"``)."""
+    """Some images could not be used: skipped (``on_error="skip"``) or their rows filled with NaN (``"nan"``)."""

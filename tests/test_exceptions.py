@@ -22,6 +22,7 @@ EXPECTED = {
     "ImageSizeError": (ValueError,),
     "WeightsNotFoundError": (FileNotFoundError,),
     "MissingDependencyError": (ImportError,),
+    "SkippedImagesError": (ValueError,),
     "FeatclfWarning": (UserWarning,),
     "SkippedImagesWarning": (exc.FeatclfWarning, UserWarning),
 }
@@ -81,3 +82,20 @@ def test_catching_by_builtin_works_for_code_that_does_not_know_featclf():
         load_image("/nonexistent/featclf/test.png")
     with pytest.raises(OSError, match="empty bytes"):
         load_image(b"")
+
+
+def test_image_size_error_about_one_image_keeps_its_source_through_pickling():
+    error = exc.ImageSizeError("a.png: image is 9x9 but HOG was fitted on 8x8 images", source="a.png",
+                               reason="image is 9x9 but HOG was fitted on 8x8 images")
+    clone = pickle.loads(pickle.dumps(error))
+    assert (str(clone), clone.source, clone.reason) == (str(error), "a.png", error.reason)
+    assert exc.ImageSizeError("size too small").source is None  # a setting, not one image
+
+
+def test_skipped_images_error_keeps_the_skipped_list_through_pickling():
+    from featclf.engine import SkippedInput
+
+    error = exc.SkippedImagesError("cannot use 1 of 3 images", [SkippedInput(1, "b.png", "no such file")], 3)
+    clone = pickle.loads(pickle.dumps(error))
+    assert str(clone) == str(error) and clone.skipped == error.skipped and clone.n_inputs == 3
+    assert clone.skipped[0].source == "b.png"

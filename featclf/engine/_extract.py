@@ -41,8 +41,8 @@ import time
 
 import numpy as np
 
-from .._validation import ON_ERROR_OPTIONS, check_option
-from ..exceptions import ImageLoadError, InvalidImageError
+from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, check_option
+from ..exceptions import ImageLoadError, ImageSizeError, InvalidImageError
 from ..io import WHITE, convert_image, decode_image
 from ._chunks import as_sources, in_memory, iter_chunks, prefer_threads
 from ._record import Extraction, SkippedInput
@@ -104,15 +104,24 @@ def _run_chunk(chunk, start, kernels, skip):
             done = clock()
             seconds[0] += done - began
             flat = None  # the image composited onto white, made once for every kernel that needs it
-            for k, kernel in enumerate(kernels):
-                if kernel.mode != "rgba" and image.ndim == 3 and image.shape[2] == 4:
-                    if flat is None:
-                        flat = convert_image(image, "rgb")
-                    prepared[k].append(kernel.prepare(flat, source, index))
-                else:
-                    prepared[k].append(kernel.prepare(image, source, index))
-                began, done = done, clock()
-                seconds[k + 1] += done - began
+            ready = []
+            try:
+                for k, kernel in enumerate(kernels):
+                    if kernel.mode != "rgba" and image.ndim == 3 and image.shape[2] == 4:
+                        if flat is None:
+                            flat = convert_image(image, "rgb")
+                        ready.append(kernel.prepare(flat, source, index))
+                    else:
+                        ready.append(kernel.prepare(image, source, index))
+                    began, done = done, clock()
+                    seconds[k + 1] += done - began
+            except ImageSizeError as exc:  # this image's size (it names it), or a setting (no source: raised)
+                if not skip or exc.source is None:
+                    raise
+                skipped.append(SkippedInput(index, exc.source, exc.reason))
+                continue
+            for k, one in enumerate(ready):
+                prepared[k].append(one)
             kept.append(index)
         if not kept:  # every image of this batch was skipped
             continue
@@ -143,9 +152,13 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     extractors : list of fitted featclf extractors
         Objects following the engine protocol (module docstring).
     X : list of image sources, dataset, or ndarray of shape (N, H, W[, C])
-    on_error : {'raise', 'skip'}, optional
-        Default: the first extractor's ``on_error``. An input that cannot be decoded
-        is skipped for every extractor.
+    on_error : {'raise', 'skip', 'nan'}, optional
+        Default: the first extractor's ``on_error``. An input that cannot be decoded,
+        or whose size one extractor cannot use (an
+        :class:`~featclf.exceptions.ImageSizeError` naming the image), is skipped for
+        every extractor of the pass (its reason names the extractor). ``'nan'`` skips
+        here as ``'skip'``: the records list what was skipped, and the extractor's
+        ``transform`` fills those rows with NaN (:meth:`Extraction.filled`).
     n_jobs, batch_size, verbose : optional
         Workers, sources per worker task and progress bar; default: the first
         extractor's own settings (a kernel that needs a particular chunk size, such
@@ -164,9 +177,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         ``X`` is a single image rather than a collection.
     FeatclfError
         With ``on_error='raise'``, the error of the first bad input in input order.
-        Whatever ``on_error``, an :class:`~featclf.exceptions.ImageSizeError` from an
-        extractor fitted with ``size=None`` on an image of another size (a setting to
-        fix, not an unreadable image: the message gives the ``size`` to set).
+        Whatever ``on_error``, an :class:`~featclf.exceptions.ImageSizeError` about a
+        setting rather than one image (no ``source``).
     """
     for extractor in extractors:
         if not hasattr(extractor, "n_features_out_"):
@@ -179,7 +191,7 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     sources = as_sources(X)
     n = len(sources)
     on_error = check_option("on_error", _operational(extractors, "on_error", on_error) or "raise",
-                            ON_ERROR_OPTIONS)
+                            EXTRACTOR_ON_ERROR_OPTIONS)
     n_jobs = _operational(extractors, "n_jobs", n_jobs)
     verbose = _operational(extractors, "verbose", verbose)
     kernels = [extractor._kernel(sources) for extractor in extractors]
@@ -199,7 +211,7 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
                  for e, k, out in zip(extractors, kernels, outs)]
         for results, kept, skips, chunk_seconds in iter_chunks(
             _run_chunk, sources, n_jobs=n_jobs, batch_size=batch_size, verbose=verbose, desc=desc,
-            args=(kernels, on_error == "skip"), prefer="threads" if prefer_threads(sources) else None,
+            args=(kernels, on_error != "raise"), prefer="threads" if prefer_threads(sources) else None,
             parent_helps=all(k.in_workers for k in kernels),  # a model in the parent keeps it busy
         ):
             seconds += chunk_seconds

@@ -6,6 +6,8 @@ feature cache) builds on this one record, so nobody re-derives which row is whic
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -16,7 +18,7 @@ from ..exceptions import SkippedImagesWarning
 
 
 class SkippedInput(NamedTuple):
-    """An input left out with ``on_error='skip'``.
+    """An input left out with ``on_error='skip'`` (or filled with NaN with ``'nan'``).
 
     Attributes
     ----------
@@ -44,8 +46,9 @@ class Extraction:
     indices : ndarray of shape (n_kept,), intp
         Input position of each row: ``labels[record.indices]`` aligns labels with rows.
     skipped : list of SkippedInput
-        Every input left out, in input order, with its index, source and reason.
-        ``indices`` and the skipped indices together are exactly ``range(n_inputs)``.
+        Every input left out (``on_error`` 'skip' or 'nan'), in input order, with its
+        index, source and reason. ``indices`` and the skipped indices together are
+        exactly ``range(n_inputs)``; :meth:`filled` gives one row per input.
     n_inputs : int
         Number of inputs given.
     details : dict
@@ -76,8 +79,51 @@ class Extraction:
         """Input positions of the skipped inputs, ndarray of intp."""
         return np.asarray([s.index for s in self.skipped], dtype=np.intp)
 
+    def filled(self, fill_value=np.nan) -> np.ndarray:
+        """The features with one row per input: the rows of skipped inputs hold ``fill_value``.
 
-def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
+        As ``numpy.ma.MaskedArray.filled``: what ``transform`` returns with
+        ``on_error='nan'``, aligned with the inputs by position.
+
+        Parameters
+        ----------
+        fill_value : float, default=nan
+
+        Returns
+        -------
+        ndarray of shape (n_inputs, n_features), float32
+            Row ``i`` is input ``i``; the record's own features when nothing was skipped.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> record = Extraction(np.ones((2, 1), np.float32), np.array([0, 2]), [SkippedInput(1, "b.png", "x")], 3)
+        >>> record.filled().ravel().tolist()
+        [1.0, nan, 1.0]
+        """
+        if self.n_kept == self.n_inputs:
+            return self.features
+        out = np.full((self.n_inputs, self.features.shape[1]), fill_value, dtype=np.float32)
+        out[self.indices] = self.features
+        return out
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside featclf and scikit-learn.
+
+    For the function calling :func:`warnings.warn` (as ``skip_file_prefixes`` does from
+    Python 3.12): a warning from ``transform`` inside a ``Pipeline`` names the user's
+    ``pipe.predict(...)`` line, not a line of scikit-learn.
+    """
+    packages = (sys.modules[__name__.split(".")[0]], sys.modules.get("sklearn"), sys.modules.get("joblib"))
+    dirs = tuple(os.path.dirname(m.__file__) + os.sep for m in packages if getattr(m, "__file__", None))
+    frame, level = sys._getframe(2), 2  # the frame calling the function that calls warnings.warn
+    while frame is not None and frame.f_code.co_filename.startswith(dirs):
+        frame, level = frame.f_back, level + 1
+    return level if frame is not None else 2
+
+
+def warn_skipped(skipped, total: int, stacklevel: int | None = None, what: str = "Skipped") -> None:
     """Warn once (SkippedImagesWarning) about inputs skipped with ``on_error='skip'``, naming them.
 
     Parameters
@@ -86,8 +132,11 @@ def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
         Nothing is warned when empty.
     total : int
         Number of inputs, for "Skipped k of total images".
-    stacklevel : int, default=3
-        As in :func:`warnings.warn`.
+    stacklevel : int, optional
+        As in :func:`warnings.warn`; default: the first caller outside featclf,
+        scikit-learn and joblib (:func:`user_stacklevel`).
+    what : str, default='Skipped'
+        The first word of the message (e.g. ``'Filled with NaN the rows of'``).
     """
     if not skipped:
         return
@@ -95,8 +144,8 @@ def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
     shown = "; ".join(f"{src}: {why}" for src, why in pairs[:5])
     more = f"; and {len(pairs) - 5} more" if len(pairs) > 5 else ""
     warnings.warn(
-        f"Skipped {len(pairs)} of {total} images that could not be loaded: {shown}{more}",
-        SkippedImagesWarning, stacklevel=stacklevel,
+        f"{what} {len(pairs)} of {total} images that could not be used: {shown}{more}",
+        SkippedImagesWarning, stacklevel=user_stacklevel() if stacklevel is None else stacklevel,
     )
 
 

@@ -363,6 +363,8 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
 
     config = _config(mode, n_splits, folds, splitter, random_state, rank_by, on_error, n_jobs, ext_components,
                      clf_components)
+    for entry, feature_set in zip(config["extractors"], feature_sets):
+        entry["fitted"] = feature_set.fitted  # the image size each extractor chose, and why (the size rule)
     dataset_summary = _summary(train, y_train, len(train), classes)
     if test is not None:
         dataset_summary["test"] = _summary(test, y[len(y_train):], len(test), classes)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .. import engine
-from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, check_pair
-from ..exceptions import ImageSizeError
-from ..io import load_image
+from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, check_pair
+from ..exceptions import ImageLoadError, ImageSizeError, InvalidImageError, SkippedImagesError
+from ..io import image_size
+
+#: Reasons shown when every image given to ``fit`` fails.
+_SHOWN_REASONS = 3
+
+
+def _hw(size) -> str:
+    return f"{size[0]}x{size[1]}"
 
 
 class BaseExtractor(TransformerMixin, BaseEstimator):
@@ -26,16 +35,41 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     The batch engine (:mod:`featclf.engine`) handles decoding in workers,
     parallelism, progress and ``on_error``.
 
-    Fitting looks at parameters and, when ``size=None``, at the first image to learn
-    the common image size. ``transform`` before ``fit`` raises sklearn's
-    ``NotFittedError``. ``transform`` leaves the estimator unchanged; which inputs
-    were skipped, and the input position of every row, come with :meth:`extract`.
+    **The size rule** (``size=None``, for extractors whose features need one image
+    size): ``fit`` reads the size of every image it is given from its header (no pixel
+    is decoded; arrays give their shape) and
+
+    * keeps it when all of them share one size (``size_rule_`` starts with
+      ``'native'``): digits, Fashion-MNIST and other same-size data are featurised as
+      they come, and an image of another size met later is that image's
+      :class:`~featclf.exceptions.ImageSizeError`, skippable with ``on_error='skip'``;
+    * otherwise resizes every image to the extractor's documented default size
+      (``size_rule_`` starts with ``'default'``): a folder of photos of many sizes
+      works with the default constructor.
+
+    The size used is ``image_size_``. With ``size`` set, every image is resized to it
+    (``'size'``); extractors whose features need no common size use images as they
+    come (``'any'``, ``image_size_ = None``).
+
+    **One row per input** (the ``on_error`` rule): scikit-learn pairs a transformer's
+    rows with its inputs by position, so ``transform`` returns one row per input or
+    raises. ``on_error='raise'`` stops at the first image that cannot be used;
+    ``'nan'`` keeps its row, filled with NaN (with a SkippedImagesWarning naming the
+    images), for estimators that accept NaN (``HistGradientBoostingClassifier``) or
+    after ``SimpleImputer``; ``'skip'`` leaves such images out of :meth:`extract`,
+    whose record says which input each row is, and makes ``transform`` raise
+    :class:`~featclf.exceptions.SkippedImagesError` (listing them and these fixes)
+    rather than return fewer rows. ``transform`` before ``fit`` raises sklearn's
+    ``NotFittedError``; ``transform`` leaves the estimator unchanged.
     """
 
     _image_mode = "rgb"
     #: Whether features have a fixed length only for one image size. When False
     #: (e.g. histograms), ``size=None`` accepts images of any size and ``fit`` reads none.
     _needs_common_size = True
+    #: ``(height, width)`` images of several sizes are resized to with ``size=None``
+    #: (see the size rule); ``None``: such images are refused (a subclass without a default).
+    _default_size = None
 
     # -- to be provided by subclasses --------------------------------------------------
     def _check_params(self) -> None:  # pragma: no cover - trivial default
@@ -48,26 +82,34 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     # -- shared machinery --------------------------------------------------------------
+    def _default_image_size(self):
+        """The size images of several sizes are resized to (``_default_size``; subclasses may adapt it)."""
+        return self._default_size
+
     def _check_common_params(self):
-        check_option("on_error", self.on_error, ON_ERROR_OPTIONS, self)
+        check_option("on_error", self.on_error, EXTRACTOR_ON_ERROR_OPTIONS, self)
         check_n_jobs(self.n_jobs, self)
         engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
         check_pair("size", getattr(self, "size", None), owner=self, allow_none=True)
 
     def fit(self, X, y=None):
-        """Validate parameters and learn the image size when ``size=None``.
+        """Validate parameters and, when ``size=None``, choose the image size (the size rule).
 
         Parameters
         ----------
         X : list of image sources, dataset, ndarray of shape (N, H, W[, C]), or None
-            Read only with ``size=None`` (its first readable image gives the size);
-            ``None`` is accepted when nothing needs reading.
+            With ``size=None``, the size of each image is read from its header (the
+            class docstring gives the rule); ``None`` is accepted when nothing needs
+            reading (``size`` set, or features that need no common size).
         y : ignored
 
         Returns
         -------
         self
+            With ``image_size_`` (``(height, width)``, or ``None`` for any size) and
+            ``size_rule_`` (str: ``'native: ...'``, ``'default: ...'``, ``'size: ...'``
+            or ``'any: ...'``, the rule that chose it and why).
 
         Raises
         ------
@@ -77,6 +119,9 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             ``X`` is a single image or not a collection.
         ImageSizeError
             Images (or ``size``) too small for the extractor; an empty collection.
+        ImageLoadError
+            With ``on_error='raise'``, the first image whose header cannot be read;
+            otherwise, when no image can be read (how many, and the first reasons).
         """
         self._check_common_params()
         self._check_params()
@@ -86,10 +131,12 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         size = getattr(self, "size", None)
         if size is not None:
             self.image_size_ = check_pair("size", size, owner=self)
+            self.size_rule_ = f"size: every image resized to {_hw(self.image_size_)} (size set)"
         elif self._needs_common_size:
-            self.image_size_ = self._first_image_size(engine.as_sources(X) if sources is None else sources)
+            self.image_size_, self.size_rule_ = self._choose_size(engine.as_sources(X) if sources is None else sources)
         else:
             self.image_size_ = None
+            self.size_rule_ = "any: images used as they come (these features need no common size)"
         probe = None if self.image_size_ is None else self._decoded_shape(self.image_size_)
         self.feature_names_out_ = np.asarray(self._output_names(probe), dtype=object)
         self.n_features_out_ = len(self.feature_names_out_)
@@ -98,22 +145,54 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     def _decoded_shape(self, size):
         return tuple(size) + ({"rgb": (3,), "rgba": (4,), "grey": ()}[self._image_mode])
 
-    def _first_image_size(self, sources):
-        last_error = None
+    def _image_sizes(self, sources) -> tuple[Counter, list]:
+        """How many images have each ``(height, width)`` (headers only), and the unreadable ones."""
+        if isinstance(sources, np.ndarray):  # a stack: one size
+            return Counter({tuple(int(v) for v in sources.shape[1:3]): len(sources)}), []
+        sizes, failed = Counter(), []
         for i, source in enumerate(sources):
             try:
-                return load_image(source, mode="grey", index=i).shape[:2]
-            except Exception as exc:  # noqa: BLE001 - re-raised below unless skipping
-                if self.on_error != "skip":
+                sizes[image_size(source, index=i)] += 1
+            except (ImageLoadError, InvalidImageError) as exc:
+                if self.on_error == "raise":
                     raise
-                last_error = exc
-        if last_error is not None:
-            raise last_error
-        raise ImageSizeError("Cannot fit on an empty collection of images: pass at least one image.")
+                failed.append(exc)
+        return sizes, failed
+
+    def _choose_size(self, sources):
+        """``(image_size_, size_rule_)`` for ``size=None``: the common size, or the default one."""
+        name = type(self).__name__
+        sizes, failed = self._image_sizes(sources)
+        if not sizes:
+            if not failed:
+                raise ImageSizeError("Cannot fit on an empty collection of images: pass at least one image.")
+            shown = "; ".join(f"{exc.source}: {exc.reason}" for exc in failed[:_SHOWN_REASONS])
+            more = f"; and {len(failed) - _SHOWN_REASONS} more" if len(failed) > _SHOWN_REASONS else ""
+            raise ImageLoadError(
+                f"all {len(failed)} images given to {name}.fit", f"none could be read ({shown}{more})",
+                "Check the paths, and pass images that can be read",
+            )
+        n = sum(sizes.values())
+        if len(sizes) == 1:
+            (common,) = sizes
+            return common, f"native: all {n} fitted images are {_hw(common)}, kept as they come"
+        smallest = min(sizes, key=lambda s: (s[0] * s[1], s))
+        largest = max(sizes, key=lambda s: (s[0] * s[1], s))
+        default = self._default_image_size()
+        if default is None:
+            common, count = sizes.most_common(1)[0]
+            raise ImageSizeError(
+                f"{name} cannot use images of {len(sizes)} sizes as they come (from {_hw(smallest)} to "
+                f"{_hw(largest)}; the most common is {_hw(common)}, {count} of {n} images) and has no default "
+                f"size. Set size=(height, width) to resize every image, e.g. size=(64, 64)."
+            )
+        return tuple(default), (f"default: the {n} fitted images have {len(sizes)} sizes (from {_hw(smallest)} to "
+                                f"{_hw(largest)}), so every image is resized to {name}'s default {_hw(default)}")
 
     def _sized(self):
         """``(owner, image_size, resize)``: the arguments of a :class:`featclf.kernels.SizedKernel`."""
-        return type(self).__name__, self.image_size_, getattr(self, "size", None) is not None
+        native = getattr(self, "size", None) is None and getattr(self, "size_rule_", "").startswith("native")
+        return type(self).__name__, self.image_size_, not native
 
     def extract(self, X):
         """Extract features, with the record of which input each row is and which were skipped.
@@ -128,14 +207,15 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             ``features`` : ndarray of shape (n_kept, n_features_out_), float32, one row
             per usable input in input order; ``indices`` : the input position of each
             row; ``skipped`` : every input left out with ``on_error='skip'``, as
-            ``(index, source, reason)``; ``n_inputs``.
+            ``(index, source, reason)``; ``n_inputs``. With ``on_error='nan'``, the same
+            record (``record.filled()`` is what ``transform`` returns).
 
         Raises
         ------
         NotFittedError
             Before ``fit``.
         FeatclfError
-            With ``on_error='raise'``, the error of the first unreadable input.
+            With ``on_error='raise'``, the error of the first input that cannot be used.
 
         Examples
         --------
@@ -152,7 +232,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         return engine.extract(self, X)
 
     def transform(self, X):
-        """Extract features.
+        """Extract features: one row per input, or an error.
 
         Parameters
         ----------
@@ -160,14 +240,46 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_kept, n_features_out_), float32
-            One row per image, in input order; with ``on_error='skip'`` rows of
-            unreadable images are left out, with a SkippedImagesWarning naming them
-            (:meth:`extract` returns which input each row is).
+        features : ndarray of shape (n_inputs, n_features_out_), float32
+            Row ``i`` is input ``i``. With ``on_error='nan'``, the rows of images that
+            cannot be used are NaN, and a SkippedImagesWarning names those images
+            (:meth:`extract` gives the same list as a record).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        FeatclfError
+            With ``on_error='raise'``, the error of the first image that cannot be used.
+        SkippedImagesError
+            With ``on_error='skip'``, when some images cannot be used: a transformer
+            that returned fewer rows would shift every later row against its input in
+            a pipeline. The message lists them and the fixes: :meth:`extract` (the
+            rows it could compute, with their input positions), ``on_error='nan'``,
+            or fixing the files.
         """
         record = self.extract(X)
-        engine.warn_skipped(record.skipped, record.n_inputs)
-        return record.features
+        if not record.skipped:
+            return record.features
+        if self.on_error == "nan":
+            engine.warn_skipped(record.skipped, record.n_inputs, what="Filled with NaN the rows of")
+            return record.filled(np.nan)
+        raise self._skipped_error(record)
+
+    def _skipped_error(self, record) -> SkippedImagesError:
+        name = type(self).__name__
+        k = len(record.skipped)
+        shown = "; ".join(f"{s.source}: {s.reason}" for s in record.skipped[:_SHOWN_REASONS])
+        more = f"; and {k - _SHOWN_REASONS} more" if k > _SHOWN_REASONS else ""
+        return SkippedImagesError(
+            f"{name}(on_error='skip') cannot use {k} of {record.n_inputs} images ({shown}{more}), and transform "
+            "must return one row per image: scikit-learn pairs rows with inputs by position, so fewer rows would "
+            "shift every later one. Either call extract(X), which returns the rows it could compute with the "
+            "input position of each (record.indices) and the skipped images (record.skipped); or set "
+            "on_error='nan' (in a pipeline: set_params(<step>__on_error='nan')) to keep one row per image, NaN "
+            "where unusable, for HistGradientBoostingClassifier or after SimpleImputer; or fix or remove the files.",
+            record.skipped, record.n_inputs,
+        )
 
     def get_feature_names_out(self, input_features=None):
         """One readable name per output column.

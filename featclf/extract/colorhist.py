@@ -66,8 +66,10 @@ class ColorHistogram(BaseExtractor):
         cores; ``None`` follows ``joblib.parallel_config``.
     batch_size : int or 'auto', default='auto'
         Images per worker task.
-    on_error : {'raise', 'skip'}, default='raise'
-        What to do with images that cannot be loaded: stop, or leave them out (``extract`` lists them).
+    on_error : {'raise', 'skip', 'nan'}, default='raise'
+        Images that cannot be loaded: stop; ``'skip'``: leave them out of
+        :meth:`extract` (``transform`` then raises, as it returns one row per input);
+        ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -75,6 +77,8 @@ class ColorHistogram(BaseExtractor):
     ----------
     image_size_ : (int, int) or None
         ``size`` as a pair, or ``None`` (images used as they come).
+    size_rule_ : str
+        ``'size: ...'`` or ``'any: ...'``.
     n_features_out_ : int
         ``prod(bins)`` (joint) or ``sum(bins)`` (per channel).
     feature_names_out_ : ndarray of str

@@ -51,8 +51,11 @@ class HOG(BaseExtractor):
         norm; ``'L2-Hys'`` divides by the L2 norm, clips values at 0.2 and
         normalises again. ``method='opencv'`` implements ``'L2-Hys'`` only.
     size : (int, int) or None, default=None
-        ``(height, width)`` to resize to; ``None`` uses images as they come (they
-        must then share one size). Images must be at least
+        ``(height, width)`` to resize to. ``None``: images as they come when all the
+        images given to ``fit`` share one size (kept: Fashion-MNIST stays 28x28);
+        otherwise every image is resized to 64x64, or to one block where a block is
+        larger (the size rule of :class:`~featclf.extract.BaseExtractor`;
+        ``size_rule_`` says which applied). Images must be at least
         ``pixels_per_cell * cells_per_block`` in each dimension.
     color : {'rgb', 'grey'}, default='rgb'
         ``'rgb'``: the per-pixel strongest channel gradient (step 2); ``'grey'``:
@@ -68,8 +71,10 @@ class HOG(BaseExtractor):
         cores; ``None`` follows ``joblib.parallel_config``.
     batch_size : int or 'auto', default='auto'
         Images per worker task.
-    on_error : {'raise', 'skip'}, default='raise'
-        What to do with images that cannot be loaded: stop, or leave them out (``extract`` lists them).
+    on_error : {'raise', 'skip', 'nan'}, default='raise'
+        Images that cannot be used (unreadable, or of another size than a kept native
+        size): stop; ``'skip'``: leave them out of :meth:`extract` (``transform``
+        then raises, as it returns one row per input); ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -77,6 +82,8 @@ class HOG(BaseExtractor):
     ----------
     image_size_ : (int, int)
         ``(height, width)`` of the images as featurised.
+    size_rule_ : str
+        Why that size: ``'native: ...'``, ``'default: ...'`` or ``'size: ...'``.
     n_features_out_ : int
     feature_names_out_ : ndarray of str
         ``"hog_b{block_row}_{block_col}_c{cell_row}_{cell_col}_o{k}"``, in output order.
@@ -142,6 +149,11 @@ class HOG(BaseExtractor):
     (2, 1296)
     """
 
+    #: The size images of several sizes are resized to with ``size=None``: square, as whole images
+    #: to classify are of any aspect (Dalal & Triggs' 128x64 window is a standing person's), and
+    #: the size of ``evaluate``'s own ``hog:size=64x64`` default (1,764 features with 8x8 cells).
+    _default_size = (64, 64)
+
     def __init__(self, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), block_norm="L2-Hys",
                  size=None, color="rgb", method="opencv", n_jobs=None, batch_size="auto", on_error="raise",
                  verbose=1):
@@ -178,6 +190,10 @@ class HOG(BaseExtractor):
             opencv_hog_class()
         else:
             import_optional("skimage", purpose="HOG(method='skimage')")
+
+    def _default_image_size(self):
+        (ch, cw), (cy, cx) = self._geometry()
+        return max(self._default_size[0], ch * cy), max(self._default_size[1], cw * cx)
 
     def _geometry(self):
         """``(pixels_per_cell, cells_per_block)`` as (rows, cols) int pairs."""

@@ -18,8 +18,10 @@ class RawPixels(BaseExtractor):
     Parameters
     ----------
     size : (int, int) or None, default=None
-        ``(height, width)`` to resize to; ``None`` uses images as they come (they
-        must then share one size).
+        ``(height, width)`` to resize to. ``None``: images as they come when all the
+        images given to ``fit`` share one size (kept: digits stay 8x8); otherwise
+        every image is resized to 32x32 (the size rule of
+        :class:`~featclf.extract.BaseExtractor`; ``size_rule_`` says which applied).
     color : {'grey', 'rgb'}, default='grey'
         Grey (``H * W`` features) or RGB (``H * W * 3`` features).
     n_jobs : int, optional
@@ -28,8 +30,10 @@ class RawPixels(BaseExtractor):
         cores; ``None`` follows ``joblib.parallel_config``.
     batch_size : int or 'auto', default='auto'
         Images per worker task.
-    on_error : {'raise', 'skip'}, default='raise'
-        What to do with images that cannot be loaded: stop, or leave them out (``extract`` lists them).
+    on_error : {'raise', 'skip', 'nan'}, default='raise'
+        Images that cannot be used (unreadable, or of another size than a kept native
+        size): stop; ``'skip'``: leave them out of :meth:`extract` (``transform``
+        then raises, as it returns one row per input); ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -37,6 +41,8 @@ class RawPixels(BaseExtractor):
     ----------
     image_size_ : (int, int)
         ``(height, width)`` of the images as featurised.
+    size_rule_ : str
+        Why that size: ``'native: ...'``, ``'default: ...'`` or ``'size: ...'``.
     n_features_out_ : int
     feature_names_out_ : ndarray of str
         ``"pixel_r{row}_c{col}"`` (grey) or ``"pixel_r{row}_c{col}_{R|G|B}"``.
@@ -48,6 +54,10 @@ class RawPixels(BaseExtractor):
     >>> featclf.RawPixels().fit_transform(X).shape
     (2, 25)
     """
+
+    #: The size images of several sizes are resized to with ``size=None`` (CIFAR's 32x32; the
+    #: size of ``evaluate``'s own ``pixels:size=32x32`` default: 1,024 grey features).
+    _default_size = (32, 32)
 
     def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1):
         self.size = size

@@ -1,6 +1,7 @@
 """Image input layer: one image at a time, one output contract (batches live in :mod:`featclf.engine`)."""
 
 from ._formats import extension_problem, image_extensions
+from ._header import image_size
 from ._image import (
     MODES,
     WHITE,
@@ -23,6 +24,7 @@ __all__ = [
     "describe_source",
     "extension_problem",
     "image_extensions",
+    "image_size",
     "load_image",
     "resize_image",
 ]

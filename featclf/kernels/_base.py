@@ -62,8 +62,9 @@ class SizedKernel(Kernel):
     image_size : (int, int) or None
         ``(height, width)`` the images are brought to; ``None``: any size.
     resize : bool
-        Resize to ``image_size`` (the user set ``size``) or only check it (``size=None``
-        fitted on the first image's size).
+        Resize to ``image_size`` (the user set ``size``, or ``size=None`` fitted on
+        images of several sizes) or only check it (``size=None`` fitted on images that
+        share one size, kept as they come).
     """
 
     def __init__(self, owner: str, image_size, resize: bool):
@@ -80,7 +81,8 @@ class SizedKernel(Kernel):
         Raises
         ------
         ImageSizeError
-            ``resize`` is off and the image has another size than the fitted one.
+            ``resize`` is off and the image has another size than the fitted one: this
+            image's error (``source`` and ``reason`` set), skippable with ``on_error='skip'``.
         """
         size = self.image_size
         if size is None or image.shape[:2] == size:
@@ -89,8 +91,11 @@ class SizedKernel(Kernel):
             return resize_image(image, size)
         h, w = image.shape[:2]
         fh, fw = size
+        label = describe_source(source, index)
+        reason = (f"image is {h}x{w} but {self.owner} was fitted on {fh}x{fw} images (with size=None it keeps "
+                  f"the size its fitted images share)")
         raise ImageSizeError(
-            f"{describe_source(source, index)}: image is {h}x{w} but {self.owner} was fitted on "
-            f"{fh}x{fw} images (size=None uses images as they come, so they must share one size). "
-            f"Set size=({fh}, {fw}) (height, width) to resize every image."
+            f"{label}: {reason}. Set size=({fh}, {fw}) (height, width) to resize every image to it, or "
+            f"on_error='skip' to leave such images out",
+            source=label, reason=reason,
         )

@@ -16,7 +16,7 @@ import numpy as np
 from ..exceptions import FeatclfError, MissingDependencyError
 from ._blocks import escape, img, matrix_table, page, png_data_uri, table, thumbnail_uri
 from ._json import ranking, result_to_dict
-from ._markdown import _METRIC_NAMES, comparison_rows, describe_protocol, left_out_text
+from ._markdown import _METRIC_NAMES, comparison_rows, describe_protocol, left_out_text, size_rules
 
 __all__ = ["misclassified_rows", "result_to_html"]
 
@@ -175,6 +175,10 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
     parts.append('<h2 id="configuration">Configuration and versions</h2>')
     versions = ", ".join(f"{k} {v}" for k, v in data["versions"].items() if v is not None and k != "platform")
     parts.append(f"<p>{escape(versions)}.</p>")
+    sizes = size_rules(data["config"])
+    if sizes:
+        parts.append("<p>Image sizes:</p><ul>" + "".join(f"<li>{escape(label)}: {escape(rule)}</li>"
+                                                          for label, rule in sizes) + "</ul>")
     parts.append("<details><summary>Full configuration (as in report.json)</summary>"
                  f"<pre>{escape(json.dumps({'config': data['config'], 'versions': data['versions']}, indent=1))}</pre>"
                  "</details>")

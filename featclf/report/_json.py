@@ -75,7 +75,10 @@ statistic) are written as ``null``.
         "mode": str, "cv": int | "split", "n_folds": int, "splitter": str | null,
         "random_state": int, "rank_by": str, "on_error": str, "n_jobs": int | null,
         "fold_sizes": [{"train": int, "test": int}],
-        "extractors": [{"label": str, "name": str, "params": {}}],
+        "extractors": [{"label": str, "name": str, "params": {},
+                        "fitted": {"image_size": [int, int] | null,   # as featurised (null: any size)
+                                   "size_rule": str}}],               # why: "native: ...", "default: ...",
+                                                                      # "size: ..." or "any: ..."
         "classifiers": [{"label": str, "name": str, "params": {}}],
         "features": str
       },

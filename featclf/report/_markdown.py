@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..datasets import describe_left_out
 from ._json import ranking
 
-__all__ = ["comparison_rows", "result_to_markdown", "describe_protocol"]
+__all__ = ["comparison_rows", "result_to_markdown", "describe_protocol", "size_rules"]
 
 _METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "macro-F1"}
 
@@ -149,6 +149,10 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
     lines.append("")
     cfg = result.config
     lines.append(f"- extractors: {', '.join(x['label'] for x in cfg['extractors'])}")
+    sizes = size_rules(cfg)
+    if sizes:
+        lines.append("- image sizes:")
+        lines += [f"  - {_escape(label)}: {_escape(rule)}" for label, rule in sizes]
     lines.append(f"- classifiers: {', '.join(x['label'] for x in cfg['classifiers'])}")
     lines.append(f"- mode: {cfg['mode']}, folds: {cfg['n_folds']}, seed: {cfg['random_state']}, "
                  f"ranked by: {cfg['rank_by']}, on_error: {cfg['on_error']}")
@@ -156,3 +160,9 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
                                              if v is not None and k != "platform"))
     lines.append("")
     return "\n".join(lines)
+
+
+def size_rules(config) -> list:
+    """``(extractor label, size rule)`` of every extractor that reports one (what ``fit`` chose, and why)."""
+    return [(x["label"], x["fitted"]["size_rule"]) for x in config.get("extractors", [])
+            if x.get("fitted", {}).get("size_rule")]

@@ -4,18 +4,24 @@ Shared by every entry point that turns a collection into features (evaluation, a
 later clustering, saved-model training and the ``extract`` command).
 
 Why computing features once, before any split, does not leak: featclf's extractors
-learn nothing from the images. ``fit`` validates parameters and, with ``size=None``,
-reads the size of the first image; each image's features depend on that image alone
-(HOG, colour histograms and raw pixels are pure per-image functions, CNN embeddings
-come from a frozen pretrained network). A user extractor that learns statistics from
-the images (a fitted PCA, a codebook) belongs inside the classifier pipeline instead.
+learn nothing from the images' pixels or labels. ``fit`` validates parameters and,
+with ``size=None``, reads every image's size from its header to choose one (kept when
+they all share it, else the extractor's default: the size rule of
+:class:`featclf.extract.BaseExtractor`); each image's features depend on that image
+alone (HOG, colour histograms and raw pixels are pure per-image functions, CNN
+embeddings come from a frozen pretrained network). The size is chosen once on the
+collection features are computed for, not per fold: per fold, a training part whose
+images happened to share one size while the collection does not would keep that size,
+and the other images of its test part would have to be left out. A user extractor that
+learns statistics from the images (a fitted PCA, a codebook) belongs inside the
+classifier pipeline instead.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,16 +45,35 @@ class FeatureSet:
     seconds : float
         Wall time attributable to this extractor: its ``fit``, plus its share of the
         extraction passes (:attr:`featclf.engine.Extraction.timings`).
+    fitted : dict
+        What ``fit`` chose (:func:`fitted_settings`), for the report.
     """
 
     train: Extraction
     test: Extraction | None = None
     seconds: float = 0.0
+    fitted: dict = field(default_factory=dict)
 
     @property
     def n_features(self) -> int:
         """Number of feature columns of this extractor."""
         return int(self.train.features.shape[1])
+
+
+def fitted_settings(extractor) -> dict:
+    """What a fitted extractor chose from its data, for reports: its image size and why.
+
+    Returns
+    -------
+    dict
+        ``{"image_size": [height, width] or None, "size_rule": str}`` for featclf
+        extractors (``size_rule_``: ``'native: ...'``, ``'default: ...'``,
+        ``'size: ...'`` or ``'any: ...'``); empty for a transformer without them.
+    """
+    if not hasattr(extractor, "size_rule_"):
+        return {}
+    size = getattr(extractor, "image_size_", None)
+    return {"image_size": None if size is None else [int(v) for v in size], "size_rule": str(extractor.size_rule_)}
 
 
 def _how(extractor) -> str:
@@ -129,7 +154,8 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
     Returns
     -------
     list of FeatureSet
-        One per extractor, in the order given.
+        One per extractor, in the order given, each with one record per collection
+        (``train``, ``test``): every input is either a row or in ``skipped``.
 
     Raises
     ------
@@ -150,8 +176,8 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
         test_records, test_seconds = [None] * len(extractors), [0.0] * len(extractors)
     else:
         test_records, test_seconds = _run(extractors, test, on_error, n_jobs, verbose)
-    return [FeatureSet(a, b, f + s + t) for a, b, f, s, t in
-            zip(train_records, test_records, fit_seconds, train_seconds, test_seconds)]
+    return [FeatureSet(a, b, f + s + t, fitted_settings(e)) for a, b, f, s, t, e in
+            zip(train_records, test_records, fit_seconds, train_seconds, test_seconds, extractors)]
 
 
 @dataclass

@@ -66,16 +66,30 @@ def test_unreadable_image_with_on_error_raise_exits_1_naming_the_file(tmp_path, 
     assert len(err) == 1 and err[0].startswith("featclf evaluate: error: ") and "bad.png" in err[0]
 
 
-def test_mixed_image_sizes_without_size_exit_2_with_the_fix(tmp_path, capsys):
+def test_mixed_image_sizes_without_size_are_resized_to_the_default(tmp_path, capsys):
     for name, shape in (("a", (8, 8)), ("b", (9, 12))):
         (tmp_path / "data" / name).mkdir(parents=True)
         for i in range(2):
             Image.new("RGB", shape, (i * 90, 20, 20)).save(tmp_path / "data" / name / f"{i}.png")
     code = main(["evaluate", str(tmp_path / "data"), "-e", "pixels", "-c", "knn:n_neighbors=1", "--cv", "2", "-q",
                  "--out", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "  - pixels: default: the 4 fitted images have 2 sizes (from 8x8 to 12x9)" in report
+
+
+def test_a_test_image_of_another_size_than_the_native_one_exit_2_with_the_fix(tmp_path, capsys):
+    for split, shapes in (("train", ((8, 8), (8, 8))), ("test", ((8, 8), (9, 12)))):
+        for name in ("a", "b"):
+            (tmp_path / split / name).mkdir(parents=True)
+            for i, shape in enumerate(shapes):
+                Image.new("RGB", shape, (i * 90, 20, 20)).save(tmp_path / split / name / f"{i}.png")
+    code = main(["evaluate", str(tmp_path / "train"), "--test", str(tmp_path / "test"), "-e", "pixels",
+                 "-c", "knn:n_neighbors=1", "--on-error", "raise", "-q", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
-    assert "but RawPixels was fitted on 8x8 images" in err[0]
+    assert "1.png: image is 12x9 but RawPixels was fitted on 8x8 images" in err[0]
+    assert "Set size=(8, 8)" in err[0]
     assert err[0].endswith("On the command line: --extractor NAME:size=HxW (e.g. pixels:size=32x32).")
 
 

@@ -155,7 +155,7 @@ def test_bad_batch_size(value):
 
 def test_bad_on_error():
     with pytest.raises(InvalidParameterError,
-                       match=r"'on_error' parameter must be one of \{'raise', 'skip'\}\. Got 'warn'"):
+                       match=r"'on_error' parameter must be one of \{'raise', 'skip', 'nan'\}\. Got 'warn'"):
         extract(MeanExtractor(on_error="warn"), [np.zeros((2, 2))])
 
 
@@ -324,6 +324,39 @@ def test_a_preparation_error_is_raised_even_when_skipping(paths):
     extractor._kernel = lambda sources: Strict()
     with pytest.raises(ImageSizeError, match="wrong size"):
         extract(extractor, paths)
+
+
+class SizeCheckingKernel(MeanKernel):
+    """Refuses images that are not 6x5, as that image's error (a SizedKernel fitted on a native size does)."""
+
+    def prepare(self, image, source, index):
+        if image.shape[:2] != (6, 5):
+            raise ImageSizeError(f"item {index}: image is not 6x5", source=f"item {index}", reason="not 6x5")
+        return super().prepare(image, source, index)
+
+
+class SizeCheckingExtractor(MeanExtractor):
+    def _kernel(self, sources):
+        return SizeCheckingKernel(self.seen, self.in_workers)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_image_size_error_about_one_image_is_skipped_for_every_extractor_of_the_pass(paths, n_jobs):
+    sources = [*paths[:2], np.zeros((7, 5), np.uint8), *paths[2:], b"junk"]
+    settings = {"on_error": "skip", "n_jobs": n_jobs, "batch_size": 2}
+    checking, plain = SizeCheckingExtractor(**settings), MeanExtractor(**settings)
+    for records in (extract_many([checking, plain], sources), extract_many([plain, checking], sources)):
+        for result in records:
+            assert result.indices.tolist() == [0, 1, 3, 4, 5, 6, 7]
+            assert [(s.index, s.source) for s in result.skipped] == [(2, "item 2"), (8, "item 8 (bytes)")]
+            assert result.skipped[0].reason == "not 6x5"
+    with pytest.raises(ImageSizeError, match="item 2: image is not 6x5"):
+        extract(SizeCheckingExtractor(n_jobs=n_jobs, batch_size=2), sources)
+    nan = extract(SizeCheckingExtractor(on_error="nan", n_jobs=n_jobs, batch_size=2), sources)
+    assert nan.skipped_indices.tolist() == [2, 8]  # 'nan' skips here: the extractor's transform fills the rows
+    filled = nan.filled()
+    assert filled.shape == (9, 2) and np.isnan(filled[[2, 8]]).all()
+    np.testing.assert_array_equal(filled[nan.indices], nan.features)
 
 
 # --------------------------------------------------------------------------- pairing and merging

@@ -23,18 +23,21 @@ import numpy as np
 import pytest
 from PIL import Image
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import featclf
 from featclf.exceptions import (
     ImageLoadError,
+    ImageSizeError,
     InvalidImageError,
     InvalidParameterError,
     MissingDependencyError,
+    SkippedImagesError,
     SkippedImagesWarning,
 )
 from featclf.extract import get_extractor_class, list_extractors
@@ -207,15 +210,19 @@ def _same(a, b) -> bool:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_transform_and_extract_leave_the_estimator_unchanged(name, images, tmp_path):
+@pytest.mark.parametrize("on_error", ["skip", "nan"])
+def test_transform_and_extract_leave_the_estimator_unchanged(name, images, tmp_path, on_error):
     """As scikit-learn's check_dict_unchanged: per-call results come back, none is stored on the estimator."""
     sources = [str(tmp_path / "missing.png"), *images[:3]]
-    for est in (fit_or_skip(make(name, on_error="skip"), images), pickle.loads(pickle.dumps(
-            fit_or_skip(make(name, on_error="skip"), images)))):  # an unpickled one rebuilds caches on demand
+    for est in (fit_or_skip(make(name, on_error=on_error), images), pickle.loads(pickle.dumps(
+            fit_or_skip(make(name, on_error=on_error), images)))):  # an unpickled one rebuilds caches on demand
         before = dict(est.__dict__)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SkippedImagesWarning)
-            est.transform(sources)
+            try:
+                est.transform(sources)
+            except SkippedImagesError:
+                assert on_error == "skip"
         est.extract(sources)
         assert est.__dict__.keys() == before.keys()
         changed = [key for key, value in before.items() if not _same(value, est.__dict__[key])]
@@ -299,8 +306,6 @@ def test_skip_exposes_kept_indices_and_skipped(name, images, tmp_path):
     missing = str(tmp_path / "missing.png")
     sources = [missing, good[0], b"not an image", good[1], images[2]]
     est = fit_or_skip(make(name, on_error="skip"), sources)
-    with pytest.warns(SkippedImagesWarning, match=r"Skipped 2 of 5 images.*missing\.png"):
-        out = est.transform(sources)
     record = est.extract(sources)
     np.testing.assert_array_equal(record.indices, [1, 3, 4])
     assert [src for _, src, _ in record.skipped] == [missing, "item 2 (bytes)"]
@@ -308,10 +313,23 @@ def test_skip_exposes_kept_indices_and_skipped(name, images, tmp_path):
     assert "no such file" in record.skipped[0][2]
     y = np.arange(5)
     assert y[record.indices].tolist() == [1, 3, 4]  # labels align with rows
-    np.testing.assert_array_equal(record.features, out)
-    np.testing.assert_array_equal(out, est.transform([images[0], images[1], images[2]]))
+    expected = est.transform([images[0], images[1], images[2]])
+    np.testing.assert_array_equal(record.features, expected)
     again = est.extract([images[0], images[1], images[2]])
     assert again.skipped == [] and again.indices.tolist() == [0, 1, 2]  # each record is its own call's
+    # transform never returns fewer rows than inputs: it refuses, naming the images and the fixes
+    with pytest.raises(SkippedImagesError, match=r"cannot use 2 of 5 images \(.*missing\.png: no such file; "
+                       r"item 2 \(bytes\): not a readable image.*extract\(X\).*on_error='nan'") as caught:
+        est.transform(sources)
+    assert [(s.index, s.source) for s in caught.value.skipped] == [(0, missing), (2, "item 2 (bytes)")]
+    assert caught.value.n_inputs == 5
+    # on_error='nan' keeps one row per input, NaN where unusable, and names them
+    with pytest.warns(SkippedImagesWarning, match=r"Filled with NaN the rows of 2 of 5 images.*missing\.png"):
+        out = est.set_params(on_error="nan").transform(sources)
+    assert out.shape == (5, est.n_features_out_) and out.dtype == np.float32
+    assert np.isnan(out[[0, 2]]).all() and not np.isnan(out[[1, 3, 4]]).any()
+    np.testing.assert_array_equal(out[[1, 3, 4]], expected)
+    np.testing.assert_array_equal(out, est.extract(sources).filled())
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -325,13 +343,15 @@ def test_raise_names_the_bad_source(name, images, tmp_path):
 @pytest.mark.parametrize("name", NAMES)
 def test_skip_with_every_image_bad_gives_no_rows(name, images, tmp_path):
     est = fit_or_skip(make(name, on_error="skip"), images)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SkippedImagesWarning)
-        out = est.transform([b"", str(tmp_path / "none.png")])
-        record = est.extract([b"", str(tmp_path / "none.png")])
-    assert out.shape == (0, est.n_features_out_) and out.dtype == np.float32
-    assert record.features.shape == (0, est.n_features_out_) and record.indices.tolist() == []
-    assert len(record.skipped) == 2 and record.skipped_indices.tolist() == [0, 1]
+    bad = [b"", str(tmp_path / "none.png")]
+    record = est.extract(bad)
+    assert record.features.shape == (0, est.n_features_out_) and record.features.dtype == np.float32
+    assert record.indices.tolist() == [] and len(record.skipped) == 2 and record.skipped_indices.tolist() == [0, 1]
+    with pytest.raises(SkippedImagesError, match=r"cannot use 2 of 2 images"):
+        est.transform(bad)
+    with pytest.warns(SkippedImagesWarning, match="2 of 2 images"):
+        out = est.set_params(on_error="nan").transform(bad)
+    assert out.shape == (2, est.n_features_out_) and np.isnan(out).all()
 
 
 # --------------------------------------------------------------------------- composition
@@ -381,6 +401,169 @@ def test_feature_union_hog_and_colour_histogram(data):
     assert names[-1] == "colour__colorhist_hsv_h3_s3_v3"
     pipe = Pipeline([("features", union), ("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=2000))])
     assert cross_val_score(pipe, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=0)).min() >= 0.9
+
+
+# --------------------------------------------------------------------------- one row per input, in meta-estimators
+#: Test images of both classes interleaved, so that a row shifted by one changes most predictions.
+INTERLEAVED = [0, 8, 1, 9, 2, 10, 3, 11, 4, 12]
+
+
+def _with_bad_file(X, position, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    sources = [X[i] for i in INTERLEAVED]
+    sources[position] = str(broken)
+    return sources, str(broken)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("position", [0, 4, 9], ids=["start", "middle", "end"])
+def test_pipeline_predict_gives_one_prediction_per_input_or_refuses(name, data, tmp_path, n_jobs, position):
+    """The issue's case: with skip, predict refuses (no shifted rows); with nan, one aligned prediction per path."""
+    X, y = data
+    sources, broken = _with_bad_file(X, position, tmp_path)
+    good = [i for i in range(len(sources)) if i != position]
+    settings = {"n_jobs": n_jobs, "batch_size": 3}
+    pipe = make_pipeline(make(name, on_error="skip", **settings), LogisticRegression(max_iter=2000))
+    try:
+        pipe.fit(X, y)
+    except MissingDependencyError as exc:
+        pytest.skip(str(exc))
+    with pytest.raises(SkippedImagesError, match=rf"cannot use 1 of 10 images \({re.escape(broken)}: not a readable"):
+        pipe.predict(sources)
+
+    hgb = HistGradientBoostingClassifier(max_iter=20, min_samples_leaf=1, random_state=0)
+    pipe = make_pipeline(make(name, on_error="nan", **settings), hgb).fit(X, y)
+    with pytest.warns(SkippedImagesWarning, match=rf"1 of 10 images.*{re.escape(broken)}") as caught:
+        predicted = pipe.predict(sources)
+    assert predicted.shape == (10,)
+    assert caught[0].filename == __file__  # the warning points at this line, not inside scikit-learn
+    np.testing.assert_array_equal(predicted[good], pipe.predict([sources[i] for i in good]))
+    if name not in UNTRAINED:
+        np.testing.assert_array_equal(predicted[good], y[INTERLEAVED][good])  # aligned with the paths
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cross_validation_and_grid_search_with_a_bad_file_never_shorten_rows(name, data, tmp_path):
+    X, y = data
+    sources = list(X)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    sources[3] = str(broken)
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    pipe = make_pipeline(make(name, on_error="skip"), LogisticRegression(max_iter=2000))
+    with pytest.raises(SkippedImagesError, match=r"broken\.png: not a readable image"):
+        cross_val_score(pipe, sources, y, cv=cv, error_score="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's FitFailedWarning and "Scoring failed" warnings
+        assert np.isnan(cross_val_score(pipe, sources, y, cv=cv)).all()  # every fold touches the bad file
+    param, values = GRID_PARAMS[name]
+    with pytest.raises(SkippedImagesError, match=r"broken\.png"):
+        GridSearchCV(pipe, {f"{pipe.steps[0][0]}__{param}": values}, cv=cv, error_score="raise").fit(sources, y)
+
+    hgb = HistGradientBoostingClassifier(max_iter=20, min_samples_leaf=1, random_state=0)
+    pipe = make_pipeline(make(name, on_error="nan"), hgb)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedImagesWarning)
+        scores = cross_val_score(pipe, sources, y, cv=cv, error_score="raise")
+        search = GridSearchCV(pipe, {f"{pipe.steps[0][0]}__{param}": values}, cv=cv, error_score="raise")
+        search.fit(sources, y)
+        assert search.predict(sources).shape == (len(sources),)
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+# --------------------------------------------------------------------------- the size rule (size=None)
+#: Sizes (height, width) of a mixed collection: portrait, landscape, tiny and large.
+MIXED_SIZES = [(24, 24), (30, 20), (17, 41), (64, 48), (24, 24), (90, 120)]
+
+
+def _reads_sizes_at_fit(est) -> bool:
+    return est._needs_common_size and "size" in est.get_params() and est.size is None
+
+
+def _mixed_images(seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for h, w in MIXED_SIZES]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_size_none_keeps_a_size_all_fitted_images_share(name, images):
+    est = fit_or_skip(make(name, size=None), images)
+    if _reads_sizes_at_fit(est):
+        assert est.image_size_ == (SIZE, SIZE)
+        assert est.size_rule_ == f"native: all 6 fitted images are {SIZE}x{SIZE}, kept as they come"
+        np.testing.assert_array_equal(est.transform(images), clone(est).set_params(size=(SIZE, SIZE)).fit(
+            images).transform(images))  # kept as they come: no resizing
+    else:
+        assert est.size_rule_.startswith(("any: ", "size: "))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_default_constructor_works_on_images_of_many_sizes(name, tmp_path, n_jobs):
+    """Kind 11: plain names and default constructors use images as they come, whatever their sizes."""
+    arrays = _mixed_images()
+    paths = _as_kind("paths", arrays, tmp_path)
+    est = fit_or_skip(make(name, size=None, n_jobs=n_jobs), paths)
+    out = est.transform(paths)
+    assert out.shape == (len(paths), est.n_features_out_) and np.isfinite(out).all()
+    if _reads_sizes_at_fit(est):
+        default = est._default_image_size()
+        assert est.image_size_ == default
+        assert est.size_rule_ == (f"default: the 6 fitted images have 5 sizes (from 24x24 to 90x120), so every "
+                                  f"image is resized to {type(est).__name__}'s default {default[0]}x{default[1]}")
+        np.testing.assert_array_equal(out, make(name, size=default).fit(None).transform(paths))
+        np.testing.assert_array_equal(est.transform(arrays), out)  # arrays: the same sizes, the same rule
+        assert clone(est).fit(arrays).image_size_ == default
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_reads_image_sizes_from_headers_without_decoding(name, tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    paths = _as_kind("paths", _mixed_images(), tmp_path)
+    decoded = []
+    original = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda im: decoded.append(im) or original(im))
+    est = fit_or_skip(make(name, size=None), paths)
+    assert decoded == []
+    assert est.transform(paths[:2]).shape[0] == 2 and decoded  # the counter works: transform decodes
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_on_unreadable_images_says_how_many_and_why(name, images, tmp_path):
+    est = make(name, size=None, on_error="skip")
+    bad = [str(tmp_path / "gone.png"), b"not an image", str(tmp_path), b"", str(tmp_path / "gone2.png")]
+    if not _reads_sizes_at_fit(est):
+        pytest.skip(f"{type(est).__name__}(size=None) reads no image at fit")
+    with pytest.raises(ImageLoadError, match=rf"^all 5 images given to {type(est).__name__}\.fit: none could be read "
+                       r"\(.*gone\.png: no such file; item 1 \(bytes\): not a readable image.*; .*is a directory.*; "
+                       r"and 2 more\)"):
+        est.fit(bad)
+    assert est.fit([bad[0], images[0], bad[1]]).image_size_ == (SIZE, SIZE)  # the readable ones decide
+    with pytest.raises(ImageLoadError, match=r"gone\.png: no such file"):
+        make(name, size=None).fit([images[0], bad[0]])  # on_error='raise': the first bad image, before any work
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_image_of_another_size_than_the_kept_one_is_skippable(name, images):
+    est = fit_or_skip(make(name, size=None), images)
+    if not _reads_sizes_at_fit(est):
+        pytest.skip(f"{type(est).__name__}(size=None) uses images of any size")
+    odd = np.zeros((SIZE + 6, SIZE, 3), np.uint8)
+    sources = [images[0], odd, images[1]]
+    cls = type(est).__name__
+    with pytest.raises(ImageSizeError, match=rf"item 1 \(ndarray\): image is {SIZE + 6}x{SIZE} but {cls} was fitted on "
+                       rf"{SIZE}x{SIZE} images.*Set size=\({SIZE}, {SIZE}\)"):
+        est.transform(sources)
+    for n_jobs in (1, 2):
+        record = clone(est).set_params(on_error="skip", n_jobs=n_jobs).fit(images).extract(sources)
+        assert record.indices.tolist() == [0, 2] and [s.index for s in record.skipped] == [1]
+        assert f"image is {SIZE + 6}x{SIZE} but {cls} was fitted on {SIZE}x{SIZE}" in record.skipped[0].reason
+    with pytest.warns(SkippedImagesWarning, match=r"1 of 3 images"):
+        out = est.set_params(on_error="nan").transform(sources)
+    assert np.isnan(out[1]).all() and np.array_equal(out[[0, 2]], est.transform(images[:2]))
 
 
 # --------------------------------------------------------------------------- settings and inputs checked where used

@@ -277,11 +277,27 @@ def test_size_resizes_every_image():
     np.testing.assert_array_equal(out[0], hog().fit_transform([resized])[0])
 
 
-def test_mixed_sizes_without_size_suggest_setting_size():
+def test_an_image_of_another_size_than_a_kept_native_size_is_that_images_error():
+    same = [np.zeros((16, 16), np.uint8)] * 2
+    images = [np.zeros((16, 16), np.uint8), np.zeros((24, 16), np.uint8)]
+    est = hog().fit(same)
+    assert est.image_size_ == (16, 16) and est.size_rule_.startswith("native: all 2 fitted images are 16x16")
+    with pytest.raises(ImageSizeError, match=r"item 1 \(ndarray\): image is 24x16 but HOG was fitted on 16x16 images.*"
+                       r"Set size=\(16, 16\)") as caught:
+        est.transform(images)
+    assert caught.value.source == "item 1 (ndarray)" and "24x16" in caught.value.reason
+    record = est.set_params(on_error="skip").extract(images)
+    assert record.indices.tolist() == [0] and [(s.index, s.source) for s in record.skipped] == [(1, "item 1 (ndarray)")]
+    assert "fitted on 16x16" in record.skipped[0].reason
+
+
+def test_mixed_sizes_resize_to_the_default_size_at_least_one_block():
     images = [np.zeros((16, 16), np.uint8), np.zeros((24, 16), np.uint8)]
     est = hog().fit(images)
-    with pytest.raises(ImageSizeError, match=r"item 1.*24x16.*fitted on 16x16.*Set size=\(16, 16\)"):
-        est.transform(images)
+    assert est.image_size_ == (64, 64) and est.size_rule_.startswith("default: the 2 fitted images have 2 sizes")
+    assert est.transform(images).shape == (2, 7 * 7 * 2 * 2 * 9)
+    big = hog(pixels_per_cell=(40, 24)).fit(images)  # one block is 80x48: the default grows to hold one
+    assert big.image_size_ == (80, 64)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -310,7 +326,8 @@ def test_smallest_size_works():
     ({"color": "cmyk"}, r"The 'color' parameter of HOG must be one of \{'rgb', 'grey', 'gray'\}\. Got 'cmyk'"),
     ({"size": (0, 28)}, r"The 'size' parameter of HOG must be a pair of ints >= 1.*Got \(0, 28\)"),
     ({"n_jobs": "two"}, r"'n_jobs' parameter of HOG.*Got 'two'"),
-    ({"on_error": "ignore"}, r"The 'on_error' parameter of HOG must be one of \{'raise', 'skip'\}\. Got 'ignore'"),
+    ({"on_error": "ignore"},
+     r"The 'on_error' parameter of HOG must be one of \{'raise', 'skip', 'nan'\}\. Got 'ignore'"),
 ])
 def test_bad_parameters(params, match):
     with pytest.raises(InvalidParameterError, match=match):

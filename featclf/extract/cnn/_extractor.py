@@ -96,8 +96,10 @@ class CNNEmbedding(BaseExtractor):
         Worker processes (threads for in-memory arrays) that decode and resize images
         while this process runs the network (``None`` follows
         ``joblib.parallel_config``: decoding in this process between batches).
-    on_error : {'raise', 'skip'}, default='raise'
-        Images that cannot be loaded: stop, or leave them out (``extract`` lists them).
+    on_error : {'raise', 'skip', 'nan'}, default='raise'
+        Images that cannot be loaded: stop; ``'skip'``: leave them out of
+        :meth:`extract` (``transform`` then raises, as it returns one row per input);
+        ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
 
@@ -113,7 +115,9 @@ class CNNEmbedding(BaseExtractor):
         Inference path chosen in ``fit``: ``'eager'``, ``'jit'``, ``'inductor'`` or
         ``'onnxruntime'``.
     image_size_ : (int, int)
-        Input size of the network ``(height, width)``.
+        Input size of the network ``(height, width)``, whatever the images' sizes.
+    size_rule_ : str
+        ``'size: ...'``: every image is brought to ``image_size_``.
     n_features_out_ : int
         Embedding dimension (doubled for ``pooling='avgmax'``).
     feature_names_out_ : ndarray of str
@@ -225,6 +229,8 @@ class CNNEmbedding(BaseExtractor):
         self.precision_ = str(dtype).replace("torch.", "")
         self.backbone_config_ = config
         self.image_size_ = config.input_size
+        self.size_rule_ = (f"size: every image brought to the network's input size "
+                           f"{config.input_size[0]}x{config.input_size[1]}")
         self.compile_ = self._choose_path(n_images)
         names = [f"cnn_avg_{i}" for i in range(self.channels_)] if self.pooling in ("avg", "avgmax") else []
         if self.pooling in ("max", "avgmax"):
