@@ -1,10 +1,12 @@
 """Image input layer: one image at a time, one output contract (batches live in :mod:`featclf.engine`)."""
 
 from ._image import (
+    DEFAULT_MAX_PIXELS,
     IMAGE_EXTENSIONS,
     MODES,
     WHITE,
     check_background,
+    check_max_pixels,
     check_mode,
     convert_image,
     decode_image,
@@ -14,10 +16,12 @@ from ._image import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_PIXELS",
     "IMAGE_EXTENSIONS",
     "MODES",
     "WHITE",
     "check_background",
+    "check_max_pixels",
     "check_mode",
     "convert_image",
     "decode_image",
