@@ -14,11 +14,13 @@ also from the built-in exception that fits, so ``except OSError`` or
     ├── InvalidParameterError (ValueError)  a bad parameter value (names the parameter and the options)
     ├── UnknownNameError (KeyError)         an unknown registry name (lists the options, suggests the nearest)
     ├── ImageSizeError (ValueError)         images that do not fit the extractor's geometry
+    ├── OutputTooLargeError (MemoryError)   features that could not fit in the memory available
     ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
     └── MissingDependencyError (ImportError)      an optional extra is not installed
 
     FeatclfWarning (UserWarning)
-    └── SkippedImagesWarning               images skipped with ``on_error="skip"``
+    ├── SkippedImagesWarning               images skipped with ``on_error="skip"``
+    └── ConstantFeaturesWarning            an extractor gave the same features for every image
 
 Errors about one image carry the offending source in ``.source`` (a path, or
 ``"item N"`` for in-memory images) and the reason in ``.reason``.
@@ -27,6 +29,7 @@ Errors about one image carry the offending source in ``.source`` (a path, or
 from __future__ import annotations
 
 __all__ = [
+    "ConstantFeaturesWarning",
     "DatasetError",
     "DatasetNotFoundError",
     "FeatclfError",
@@ -38,6 +41,7 @@ __all__ = [
     "InvalidImageError",
     "InvalidParameterError",
     "MissingDependencyError",
+    "OutputTooLargeError",
     "SkippedImagesWarning",
     "UnknownNameError",
     "WeightsNotFoundError",
@@ -106,6 +110,13 @@ class ImageSizeError(FeatclfError, ValueError):
     """Images whose size does not suit the extractor (too small, or mixed sizes)."""
 
 
+class OutputTooLargeError(FeatclfError, MemoryError):
+    """Features (the matrix of a collection, or one row and its names) that would not fit in the memory available.
+
+    Raised before any image is decoded: output sizes are known in advance.
+    """
+
+
 class WeightsNotFoundError(FeatclfError, FileNotFoundError):
     """Pretrained weights are not available on this machine."""
 
@@ -120,3 +131,7 @@ class FeatclfWarning(UserWarning):
 
 class SkippedImagesWarning(FeatclfWarning):
     """Some images could not be loaded and were skipped (``on_error="skip"``)."""
+
+
+class ConstantFeaturesWarning(FeatclfWarning):
+    """An extractor gave the same features for every image: its output tells the images apart in no way."""

@@ -22,8 +22,10 @@ EXPECTED = {
     "ImageSizeError": (ValueError,),
     "WeightsNotFoundError": (FileNotFoundError,),
     "MissingDependencyError": (ImportError,),
+    "OutputTooLargeError": (MemoryError,),
     "FeatclfWarning": (UserWarning,),
     "SkippedImagesWarning": (exc.FeatclfWarning, UserWarning),
+    "ConstantFeaturesWarning": (exc.FeatclfWarning, UserWarning),
 }
 SOURCE_ERRORS = ("ImageLoadError", "ImageNotFoundError", "ImageTooLargeError", "InvalidImageError")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._validation import check_option
+from ..io import DEFAULT_MAX_PIXELS
 from ..kernels import PixelsKernel
 from ._base import BaseExtractor
 from ._registry import register_extractor
@@ -32,6 +35,13 @@ class RawPixels(BaseExtractor):
         What to do with images that cannot be loaded: stop, or leave them out (``extract`` lists them).
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
+    max_pixels : int or None, default=178956970
+        The largest image decoded (width x height pixels), in every worker process:
+        a file or PIL image declaring more is refused from its header, before any
+        decoding (:class:`~featclf.exceptions.ImageTooLargeError`, skipped with
+        ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
+        at its default settings (see :func:`featclf.load_image`). Also the largest
+        ``size`` accepted.
 
     Attributes
     ----------
@@ -49,13 +59,15 @@ class RawPixels(BaseExtractor):
     (2, 25)
     """
 
-    def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1):
+    def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1,
+                 max_pixels=DEFAULT_MAX_PIXELS):
         self.size = size
         self.color = color
         self.n_jobs = n_jobs
         self.batch_size = batch_size
         self.on_error = on_error
         self.verbose = verbose
+        self.max_pixels = max_pixels
 
     @property
     def _image_mode(self):
@@ -69,6 +81,9 @@ class RawPixels(BaseExtractor):
         if len(image_shape) == 2:
             return [f"pixel_r{r}_c{c}" for r in range(h) for c in range(w)]
         return [f"pixel_r{r}_c{c}_{ch}" for r in range(h) for c in range(w) for ch in "RGB"]
+
+    def _n_output(self, image_shape):
+        return int(np.prod(image_shape))
 
     def _kernel(self, sources):
         return PixelsKernel(*self._sized(), color=self.color)
