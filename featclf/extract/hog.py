@@ -145,7 +145,7 @@ class HOG(BaseExtractor):
     Examples
     --------
     >>> import numpy as np, featclf
-    >>> X = np.zeros((2, 28, 28), np.uint8)
+    >>> X = np.random.default_rng(0).integers(0, 256, (2, 28, 28), dtype=np.uint8)
     >>> featclf.HOG(pixels_per_cell=(4, 4), verbose=0).fit_transform(X).shape
     (2, 1296)
     """

@@ -54,7 +54,7 @@ class RawPixels(BaseExtractor):
     Examples
     --------
     >>> import numpy as np, featclf
-    >>> X = np.zeros((2, 5, 5), np.uint8)  # a stack of 2 grey 5x5 images
+    >>> X = np.random.default_rng(0).integers(0, 256, (2, 5, 5), dtype=np.uint8)  # 2 grey 5x5 images
     >>> featclf.RawPixels().fit_transform(X).shape
     (2, 25)
     """

@@ -349,7 +349,7 @@ def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=I
     >>> from featclf.extract.cnn import custom_backbone
     >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())
     >>> config = custom_backbone(net, embedding_dim=8, input_size=32)
-    >>> images = np.zeros((2, 28, 28), np.uint8)
+    >>> images = np.random.default_rng(0).integers(0, 256, (2, 28, 28), dtype=np.uint8)
     >>> featclf.CNNEmbedding(backbone=config, verbose=0).fit_transform(images).shape
     (2, 8)
     """
