@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import os
 from collections.abc import Iterable
 
 from .exceptions import InvalidParameterError, UnknownNameError
@@ -83,3 +84,27 @@ def unknown_name(kind: str, name, options: Iterable[str]) -> UnknownNameError:
         nearest = next(o for o in options if o.lower() == close[0])
         message += f" Did you mean {nearest!r}?"
     return UnknownNameError(message)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to allocate now (Linux ``MemAvailable``; else free physical pages), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def format_bytes(n: float) -> str:
+    """``1.5 GB`` style (decimal units)."""
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"  # pragma: no cover

@@ -15,11 +15,13 @@ also from the built-in exception that fits, so ``except OSError`` or
     ├── UnknownNameError (KeyError)         an unknown registry name (lists the options, suggests the nearest)
     ├── ImageSizeError (ValueError)         images that do not fit the extractor's geometry
     ├── SkippedImagesError (ValueError)     ``transform`` would have to leave out skipped images
+    ├── OutputTooLargeError (MemoryError)   features that could not fit in the memory available
     ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
     └── MissingDependencyError (ImportError)      an optional extra is not installed
 
     FeatclfWarning (UserWarning)
-    └── SkippedImagesWarning               images skipped (``on_error="skip"``) or NaN rows (``"nan"``)
+    ├── SkippedImagesWarning               images skipped (``on_error="skip"``) or NaN rows (``"nan"``)
+    └── ConstantFeaturesWarning            an extractor gave the same features for every image
 
 Errors about one image carry the offending source in ``.source`` (a path, or
 ``"item N"`` for in-memory images) and the reason in ``.reason`` (an
@@ -29,6 +31,7 @@ Errors about one image carry the offending source in ``.source`` (a path, or
 from __future__ import annotations
 
 __all__ = [
+    "ConstantFeaturesWarning",
     "DatasetError",
     "DatasetNotFoundError",
     "FeatclfError",
@@ -40,6 +43,7 @@ __all__ = [
     "InvalidImageError",
     "InvalidParameterError",
     "MissingDependencyError",
+    "OutputTooLargeError",
     "SkippedImagesError",
     "SkippedImagesWarning",
     "UnknownNameError",
@@ -151,6 +155,13 @@ class SkippedImagesError(FeatclfError, ValueError):
         return (type(self), (self.args[0], self.skipped, self.n_inputs))
 
 
+class OutputTooLargeError(FeatclfError, MemoryError):
+    """Features (the matrix of a collection, or one row and its names) that would not fit in the memory available.
+
+    Raised before any image is decoded: output sizes are known in advance.
+    """
+
+
 class WeightsNotFoundError(FeatclfError, FileNotFoundError):
     """Pretrained weights are not available on this machine."""
 
@@ -165,3 +176,7 @@ class FeatclfWarning(UserWarning):
 
 class SkippedImagesWarning(FeatclfWarning):
     """Some images could not be used: skipped (``on_error="skip"``) or their rows filled with NaN (``"nan"``)."""
+
+
+class ConstantFeaturesWarning(FeatclfWarning):
+    """An extractor gave the same features for every image: its output tells the images apart in no way."""

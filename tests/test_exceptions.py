@@ -23,8 +23,10 @@ EXPECTED = {
     "WeightsNotFoundError": (FileNotFoundError,),
     "MissingDependencyError": (ImportError,),
     "SkippedImagesError": (ValueError,),
+    "OutputTooLargeError": (MemoryError,),
     "FeatclfWarning": (UserWarning,),
     "SkippedImagesWarning": (exc.FeatclfWarning, UserWarning),
+    "ConstantFeaturesWarning": (exc.FeatclfWarning, UserWarning),
 }
 SOURCE_ERRORS = ("ImageLoadError", "ImageNotFoundError", "ImageTooLargeError", "InvalidImageError")
 

@@ -8,7 +8,7 @@ import sys
 import textwrap
 import warnings
 
-from ..exceptions import FeatclfWarning, SkippedImagesWarning
+from ..exceptions import ConstantFeaturesWarning, FeatclfWarning, SkippedImagesWarning
 from ._data import DATA_HELP, open_dataset, stratified_subset
 
 DEFAULT_OUT = "featclf-report"
@@ -36,6 +36,18 @@ def _positive(text: str) -> int:
     return value
 
 
+def _max_pixels(text: str):
+    if text.lower() == "none":
+        return None
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of pixels or 'none'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of pixels >= 1 or 'none'")
+    return value
+
+
 def add_common_options(parser, *, default_out=DEFAULT_OUT):
     """Options shared by ``evaluate`` and ``demo``."""
     parser.add_argument("--out", metavar="DIR", default=default_out,
@@ -50,6 +62,7 @@ def add_common_options(parser, *, default_out=DEFAULT_OUT):
 
 def add_parser(subparsers):
     from ..evaluation import DEFAULT_CLASSIFIERS, DEFAULT_EXTRACTORS
+    from ..io import DEFAULT_MAX_PIXELS
 
     parser = subparsers.add_parser(
         "evaluate", help="compare extractors x classifiers with cross-validation and write reports",
@@ -87,6 +100,10 @@ def add_parser(subparsers):
                              "manifest from elsewhere could otherwise make featclf read and show any file)")
     parser.add_argument("--csv-encoding", metavar="ENC", default=None,
                         help="text encoding of a CSV manifest, e.g. cp1252 or latin-1 (default: UTF-8)")
+    parser.add_argument("--max-pixels", type=_max_pixels, default=DEFAULT_MAX_PIXELS, metavar="N|none",
+                        help="largest image decoded, width x height pixels, in every worker; larger files are "
+                             "refused from their header as unreadable (default: 178956970, where Pillow refuses "
+                             "by default; 'none': no limit)")
     add_common_options(parser)
     parser.set_defaults(run=run)
     return parser
@@ -130,11 +147,21 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
         dataset = stratified_subset(dataset, args.limit, random_state=args.seed)
         if test is not None:
             test = stratified_subset(test, args.limit, random_state=args.seed)
-    with warnings.catch_warnings():
+    from ..io import DEFAULT_MAX_PIXELS
+
+    max_pixels = getattr(args, "max_pixels", DEFAULT_MAX_PIXELS)
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the report
+        warnings.simplefilter("always", ConstantFeaturesWarning)
         result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, random_state=args.seed,
                           rank_by=getattr(args, "rank_by", "accuracy"), on_error=getattr(args, "on_error", "skip"),
-                          n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
+                          n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
+                          max_pixels=max_pixels)
+    for warning in caught:  # featclf's own warnings as one line each; others as Python shows them
+        if issubclass(warning.category, ConstantFeaturesWarning):
+            print(f"featclf: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     paths = write_reports(result, args.out, max_examples=args.max_examples)
     print(result.summary_table())
     print()

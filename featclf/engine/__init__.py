@@ -9,7 +9,7 @@ processes start fast.
 """
 
 from ._chunks import MAX_CHUNK, as_sources, check_batch_size, chunk_size, in_memory, iter_chunks, prefer_threads
-from ._extract import DECODE_BATCH, extract, extract_many
+from ._extract import DECODE_BATCH, check_output_memory, extract, extract_many, warn_constant
 from ._loading import LoadedImages, load_images
 from ._record import Extraction, SkippedInput, merge_skipped, paired_rows, warn_skipped
 
@@ -21,6 +21,7 @@ __all__ = [
     "SkippedInput",
     "as_sources",
     "check_batch_size",
+    "check_output_memory",
     "chunk_size",
     "extract",
     "extract_many",
@@ -30,6 +31,7 @@ __all__ = [
     "merge_skipped",
     "paired_rows",
     "prefer_threads",
+    "warn_constant",
     "warn_skipped",
 ]
 

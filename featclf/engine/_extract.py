@@ -30,26 +30,38 @@ Workers are processes for encoded sources (the calling process and ``n_jobs - 1`
 processes of featclf's own loky pool, or joblib's workers under a backend chosen with
 ``joblib.parallel_config``) and joblib threads for in-memory arrays, which cost more to
 ship than to compute; chunks stream back in input order into one preallocated float32
-matrix per extractor. Peak memory is those matrices
-plus, per worker, one chunk of rows and ``DECODE_BATCH`` decoded images.
+matrix per extractor.
+
+Memory, known before anything is decoded: those matrices (refused with
+:class:`~featclf.exceptions.OutputTooLargeError` when they would not fit in the memory
+available), plus, per worker, one chunk of rows, ``DECODE_BATCH`` *prepared* images
+(resized) and **one full-size decoded image at a time**: each image is decoded, prepared
+by every kernel and dropped before the next is decoded (decoding itself holds Pillow's
+image and the array it becomes, see :func:`featclf.io.decode_image`). Images larger than
+the extractors' ``max_pixels`` are refused from their header, in every worker.
+
+Degenerate output: when an extractor gives the same row for every image (more than
+one kept), a :class:`~featclf.exceptions.ConstantFeaturesWarning` names it; a column
+that is constant (an empty histogram bin, a padding value) is normal and not reported.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 
 import numpy as np
 
-from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, check_option
-from ..exceptions import ImageLoadError, ImageSizeError, InvalidImageError
-from ..io import WHITE, convert_image, decode_image
+from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, available_memory, check_option, format_bytes
+from ..exceptions import ConstantFeaturesWarning, ImageLoadError, ImageSizeError, InvalidImageError, OutputTooLargeError
+from ..io import DEFAULT_MAX_PIXELS, WHITE, check_max_pixels, convert_image, decode_image
 from ._chunks import as_sources, in_memory, iter_chunks, prefer_threads
 from ._record import Extraction, SkippedInput
 
-#: Images decoded at a time inside a worker's chunk of encoded sources: full-size decoded
-#: images are the largest transient memory, so a chunk is decoded and computed a few images at
-#: a time (in-memory arrays, already decoded, are computed a chunk at a time).
+#: Images prepared at a time inside a worker's chunk of encoded sources (each decoded, prepared
+#: and dropped in turn), then computed together: a chunk holds at most this many prepared images
+#: (in-memory arrays, already decoded, are computed a chunk at a time).
 DECODE_BATCH = 16
 
 
@@ -70,11 +82,12 @@ def _decode_background(kernels):
     return WHITE if all(kernel.mode in ("rgb", "grey") for kernel in kernels) else None
 
 
-def _run_chunk(chunk, start, kernels, skip):
+def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS):
     """Decode, prepare and compute one chunk (runs in a worker).
 
-    Each image is decoded and at once prepared by every kernel, so a full-size decoded
-    image lives only until its (small) prepared versions exist (an image with
+    Each image is decoded (refused above ``max_pixels``) and at once prepared by every
+    kernel, so a full-size decoded image lives only until its (small) prepared versions
+    exist and is dropped before the next one is decoded (an image with
     transparency is composited once for all the kernels that need it); the kernels then
     compute a batch of prepared images at a time. Returns ``(outputs per kernel, kept
     indices, skipped, seconds)``, ``seconds`` holding the decoding time and each
@@ -95,7 +108,7 @@ def _run_chunk(chunk, start, kernels, skip):
             source = chunk[index - start]
             began = clock()
             try:
-                image = decode_image(source, index=index, background=background)
+                image = decode_image(source, index=index, background=background, max_pixels=max_pixels)
             except (ImageLoadError, InvalidImageError) as exc:
                 if not skip:
                     raise
@@ -120,6 +133,8 @@ def _run_chunk(chunk, start, kernels, skip):
                     raise
                 skipped.append(SkippedInput(index, exc.source, exc.reason))
                 continue
+            finally:
+                del image, flat  # the full-size image goes before the next one is decoded
             for k, one in enumerate(ready):
                 prepared[k].append(one)
             kept.append(index)
@@ -144,6 +159,52 @@ def _operational(extractors, name, given):
     return None
 
 
+def _max_pixels(extractors):
+    """The pass's decoding limit: the strictest ``max_pixels`` of its extractors (``None``: no limit)."""
+    limits = [check_max_pixels(getattr(e, "max_pixels", DEFAULT_MAX_PIXELS), e) for e in extractors]
+    finite = [limit for limit in limits if limit is not None]
+    return min(finite) if finite else None
+
+
+def check_output_memory(extractors, n: int) -> None:
+    """Refuse, before decoding, feature matrices of ``n`` rows that would not fit in the memory available.
+
+    The rule: the float32 matrices of the pass (``n * sum(n_features_out_) * 4`` bytes)
+    must fit in the memory available now (``MemAvailable``); unknown: not checked.
+
+    Raises
+    ------
+    OutputTooLargeError
+        With each extractor's share and the fixes.
+    """
+    needed = 4 * n * sum(int(e.n_features_out_) for e in extractors)
+    available = available_memory()
+    if available is None or needed <= available:
+        return
+    parts = ", ".join(f"{type(e).__name__}: {int(e.n_features_out_):,} features" for e in extractors)
+    raise OutputTooLargeError(
+        f"The features of {n:,} images would take {format_bytes(needed)} ({parts}; float32), more than the "
+        f"{format_bytes(available)} of memory available. Use a smaller 'size' (or fewer features per image), "
+        "or extract a part of the images at a time."
+    )
+
+
+def warn_constant(extractor, record) -> None:
+    """Warn (ConstantFeaturesWarning) when every row of a record of more than one row is the same."""
+    features = record.features
+    if features.shape[0] < 2 or features.shape[1] == 0:
+        return
+    if np.array_equal(features.min(axis=0), features.max(axis=0)):
+        name = type(extractor).__name__
+        zero = " (all zero)" if not features[0].any() else ""
+        warnings.warn(
+            f"{name} gave the same {features.shape[1]} features for all {features.shape[0]} images{zero}: its "
+            "output cannot tell them apart, and a classifier on it scores at chance. Check its parameters (e.g. a "
+            "size or input_size too small to keep any detail) and that the images are not all blank.",
+            ConstantFeaturesWarning, stacklevel=4,
+        )
+
+
 def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, verbose=None) -> list[Extraction]:
     """Run fitted extractors over the same inputs, decoding each input once.
 
@@ -162,7 +223,9 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     n_jobs, batch_size, verbose : optional
         Workers, sources per worker task and progress bar; default: the first
         extractor's own settings (a kernel that needs a particular chunk size, such
-        as the CNN's, sets ``batch_size`` for the whole pass).
+        as the CNN's, sets ``batch_size`` for the whole pass). Images are decoded
+        under the strictest ``max_pixels`` of the extractors (an image above it is
+        that input's :class:`~featclf.exceptions.ImageTooLargeError`, skippable).
 
     Returns
     -------
@@ -175,6 +238,14 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         An extractor is not fitted.
     InvalidImageError
         ``X`` is a single image rather than a collection.
+    OutputTooLargeError
+        Before decoding anything: the feature matrices would not fit in the memory
+        available (see :func:`check_output_memory`).
+
+    Warns
+    -----
+    ConstantFeaturesWarning
+        An extractor gave the same features for every image (more than one kept).
     FeatclfError
         With ``on_error='raise'``, the error of the first bad input in input order.
         Whatever ``on_error``, an :class:`~featclf.exceptions.ImageSizeError` about a
@@ -194,6 +265,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
                             EXTRACTOR_ON_ERROR_OPTIONS)
     n_jobs = _operational(extractors, "n_jobs", n_jobs)
     verbose = _operational(extractors, "verbose", verbose)
+    max_pixels = _max_pixels(extractors)
+    check_output_memory(extractors, n)
     kernels = [extractor._kernel(sources) for extractor in extractors]
     if batch_size is None:
         hints = [k.chunk_size for k in kernels if k.chunk_size is not None]
@@ -211,7 +284,7 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
                  for e, k, out in zip(extractors, kernels, outs)]
         for results, kept, skips, chunk_seconds in iter_chunks(
             _run_chunk, sources, n_jobs=n_jobs, batch_size=batch_size, verbose=verbose, desc=desc,
-            args=(kernels, on_error != "raise"), prefer="threads" if prefer_threads(sources) else None,
+            args=(kernels, on_error != "raise", max_pixels), prefer="threads" if prefer_threads(sources) else None,
             parent_helps=all(k.in_workers for k in kernels),  # a model in the parent keeps it busy
         ):
             seconds += chunk_seconds
@@ -242,6 +315,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
                    "attributed_s": float(wall * own / seconds.sum()) if seconds.sum() > 0 else wall / len(extractors)}
         rows = indices[:cursor] if r == 0 else indices[:cursor].copy()  # records share no index array
         records.append(Extraction(out, rows, list(skipped), n, detail, timings))
+    for extractor, record in zip(extractors, records):
+        warn_constant(extractor, record)
     return records
 
 
@@ -267,4 +342,4 @@ def extract(extractor, X, **options) -> Extraction:
     return extract_many([extractor], X, **options)[0]
 
 
-__all__ = ["DECODE_BATCH", "extract", "extract_many"]
+__all__ = ["DECODE_BATCH", "check_output_memory", "extract", "extract_many", "warn_constant"]

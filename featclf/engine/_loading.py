@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .._validation import ON_ERROR_OPTIONS, check_n_jobs, check_option
 from ..exceptions import ImageLoadError, InvalidImageError
-from ..io import WHITE, check_background, check_mode, load_image
+from ..io import DEFAULT_MAX_PIXELS, WHITE, check_background, check_max_pixels, check_mode, load_image
 from ._chunks import as_sources, iter_chunks, prefer_threads
 from ._record import SkippedInput, warn_skipped
 
@@ -36,11 +36,11 @@ class LoadedImages:
         return len(self.images)
 
 
-def _load_chunk(chunk, start, mode, background, skip):
+def _load_chunk(chunk, start, mode, background, skip, max_pixels):
     out = LoadedImages()
     for index, source in enumerate(chunk, start):
         try:
-            out.images.append(load_image(source, mode=mode, background=background, index=index))
+            out.images.append(load_image(source, mode=mode, background=background, index=index, max_pixels=max_pixels))
             out.indices.append(index)
         except (ImageLoadError, InvalidImageError) as exc:
             if not skip:
@@ -57,6 +57,7 @@ def load_images(
     on_error: str = "raise",
     n_jobs: int | None = None,
     verbose: int = 1,
+    max_pixels=DEFAULT_MAX_PIXELS,
 ) -> LoadedImages:
     """Decode many image sources, optionally in parallel.
 
@@ -74,6 +75,10 @@ def load_images(
         ``None`` follows ``joblib.parallel_config``.
     verbose : int, default=1
         Show a progress bar on long work; ``0`` for silence.
+    max_pixels : int or None, default=DEFAULT_MAX_PIXELS (178,956,970)
+        The largest image decoded, in every worker: above it a source is refused from
+        its header (:class:`~featclf.exceptions.ImageTooLargeError`, skipped with
+        ``on_error='skip'``); ``None``: no limit. See :func:`featclf.load_image`.
 
     Returns
     -------
@@ -83,7 +88,7 @@ def load_images(
     Raises
     ------
     InvalidParameterError
-        A bad ``mode``, ``background``, ``on_error`` or ``n_jobs``.
+        A bad ``mode``, ``background``, ``on_error``, ``n_jobs`` or ``max_pixels``.
     InvalidImageError
         ``sources`` is a single image rather than a collection; or, with
         ``on_error='raise'``, an in-memory image of the wrong shape, dtype or range.
@@ -92,6 +97,7 @@ def load_images(
     """
     check_option("on_error", on_error, ON_ERROR_OPTIONS)
     check_n_jobs(n_jobs, "load_images")
+    max_pixels = check_max_pixels(max_pixels, "load_images")
     mode = check_mode(mode)
     if background is not WHITE:
         background = check_background(background)
@@ -99,7 +105,7 @@ def load_images(
     result = LoadedImages()
     for part in iter_chunks(
         _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",
-        args=(mode, background, on_error == "skip"), prefer="threads" if prefer_threads(sources) else None,
+        args=(mode, background, on_error == "skip", max_pixels), prefer="threads" if prefer_threads(sources) else None,
         parent_helps=True,
     ):
         result.images.extend(part.images)

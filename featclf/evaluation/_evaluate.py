@@ -34,6 +34,7 @@ from ..datasets import ImageDataset, left_out_summary
 from ..engine import warn_skipped
 from ..exceptions import DatasetError, InvalidParameterError
 from ..extract import BaseExtractor, list_extractors
+from ..io import DEFAULT_MAX_PIXELS, check_max_pixels
 from ..models import resolve_classifier, resolve_extractor, unique_labels
 from ..stages import collect_versions, compute_features, dataset_fingerprint, pair_features
 from . import _stats
@@ -164,7 +165,7 @@ def _per_class(confusion: np.ndarray, classes) -> dict:
     return out
 
 
-def _configure_extractor(component, on_error, n_jobs, verbose):
+def _configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS):
     from sklearn.base import clone
 
     extractor = clone(component.estimator)
@@ -176,6 +177,8 @@ def _configure_extractor(component, on_error, n_jobs, verbose):
         updates["n_jobs"] = n_jobs
     if "verbose" in params:
         updates["verbose"] = verbose
+    if "max_pixels" in params and params["max_pixels"] == DEFAULT_MAX_PIXELS:  # an extractor's own setting wins
+        updates["max_pixels"] = max_pixels
     return extractor.set_params(**updates) if updates else extractor
 
 
@@ -193,7 +196,8 @@ def _log(verbose, message):
 
 # --------------------------------------------------------------------------- main entry
 def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, random_state=0,
-             rank_by="accuracy", on_error="skip", n_jobs=None, verbose=1) -> EvaluationResult:
+             rank_by="accuracy", on_error="skip", n_jobs=None, verbose=1,
+             max_pixels=DEFAULT_MAX_PIXELS) -> EvaluationResult:
     """Compare every extractor x classifier combination with cross-validation.
 
     Features are computed once per extractor and reused across classifiers and
@@ -233,6 +237,17 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
         for fitting folds; None follows ``joblib.parallel_config`` (one by default).
     verbose : int, default=1
         0: silent. 1: one line per step on stderr and progress bars on long extractions.
+    max_pixels : int or None, default=178956970
+        The largest image decoded (width x height pixels), in every worker: a larger
+        image is refused from its header (skipped and reported with
+        ``on_error='skip'``); ``None``: no limit. Set on every extractor whose own
+        ``max_pixels`` is the default (see :func:`featclf.load_image`).
+
+    Warns
+    -----
+    ConstantFeaturesWarning
+        An extractor gave the same features for every image (its combinations score
+        at chance).
 
     Returns
     -------
@@ -274,6 +289,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     on_error = check_option("on_error", on_error, ON_ERROR_OPTIONS, "evaluate")
     check_int("verbose", verbose, minimum=0, owner="evaluate")
     check_n_jobs(n_jobs, "evaluate")
+    max_pixels = check_max_pixels(max_pixels, "evaluate")
     mode, splitter, n_splits = _check_cv(cv, test, random_state)
 
     if extractors is None:
@@ -294,7 +310,8 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     classes = list(train.classes)
     # Fail fast, before minutes of extraction: folds vs class sizes, and every extractor's parameters.
     _check_class_counts(train.labels, classes, n_splits if mode == "cv" else None)
-    extractors_ready = [_configure_extractor(component, on_error, n_jobs, verbose) for component in ext_components]
+    extractors_ready = [_configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
+                        for component in ext_components]
     for extractor in extractors_ready:
         _check_extractor_params(extractor)
 
@@ -365,6 +382,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
                      clf_components)
     for entry, feature_set in zip(config["extractors"], feature_sets):
         entry["fitted"] = feature_set.fitted  # the image size each extractor chose, and why (the size rule)
+    config["max_pixels"] = max_pixels
     dataset_summary = _summary(train, y_train, len(train), classes)
     if test is not None:
         dataset_summary["test"] = _summary(test, y[len(y_train):], len(test), classes)

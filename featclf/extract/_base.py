@@ -10,8 +10,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import engine
 from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, check_pair
-from ..exceptions import ImageLoadError, ImageSizeError, InvalidImageError, SkippedImagesError
-from ..io import image_size
+from ..exceptions import ImageLoadError, ImageSizeError, InvalidImageError, InvalidParameterError, SkippedImagesError
+from ..io import DEFAULT_MAX_PIXELS, check_max_pixels, image_size
 
 #: Reasons shown when every image given to ``fit`` fails.
 _SHOWN_REASONS = 3
@@ -29,6 +29,9 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     * ``_check_params()``: validate parameters, raising InvalidParameterError;
     * ``_output_names(image_shape)``: one feature name per column, for images of
       ``image_shape`` (as prepared, after resizing);
+    * optionally ``_n_output(image_shape)``: the number of columns, without building
+      the names (default: ``len(_output_names(image_shape))``), which raises
+      :class:`ImageSizeError` for images the extractor cannot use;
     * ``_kernel(sources)``: the :class:`featclf.kernels.Kernel` holding the per-image
       maths, built from the fitted configuration (what the engine runs in workers).
 
@@ -61,6 +64,12 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     :class:`~featclf.exceptions.SkippedImagesError` (listing them and these fixes)
     rather than return fewer rows. ``transform`` before ``fit`` raises sklearn's
     ``NotFittedError``; ``transform`` leaves the estimator unchanged.
+
+    Feature names are built when asked for (``feature_names_out_``,
+    ``get_feature_names_out``), not at fit. Output sizes are checked before any image
+    is decoded: a ``size`` of more pixels than ``max_pixels`` (the largest image
+    featclf decodes) is refused at ``fit``, and a feature matrix larger than the memory
+    available at ``transform`` (:func:`featclf.engine.check_output_memory`).
     """
 
     _image_mode = "rgb"
@@ -78,6 +87,9 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     def _output_names(self, image_shape) -> list[str]:
         raise NotImplementedError
 
+    def _n_output(self, image_shape) -> int:
+        return len(self._output_names(image_shape))
+
     def _kernel(self, sources):
         raise NotImplementedError
 
@@ -91,7 +103,26 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         check_n_jobs(self.n_jobs, self)
         engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
-        check_pair("size", getattr(self, "size", None), owner=self, allow_none=True)
+        check_max_pixels(getattr(self, "max_pixels", DEFAULT_MAX_PIXELS), self)
+        self._check_output_size("size", check_pair("size", getattr(self, "size", None), owner=self, allow_none=True))
+
+    def _check_output_size(self, name, size) -> None:
+        """Refuse a target image size (``size``, ``input_size``) of more pixels than ``max_pixels``.
+
+        The rule: an extractor never brings images to a size larger than the largest
+        image featclf decodes (``max_pixels``, 179 megapixels by default); such a size
+        is a typo or a unit mistake, whose features would not fit in memory.
+        """
+        limit = getattr(self, "max_pixels", DEFAULT_MAX_PIXELS)
+        if size is None or limit is None or size[0] * size[1] <= limit:
+            return
+        h, w = size
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {type(self).__name__} asks for images of {h}x{w} = {h * w:,} pixels, more "
+            f"than max_pixels={limit:,} (the largest image featclf decodes): features of that size would not fit "
+            f"in memory. Use a smaller {name}, e.g. {name}=(64, 64); or, if that size is really meant, raise "
+            f"max_pixels to at least {h * w}."
+        )
 
     def fit(self, X, y=None):
         """Validate parameters and, when ``size=None``, choose the image size (the size rule).
@@ -122,6 +153,8 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         ImageLoadError
             With ``on_error='raise'``, the first image whose header cannot be read;
             otherwise, when no image can be read (how many, and the first reasons).
+        InvalidParameterError
+            Also a ``size`` of more pixels than ``max_pixels`` (see the class docstring).
         """
         self._check_common_params()
         self._check_params()
@@ -138,9 +171,23 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             self.image_size_ = None
             self.size_rule_ = "any: images used as they come (these features need no common size)"
         probe = None if self.image_size_ is None else self._decoded_shape(self.image_size_)
-        self.feature_names_out_ = np.asarray(self._output_names(probe), dtype=object)
-        self.n_features_out_ = len(self.feature_names_out_)
+        self.n_features_out_ = int(self._n_output(probe))
         return self
+
+    @property
+    def feature_names_out_(self):
+        """One name per output column (ndarray of str objects), built when asked for."""
+        names = self.__dict__.get("_feature_names")
+        if names is not None:
+            return names
+        if "n_features_out_" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no attribute 'feature_names_out_' before fit")
+        probe = None if self.image_size_ is None else self._decoded_shape(self.image_size_)
+        return np.asarray(self._output_names(probe), dtype=object)
+
+    @feature_names_out_.setter
+    def feature_names_out_(self, names):
+        self.__dict__["_feature_names"] = names
 
     def _decoded_shape(self, size):
         return tuple(size) + ({"rgb": (3,), "rgba": (4,), "grey": ()}[self._image_mode])
@@ -152,7 +199,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         sizes, failed = Counter(), []
         for i, source in enumerate(sources):
             try:
-                sizes[image_size(source, index=i)] += 1
+                sizes[image_size(source, index=i, max_pixels=getattr(self, "max_pixels", DEFAULT_MAX_PIXELS))] += 1
             except (ImageLoadError, InvalidImageError) as exc:
                 if self.on_error == "raise":
                     raise

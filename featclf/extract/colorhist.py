@@ -8,6 +8,7 @@ import numpy as np
 
 from .._validation import check_option
 from ..exceptions import InvalidParameterError
+from ..io import DEFAULT_MAX_PIXELS
 from ..kernels import CHANNELS, COLOR_SPACES, ColorHistogramKernel
 from ._base import BaseExtractor
 from ._registry import register_extractor
@@ -72,6 +73,13 @@ class ColorHistogram(BaseExtractor):
         ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
+    max_pixels : int or None, default=178956970
+        The largest image decoded (width x height pixels), in every worker process:
+        a file or PIL image declaring more is refused from its header, before any
+        decoding (:class:`~featclf.exceptions.ImageTooLargeError`, skipped with
+        ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
+        at its default settings (see :func:`featclf.load_image`). Also the largest
+        ``size`` accepted.
 
     Attributes
     ----------
@@ -99,7 +107,7 @@ class ColorHistogram(BaseExtractor):
     _needs_common_size = False  # a histogram has the same length whatever the image size
 
     def __init__(self, *, color_space="hsv", bins=8, joint=True, size=None, n_jobs=None, batch_size="auto",
-                 on_error="raise", verbose=1):
+                 on_error="raise", verbose=1, max_pixels=DEFAULT_MAX_PIXELS):
         self.color_space = color_space
         self.bins = bins
         self.joint = joint
@@ -108,6 +116,7 @@ class ColorHistogram(BaseExtractor):
         self.batch_size = batch_size
         self.on_error = on_error
         self.verbose = verbose
+        self.max_pixels = max_pixels
 
     def _bins(self) -> tuple[int, int, int]:
         bins = self.bins

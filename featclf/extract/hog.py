@@ -5,7 +5,8 @@ from __future__ import annotations
 from .._optional import import_optional
 from .._validation import check_int, check_option, check_pair
 from ..exceptions import ImageSizeError, InvalidParameterError
-from ..kernels import BLOCK_NORMS, COLORS, METHODS, HOGKernel, opencv_hog_class
+from ..io import DEFAULT_MAX_PIXELS
+from ..kernels import BLOCK_NORMS, COLORS, METHODS, HOGKernel, opencv_block_is_safe, opencv_hog_class
 from ._base import BaseExtractor
 from ._registry import register_extractor
 
@@ -77,6 +78,13 @@ class HOG(BaseExtractor):
         then raises, as it returns one row per input); ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
+    max_pixels : int or None, default=178956970
+        The largest image decoded (width x height pixels), in every worker process:
+        a file or PIL image declaring more is refused from its header, before any
+        decoding (:class:`~featclf.exceptions.ImageTooLargeError`, skipped with
+        ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
+        at its default settings (see :func:`featclf.load_image`). Also the largest
+        ``size`` accepted.
 
     Attributes
     ----------
@@ -144,7 +152,7 @@ class HOG(BaseExtractor):
     Examples
     --------
     >>> import numpy as np, featclf
-    >>> X = np.zeros((2, 28, 28), np.uint8)
+    >>> X = np.random.default_rng(0).integers(0, 256, (2, 28, 28), dtype=np.uint8)
     >>> featclf.HOG(pixels_per_cell=(4, 4), verbose=0).fit_transform(X).shape
     (2, 1296)
     """
@@ -156,7 +164,7 @@ class HOG(BaseExtractor):
 
     def __init__(self, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), block_norm="L2-Hys",
                  size=None, color="rgb", method="opencv", n_jobs=None, batch_size="auto", on_error="raise",
-                 verbose=1):
+                 verbose=1, max_pixels=DEFAULT_MAX_PIXELS):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
@@ -168,6 +176,7 @@ class HOG(BaseExtractor):
         self.batch_size = batch_size
         self.on_error = on_error
         self.verbose = verbose
+        self.max_pixels = max_pixels
 
     @property
     def _image_mode(self):
@@ -188,6 +197,16 @@ class HOG(BaseExtractor):
                     f"Pass method='skimage' to use block_norm in {{'L1', 'L1-sqrt', 'L2', 'L2-Hys'}}."
                 )
             opencv_hog_class()
+            (ch, cw), (cy, cx) = self._geometry()
+            if not opencv_block_is_safe((ch * cy, cw * cx)):
+                bh, bw = ch * cy, cw * cx
+                raise InvalidParameterError(
+                    f"HOG(method='opencv') cannot use blocks of {bh}x{bw} pixels (height x width: pixels_per_cell="
+                    f"({ch}, {cw}) x cells_per_block=({cy}, {cx})): OpenCV's HOGDescriptor writes past one of its "
+                    f"buffers for blocks taller than wide and 268 pixels tall or more, which crashes the process. "
+                    f"Pass method='skimage' (the same feature layout, scikit-image's values), or use blocks at "
+                    f"most 267 pixels tall or at least as wide as tall (smaller pixels_per_cell or cells_per_block)."
+                )
         else:
             import_optional("skimage", purpose="HOG(method='skimage')")
 
@@ -199,7 +218,8 @@ class HOG(BaseExtractor):
         """``(pixels_per_cell, cells_per_block)`` as (rows, cols) int pairs."""
         return check_pair("pixels_per_cell", self.pixels_per_cell), check_pair("cells_per_block", self.cells_per_block)
 
-    def _output_names(self, image_shape):
+    def _blocks(self, image_shape):
+        """``(n_block_rows, n_block_cols)`` for images of ``image_shape``; ImageSizeError if below one block."""
         (ch, cw), (cy, cx) = self._geometry()
         h, w = image_shape[:2]
         min_h, min_w = ch * cy, cw * cx
@@ -210,7 +230,16 @@ class HOG(BaseExtractor):
                 f"(pixels_per_cell * cells_per_block). Set size=({max(h, min_h)}, {max(w, min_w)}) or larger "
                 f"to resize, or use smaller pixels_per_cell or cells_per_block."
             )
-        nby, nbx = h // ch - cy + 1, w // cw - cx + 1
+        return h // ch - cy + 1, w // cw - cx + 1
+
+    def _n_output(self, image_shape):
+        (_, _), (cy, cx) = self._geometry()
+        nby, nbx = self._blocks(image_shape)
+        return nby * nbx * cy * cx * self.orientations
+
+    def _output_names(self, image_shape):
+        (_, _), (cy, cx) = self._geometry()
+        nby, nbx = self._blocks(image_shape)
         return [
             f"hog_b{by}_{bx}_c{y}_{x}_o{k}"
             for by in range(nby) for bx in range(nbx) for y in range(cy) for x in range(cx)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._validation import check_option
+from ..io import DEFAULT_MAX_PIXELS
 from ..kernels import PixelsKernel
 from ._base import BaseExtractor
 from ._registry import register_extractor
@@ -36,6 +39,13 @@ class RawPixels(BaseExtractor):
         then raises, as it returns one row per input); ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
+    max_pixels : int or None, default=178956970
+        The largest image decoded (width x height pixels), in every worker process:
+        a file or PIL image declaring more is refused from its header, before any
+        decoding (:class:`~featclf.exceptions.ImageTooLargeError`, skipped with
+        ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
+        at its default settings (see :func:`featclf.load_image`). Also the largest
+        ``size`` accepted.
 
     Attributes
     ----------
@@ -50,7 +60,7 @@ class RawPixels(BaseExtractor):
     Examples
     --------
     >>> import numpy as np, featclf
-    >>> X = np.zeros((2, 5, 5), np.uint8)  # a stack of 2 grey 5x5 images
+    >>> X = np.random.default_rng(0).integers(0, 256, (2, 5, 5), dtype=np.uint8)  # 2 grey 5x5 images
     >>> featclf.RawPixels().fit_transform(X).shape
     (2, 25)
     """
@@ -59,13 +69,15 @@ class RawPixels(BaseExtractor):
     #: size of ``evaluate``'s own ``pixels:size=32x32`` default: 1,024 grey features).
     _default_size = (32, 32)
 
-    def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1):
+    def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1,
+                 max_pixels=DEFAULT_MAX_PIXELS):
         self.size = size
         self.color = color
         self.n_jobs = n_jobs
         self.batch_size = batch_size
         self.on_error = on_error
         self.verbose = verbose
+        self.max_pixels = max_pixels
 
     @property
     def _image_mode(self):
@@ -79,6 +91,9 @@ class RawPixels(BaseExtractor):
         if len(image_shape) == 2:
             return [f"pixel_r{r}_c{c}" for r in range(h) for c in range(w)]
         return [f"pixel_r{r}_c{c}_{ch}" for r in range(h) for c in range(w) for ch in "RGB"]
+
+    def _n_output(self, image_shape):
+        return int(np.prod(image_shape))
 
     def _kernel(self, sources):
         return PixelsKernel(*self._sized(), color=self.color)

@@ -3,9 +3,11 @@
 from ._formats import extension_problem, image_extensions
 from ._header import image_size
 from ._image import (
+    DEFAULT_MAX_PIXELS,
     MODES,
     WHITE,
     check_background,
+    check_max_pixels,
     check_mode,
     convert_image,
     decode_image,
@@ -15,9 +17,11 @@ from ._image import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_PIXELS",
     "MODES",
     "WHITE",
     "check_background",
+    "check_max_pixels",
     "check_mode",
     "convert_image",
     "decode_image",

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from ._image import decode_image
+from ._image import DEFAULT_MAX_PIXELS, _check_pixels, _open_unguarded, decode_image, describe_source
 
 __all__ = ["image_size"]
 
@@ -17,7 +17,7 @@ _ORIENTATION = 0x0112  # the EXIF orientation tag
 _SWAPS_AXES = frozenset({5, 6, 7, 8})  # orientations that rotate by 90 degrees (transpose, rotate, transverse)
 
 
-def image_size(source, *, index: int | None = None) -> tuple[int, int]:
+def image_size(source, *, index: int | None = None, max_pixels=DEFAULT_MAX_PIXELS) -> tuple[int, int]:
     """``(height, width)`` of an image as :func:`decode_image` would return it, read cheaply.
 
     Files and encoded bytes are read from their header only (Pillow's ``Image.open``
@@ -31,6 +31,9 @@ def image_size(source, *, index: int | None = None) -> tuple[int, int]:
         As in :func:`load_image`.
     index : int, optional
         Position of the source in a batch, to name in-memory sources in errors.
+    max_pixels : int or None, default=DEFAULT_MAX_PIXELS
+        As in :func:`load_image`: an image declaring more pixels is refused from its
+        header (Pillow's process-wide guard is not the rule, as when decoding).
 
     Returns
     -------
@@ -39,7 +42,9 @@ def image_size(source, *, index: int | None = None) -> tuple[int, int]:
 
     Raises
     ------
-    ImageLoadError, ImageNotFoundError, ImageTooLargeError, InvalidImageError
+    ImageTooLargeError
+        The header declares more than ``max_pixels`` pixels.
+    ImageLoadError, ImageNotFoundError, InvalidImageError
         As :func:`load_image`, for a source whose header cannot be read: it is then
         decoded, to raise that source's own error. A file whose header is sound but
         whose pixels are truncated passes here and fails when decoded.
@@ -55,24 +60,38 @@ def image_size(source, *, index: int | None = None) -> tuple[int, int]:
     >>> image_size(np.zeros((4, 5, 3), np.uint8))
     (4, 5)
     """
+    size = None  # (width, height) as stored, and the upright (height, width)
     if isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
         try:
-            with warnings.catch_warnings():  # decoding warns (or refuses) as it should; a header read is silent
+            with warnings.catch_warnings():  # featclf's max_pixels decides, not Pillow's global guard
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                fp = os.fspath(source) if isinstance(source, (str, os.PathLike)) else io.BytesIO(source)
-                with Image.open(fp) as im:
-                    return _upright(im)
+                path = isinstance(source, (str, os.PathLike))
+                with open(os.fspath(source), "rb") if path else io.BytesIO(source) as fp:
+                    with _open_header(fp) as im:
+                        size = im.size, _upright(im)
         except Exception:  # noqa: BLE001 - decoding below raises this source's own featclf error
             pass
     elif isinstance(source, Image.Image):
         try:
-            return _upright(source)
+            size = source.size, _upright(source)
         except Exception:  # noqa: BLE001 - as above
             pass
     elif isinstance(source, np.ndarray) and source.ndim in (2, 3) and source.dtype == np.uint8:
         if source.ndim == 2 or source.shape[2] in (1, 3, 4):
             return int(source.shape[0]), int(source.shape[1])
-    return tuple(int(v) for v in decode_image(source, index=index).shape[:2])
+    if size is not None:
+        _check_pixels(size[0], max_pixels, describe_source(source, index))
+        return size[1]
+    return tuple(int(v) for v in decode_image(source, index=index, max_pixels=max_pixels).shape[:2])
+
+
+def _open_header(fp) -> Image.Image:
+    """``Image.open(fp)``, also for images above Pillow's process-wide guard (their header only)."""
+    try:
+        return Image.open(fp)
+    except Image.DecompressionBombError:
+        fp.seek(0)
+        return _open_unguarded(fp)
 
 
 def _upright(im: Image.Image) -> tuple[int, int]:

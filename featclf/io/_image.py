@@ -32,11 +32,13 @@ from __future__ import annotations
 import io
 import os
 import stat
+import struct
+import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from .._validation import check_option
+from .._validation import check_int, check_option
 from ..exceptions import (
     ImageLoadError,
     ImageNotFoundError,
@@ -45,8 +47,8 @@ from ..exceptions import (
 )
 
 __all__ = [
-    "MODES", "WHITE", "check_background", "check_mode", "convert_image", "decode_image",
-    "describe_source", "load_image", "resize_image",
+    "DEFAULT_MAX_PIXELS", "MODES", "WHITE", "check_background", "check_max_pixels", "check_mode",
+    "convert_image", "decode_image", "describe_source", "load_image", "resize_image",
 ]
 
 MODES = ("rgb", "grey", "gray", "rgba")
@@ -55,7 +57,14 @@ WHITE = (255, 255, 255)
 _SKIP_ONLY = "pass on_error='skip' to skip unreadable images"
 _SKIP_HINT = "Fix or remove the file, or " + _SKIP_ONLY
 _ORIENTATION = 0x0112  # the EXIF orientation tag
-_TRANSPOSED = frozenset(range(2, 9))  # the orientations ImageOps.exif_transpose acts on
+#: Pillow's own refusal point at its default settings (``2 * PIL.Image.MAX_IMAGE_PIXELS``):
+#: featclf's default ``max_pixels``, so that every image Pillow opens by default still loads.
+DEFAULT_MAX_PIXELS = 2 * (1024 * 1024 * 1024 // 4 // 3)
+#: Pixels converted at a time (a strip of rows): an image larger than this is copied out of
+#: Pillow's storage strip by strip, so no full-size temporary exists besides the result.
+_STRIP_PIXELS = 1 << 18
+_MAX_PIXELS_HINT = "If the image is genuine, pass max_pixels={needed} (or max_pixels=None for no limit; " \
+                   "--max-pixels {needed} on the command line)"
 
 
 def describe_source(source, index: int | None = None) -> str:
@@ -70,9 +79,33 @@ def _is_path(source) -> bool:
     return isinstance(source, (str, os.PathLike))
 
 
+def check_max_pixels(max_pixels, owner=None):
+    """Validate a ``max_pixels`` setting: an int >= 1, or ``None`` for no limit."""
+    return check_int("max_pixels", max_pixels, owner=owner, allow_none=True)
+
+
+def _check_pixels(size, max_pixels, label: str) -> None:
+    """Refuse an image of ``size=(width, height)`` above ``max_pixels`` (featclf's decompression-bomb guard)."""
+    width, height = size
+    if max_pixels is not None and width * height > max_pixels:
+        raise ImageTooLargeError(
+            label, f"image of {width}x{height} pixels (width x height) is {width * height:,} pixels, more than "
+            f"max_pixels={max_pixels:,} (featclf's guard against decompression bombs)",
+            _MAX_PIXELS_HINT.format(needed=width * height),
+        )
+
+
 # --------------------------------------------------------------------------- decoding
-def _open_encoded(source, label: str, background=None) -> np.ndarray:
-    """Decode a path or bytes with Pillow into a canonical uint8 array (H, W), (H, W, 3) or (H, W, 4)."""
+def _open_encoded(source, label: str, background=None, max_pixels=DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode a path or bytes with Pillow into a canonical uint8 array (H, W), (H, W, 3) or (H, W, 4).
+
+    The image size is read from the header and checked against ``max_pixels`` before
+    anything is decoded. Pillow's own guard (a process-wide setting,
+    ``PIL.Image.MAX_IMAGE_PIXELS``) is not the rule: its warning is silenced here, and
+    where it refuses an image that ``max_pixels`` allows, the file is opened again through
+    its format's plugin without that guard (:func:`_open_unguarded`), so the same images
+    load in every process and thread whatever that setting.
+    """
     if _is_path(source):
         fp = _open_file(os.fspath(source), label)
     else:
@@ -80,13 +113,21 @@ def _open_encoded(source, label: str, background=None) -> np.ndarray:
             raise ImageLoadError(label, "empty bytes: nothing to decode")
         fp = io.BytesIO(source)
     try:
-        with fp, Image.open(fp) as im:
-            im.load()  # decode fully now, so that truncated files fail here
-            return _pil_to_array(im, background)
-    except Image.DecompressionBombError as exc:
+        with fp, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # featclf's own check decides
+            try:
+                with Image.open(fp) as im:
+                    return _decode_opened(im, label, background, max_pixels)
+            except Image.DecompressionBombError:
+                fp.seek(0)
+                with _open_unguarded(fp) as im:  # max_pixels decides, not the global
+                    return _decode_opened(im, label, background, max_pixels)
+    except ImageTooLargeError:
+        raise
+    except Image.DecompressionBombError as exc:  # a plugin's own guard while decoding (e.g. TIFF tiles, GIF frames)
         raise ImageTooLargeError(
-            label, f"image dimensions are absurdly large (decompression bomb guard: {exc})",
-            "If the image is genuine, raise PIL.Image.MAX_IMAGE_PIXELS in your own code",
+            label, f"Pillow's decoder for this format refuses it while decoding ({exc})",
+            "This format's decoder checks Pillow's process-wide limit itself; convert the image to PNG or JPEG",
         ) from None
     except UnidentifiedImageError:
         raise ImageLoadError(
@@ -128,26 +169,122 @@ def _open_file(path: str, label: str):
         raise ImageLoadError(label, f"cannot be opened ({exc.strerror or exc})", _SKIP_HINT) from None
 
 
+def _decode_opened(im: Image.Image, label: str, background, max_pixels) -> np.ndarray:
+    _check_pixels(im.size, max_pixels, label)  # from the header: nothing decoded yet
+    im.load()  # decode fully now, so that truncated files fail here
+    return _pil_to_array(im, background)
+
+
+def _open_unguarded(fp):
+    """``Image.open(fp)`` without Pillow's process-wide size guard: the format's own plugin reads the header.
+
+    ``Image.open`` refuses images above ``2 * PIL.Image.MAX_IMAGE_PIXELS``, a module
+    global that cannot be set per call or per thread (changing it would change it for
+    every thread of the user's process). Instead the first registered plugin that
+    accepts the file's signature opens it, as ``Image.open`` does; featclf's own
+    ``max_pixels`` check follows. Used only for images Pillow's guard refuses.
+    """
+    Image.init()
+    prefix = fp.read(16)
+    for name in Image.ID:
+        factory, accept = Image.OPEN[name]
+        if accept is not None and accept(prefix) is not True:  # False, or a str: "not this format"
+            continue
+        fp.seek(0)
+        try:
+            return factory(fp, getattr(fp, "name", ""))
+        except (SyntaxError, IndexError, TypeError, struct.error):
+            continue
+    raise UnidentifiedImageError("cannot identify image file")
+
+
 def _pil_to_array(im: Image.Image, background=None) -> np.ndarray:
     """Canonical uint8 array from a PIL image of any mode, EXIF orientation applied.
 
     With a ``background``, transparency is composited onto it here (see
     :func:`decode_image`), so the result never has an alpha channel.
+
+    Memory: Pillow's decoded image plus the result, nothing else of full size. Every
+    conversion is per pixel, so an image of more than ``_STRIP_PIXELS`` pixels is
+    converted a strip of rows at a time into the preallocated result (the same values
+    as converting it whole); the EXIF orientation is applied by writing the strips
+    through a flipped or transposed view of the result, not by a transposed copy.
     """
     im.load()
-    if im.getexif().get(_ORIENTATION, 1) in _TRANSPOSED:  # getexif also reads an XMP orientation
-        im = ImageOps.exif_transpose(im) or im  # not called on upright images, which it would copy
+    orientation = im.getexif().get(_ORIENTATION, 1)  # getexif also reads an XMP orientation
+    convert = _strip_converter(im, background)
+    width, height = im.size
+    rows = max(1, _STRIP_PIXELS // max(1, width))
+    if rows >= height and orientation not in _ORIENTED:
+        return convert(im)  # small and upright: one step, no copy
+    first = convert(im.crop((0, 0, width, min(rows, height))))
+    out_shape = (height, width) if orientation not in _ORIENTED or orientation < 5 else (width, height)
+    out = np.empty(out_shape + first.shape[2:], dtype=first.dtype)
+    target = _ORIENTED.get(orientation, lambda a: a)(out)  # ``out`` seen in the source's orientation
+    target[: first.shape[0]] = first
+    del first
+    for top in range(rows, height, rows):
+        target[top : top + rows] = convert(im.crop((0, top, width, min(top + rows, height))))
+    return out
+
+
+#: For each EXIF orientation ``ImageOps.exif_transpose`` acts on, a view of the upright
+#: result in the source's orientation: writing the source's pixels through it leaves the
+#: result upright (orientations 5-8 swap height and width).
+_ORIENTED = {
+    2: lambda a: a[:, ::-1],  # FLIP_LEFT_RIGHT
+    3: lambda a: a[::-1, ::-1],  # ROTATE_180
+    4: lambda a: a[::-1],  # FLIP_TOP_BOTTOM
+    5: lambda a: a.swapaxes(0, 1),  # TRANSPOSE
+    6: lambda a: np.rot90(a, 1),  # ROTATE_270 (the result is the source turned 90 degrees clockwise)
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1),  # TRANSVERSE
+    8: lambda a: np.rot90(a, -1),  # ROTATE_90
+}
+
+
+def _strip_converter(im: Image.Image, background):
+    """A function taking a strip of ``im`` (a PIL image of its rows) to its canonical (or composited) array.
+
+    Decisions that depend on the whole image are taken here, once: which palette
+    colours are used (from Pillow's histogram of palette indices) and whether a float
+    image lies in ``[0, 1]``.
+    """
+    mode = im.mode
+    if mode == "F":  # no alpha: the background plays no part
+        scale = _float_in_unit_range(im)
+        return lambda strip: _float_to_uint8(strip, scale)
     if background is not None:
-        flat = _flatten_pil(im, background)
-        if flat is not None:
-            return flat
-    canon = _pil_canonical(im)
-    if background is not None and canon.ndim == 3 and canon.shape[2] == 4:
-        canon = _composite(canon, background)
-    return canon
+        if mode == "RGBA":
+            if background == WHITE:
+                return lambda strip: _composite(np.asarray(strip), background)
+            return lambda strip: _paste_rgba(strip, background)
+        if mode == "LA" and background[0] == background[1] == background[2]:
+            return lambda strip: _paste_grey_alpha(strip, int(background[0]))
+        if mode == "P" and _palette_has_alpha(im):
+            return _palette_flattener(im, background)
+        return lambda strip: _composited(_pil_canonical(strip), background)
+    return _pil_canonical
+
+
+def _composited(canon: np.ndarray, background) -> np.ndarray:
+    return _composite(canon, background) if canon.ndim == 3 and canon.shape[2] == 4 else canon
+
+
+def _paste_rgba(strip: Image.Image, background) -> np.ndarray:
+    out = Image.new("RGB", strip.size, background)
+    out.paste(strip, (0, 0), strip)
+    return np.asarray(out)
+
+
+def _paste_grey_alpha(strip: Image.Image, level: int) -> np.ndarray:
+    grey, alpha = strip.split()
+    out = Image.new("L", strip.size, level)
+    out.paste(grey, (0, 0), alpha)
+    return np.asarray(out)
 
 
 def _pil_canonical(im: Image.Image) -> np.ndarray:
+    """The canonical array of a PIL image (or strip) of any mode but ``F`` of unknown range."""
     mode = im.mode
     if mode in ("1", "L", "RGB") and "transparency" in im.info:  # a tRNS colour key: one colour is transparent
         return np.asarray(im.convert("RGBA"), dtype=np.uint8)
@@ -171,59 +308,55 @@ def _pil_canonical(im: Image.Image) -> np.ndarray:
             return np.dstack([grey, grey, grey, np.where(values == key, 0, 255).astype(np.uint8)])
         return grey
     if mode == "F":
-        arr = np.asarray(im, dtype=np.float32)
-        if np.nanmin(arr) >= 0 and np.nanmax(arr) <= 1:
-            arr = arr * 255
-        return np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
+        return _float_to_uint8(im, _float_in_unit_range(im))
     return np.asarray(im.convert("RGB"), dtype=np.uint8)  # CMYK, YCbCr, LAB, HSV, ...
+
+
+def _float_in_unit_range(im: Image.Image) -> bool:
+    """Whether a float (``F``) image's values, NaN left out, all lie in [0, 1] (read a strip at a time)."""
+    width, height = im.size
+    rows = max(1, _STRIP_PIXELS // max(1, width))
+    low, high = np.inf, -np.inf
+    for top in range(0, height, rows):
+        arr = np.asarray(im.crop((0, top, width, min(top + rows, height))), dtype=np.float32)
+        finite = arr[~np.isnan(arr)]
+        if finite.size:
+            low, high = min(low, float(finite.min())), max(high, float(finite.max()))
+    return low <= high and low >= 0 and high <= 1
+
+
+def _float_to_uint8(im: Image.Image, scale: bool) -> np.ndarray:
+    arr = np.asarray(im, dtype=np.float32)
+    if scale:
+        arr = arr * 255
+    return np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
 
 
 def _palette_has_alpha(im: Image.Image) -> bool:
     return im.mode == "PA" or "transparency" in im.info or (im.palette is not None and im.palette.mode == "RGBA")
 
 
-def _flatten_pil(im: Image.Image, background) -> np.ndarray | None:
-    """The composited image of the modes worth a shortcut, or ``None`` for the general path.
+def _palette_flattener(im: Image.Image, background):
+    """Composite a palette image with transparency: its 256 colours, then look the pixels up.
 
-    Each result is bit-identical to ``_to_mode(_pil_canonical(im), 'rgb', background)``,
-    or to its first channel where the three are equal (grey): only the work differs.
-
-    * RGBA: :func:`_composite` (OpenCV onto white; else Pillow's paste straight from
-      Pillow's image, with no RGBA numpy copy);
-    * grey + alpha on a grey background: Pillow's paste on the grey band alone;
-    * palette with transparency: the 256 palette colours are composited (all a palette
-      image can hold), then the pixels are looked up (grey when every colour used is).
+    Bit-identical to compositing ``convert('RGBA')``. The RGBA colour Pillow's convert
+    gives each index comes from a probe image with the same palette and transparency
+    information, whatever form that information takes. The result is grey ``(H, W)``
+    when every colour the image uses (Pillow's histogram of its indices) composites to
+    a grey level.
     """
-    mode = im.mode
-    if mode == "RGBA":
-        if background == WHITE:
-            return _composite(np.asarray(im), background)
-        out = Image.new("RGB", im.size, background)
-        out.paste(im, (0, 0), im)
-        return np.asarray(out)
-    if mode == "LA" and background[0] == background[1] == background[2]:
-        grey, alpha = im.split()
-        out = Image.new("L", im.size, int(background[0]))
-        out.paste(grey, (0, 0), alpha)
-        return np.asarray(out)
-    if mode == "P" and _palette_has_alpha(im):
-        return _flatten_palette(im, background)
-    return None
-
-
-def _flatten_palette(im: Image.Image, background) -> np.ndarray:
     import cv2
 
-    # The RGBA colour Pillow's convert gives each index, from a probe image with the same
-    # palette and transparency information, whatever form that information takes.
     probe = im.crop((0, 0, 256, 1))
     probe.putdata(range(256))
     colours = _composite_formula(np.asarray(probe.convert("RGBA"), dtype=np.uint8)[0], background)
-    indices = np.asarray(im, dtype=np.uint8)
+    used = np.asarray(im.histogram()[:256]) > 0
     not_grey = (colours[:, 0] != colours[:, 1]) | (colours[:, 1] != colours[:, 2])
-    if not not_grey.any() or not cv2.countNonZero(cv2.LUT(indices, not_grey.astype(np.uint8))):
-        return cv2.LUT(indices, np.ascontiguousarray(colours[:, 0]))  # every colour used is grey
-    return cv2.LUT(cv2.cvtColor(indices, cv2.COLOR_GRAY2RGB), colours.reshape(1, 256, 3))
+    if not (not_grey & used).any():  # every colour used is grey
+        grey = np.ascontiguousarray(colours[:, 0])
+        return lambda strip: cv2.LUT(np.asarray(strip, dtype=np.uint8), grey)
+    table = colours.reshape(1, 256, 3)
+    return lambda strip: cv2.LUT(cv2.cvtColor(np.asarray(strip, dtype=np.uint8), cv2.COLOR_GRAY2RGB), table)
 
 
 def _scale_uint16(arr: np.ndarray) -> np.ndarray:
@@ -346,7 +479,7 @@ def check_background(background):
     return bg
 
 
-def decode_image(source, *, index: int | None = None, background=None) -> np.ndarray:
+def decode_image(source, *, index: int | None = None, background=None, max_pixels=DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Decode one image source into its canonical uint8 array, before any layout conversion.
 
     The canonical array is ``(H, W)`` for grey sources, ``(H, W, 3)`` RGB, or
@@ -369,6 +502,8 @@ def decode_image(source, *, index: int | None = None, background=None) -> np.nda
         otherwise. For ``mode`` in ``'rgb'``, ``'grey'``,
         ``convert_image(decode_image(s, background=bg), mode, background=bg)`` equals
         ``convert_image(decode_image(s), mode, background=bg)`` bit for bit.
+    max_pixels : int or None, default=DEFAULT_MAX_PIXELS
+        As in :func:`load_image`.
 
     Returns
     -------
@@ -391,10 +526,13 @@ def decode_image(source, *, index: int | None = None, background=None) -> np.nda
         return canon
     label = describe_source(source, index)
     if _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
-        return _open_encoded(source, label, background)
+        return _open_encoded(source, label, background, max_pixels)
     if isinstance(source, Image.Image):
+        _check_pixels(source.size, max_pixels, label)  # its pixels may not be decoded yet
         try:
-            return _pil_to_array(source, background)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # featclf's own check decides
+                return _pil_to_array(source, background)
         except Exception as exc:  # noqa: BLE001 - any failure to read this source is this source's error
             closed = getattr(source, "fp", None) is None and getattr(source, "_im", None) is None
             reason = (f"cannot be read: the PIL image was closed before its pixels were loaded "
@@ -431,7 +569,8 @@ def convert_image(image: np.ndarray, mode: str = "rgb", *, background=WHITE) -> 
     return _to_mode(image, mode, background)
 
 
-def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None = None) -> np.ndarray:
+def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None = None,
+               max_pixels=DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Decode one image source into a uint8 array.
 
     Parameters
@@ -446,6 +585,16 @@ def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None
         Colour that transparent pixels are composited onto (``'rgb'`` and ``'grey'``).
     index : int, optional
         Position of the source in a batch, used to name in-memory sources in errors.
+    max_pixels : int or None, default=DEFAULT_MAX_PIXELS
+        The largest image (width x height pixels) decoded: a file or PIL image that
+        declares more is refused with :class:`ImageTooLargeError` before anything is
+        decoded (a guard against decompression bombs: a few bytes declaring a huge
+        image). ``None``: no limit. The default, 178,956,970 (about 179 megapixels,
+        0.5 GB as RGB), is where Pillow refuses at its default settings, so images Pillow
+        opens load. Pillow's own setting (``PIL.Image.MAX_IMAGE_PIXELS``, process-wide)
+        plays no part and its ``DecompressionBombWarning`` is never shown: only this
+        parameter decides, identically in every worker process and thread. In-memory
+        arrays, already decoded, are not checked.
 
     Returns
     -------
@@ -461,7 +610,8 @@ def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None
         The path is a directory, a pipe or device, an empty file, not readable (permission
         denied: said as such, not as corruption), not an image, or truncated/corrupt.
     ImageTooLargeError
-        The file declares absurd dimensions (decompression bomb).
+        The file (or PIL image) has more than ``max_pixels`` pixels; the message gives
+        its size and the ``max_pixels`` that would accept it.
     InvalidImageError
         An array of the wrong shape, dtype or range, or an unsupported source type.
 
@@ -475,7 +625,8 @@ def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None
     if background is not WHITE:
         background = check_background(background)
     flatten = None if mode == "rgba" else background  # composite while decoding: same values, less work
-    return _to_mode(decode_image(source, index=index, background=flatten), mode, background)
+    max_pixels = check_max_pixels(max_pixels)
+    return _to_mode(decode_image(source, index=index, background=flatten, max_pixels=max_pixels), mode, background)
 
 
 def resize_image(image: np.ndarray, size) -> np.ndarray:

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..exceptions import MissingDependencyError
+from ..exceptions import InvalidParameterError, MissingDependencyError
 from ..io import convert_image
 from ._base import SizedKernel
 
@@ -33,6 +33,34 @@ def opencv_hog_class():
     return cls
 
 
+#: Floats ``cv::AutoBuffer<float>`` holds inside itself (1024 / sizeof(float) + 8) before it
+#: allocates on the heap.
+_AUTOBUFFER_FLOATS = 1024 // 4 + 8
+
+
+def opencv_block_is_safe(block_size) -> bool:
+    """Whether OpenCV's ``HOGDescriptor`` can compute blocks of ``block_size=(height, width)`` pixels.
+
+    OpenCV 4's ``HOGCache::init`` fills the Gaussian window's column offsets with a
+    SIMD loop bounded by the block's *height* instead of its width (``hog.cpp``:
+    ``for (; j <= blockSize.height - 4; j += 4) v_store(_dj + j, ...)``), into a buffer
+    of ``width`` floats -- held inside the ``AutoBuffer`` object itself (264 floats) for
+    widths up to 264, on the heap beyond. For a block taller than wide the loop writes
+    ``4 * (height // 4)`` floats: past that buffer once this exceeds ``max(width, 264)``,
+    which corrupts the stack or the heap (measured: a segmentation fault or abort from
+    blocks 272 pixels tall and narrower, e.g. 300x200; blocks of 268-271 rows overflow
+    without crashing every time). The values it writes within the buffer are the
+    correct ones, so every other geometry computes correctly.
+
+    Returns
+    -------
+    bool
+        ``False`` for blocks taller than wide with ``4 * (height // 4) > max(width, 264)``.
+    """
+    height, width = int(block_size[0]), int(block_size[1])
+    return height <= width or 4 * (height // 4) <= max(width, _AUTOBUFFER_FLOATS)
+
+
 def opencv_descriptor(image_size, orientations, pixels_per_cell, cells_per_block):
     """A ``cv2.HOGDescriptor`` computing scikit-image's HOG geometry on one window.
 
@@ -49,8 +77,16 @@ def opencv_descriptor(image_size, orientations, pixels_per_cell, cells_per_block
     ------
     MissingDependencyError
         The installed OpenCV has no ``HOGDescriptor`` (OpenCV 5).
+    InvalidParameterError
+        A block geometry OpenCV would crash on (see :func:`opencv_block_is_safe`).
     """
     (ch, cw), (by, bx) = pixels_per_cell, cells_per_block
+    if not opencv_block_is_safe((by * ch, bx * cw)):
+        raise InvalidParameterError(
+            f"OpenCV's HOGDescriptor cannot compute blocks of {by * ch}x{bx * cw} pixels (height x width): it writes "
+            "past one of its buffers for blocks taller than wide and 268 pixels tall or more. Use HOG(method="
+            "'skimage') or a smaller block."
+        )
     win = ((image_size[1] // cw) * cw, (image_size[0] // ch) * ch)  # OpenCV sizes are (width, height)
     cls = opencv_hog_class()
     import cv2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -102,3 +103,57 @@ def test_help_and_version(capsys):
     assert "examples:\n  featclf evaluate photos/" in out
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("featclf ")
+
+
+# --------------------------------------------------------------------------- limits (issue 9, kinds 5 and 6)
+def _folder(tmp_path, big=(30, 40)):
+    """Two classes of three 8x8 images; one image of ``big`` (height, width) in class a."""
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(tmp_path / "data" / name / f"{i}.png")
+    Image.fromarray(rng.integers(0, 256, (*big, 3), dtype=np.uint8)).save(tmp_path / "data" / "a" / "big.png")
+    return str(tmp_path / "data")
+
+
+@pytest.mark.parametrize("n_jobs", ["1", "2"])
+def test_max_pixels_flag_skips_larger_images_in_every_worker(tmp_path, capsys, n_jobs):
+    data = _folder(tmp_path)
+    argv = ["evaluate", data, "-e", "pixels:size=8x8", "-c", "knn:n_neighbors=1", "--cv", "2", "-q", "--n-jobs", n_jobs]
+    assert main([*argv, "--max-pixels", "1000", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "Skipped 1 unreadable images, e.g. " in out and "big.png: image of 40x30 pixels (width x height) is 1,200 " \
+        "pixels, more than max_pixels=1,000" in out
+    assert main([*argv, "--max-pixels", "none", "--out", str(tmp_path / "out2")]) == 0
+    assert "Skipped" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3"])
+def test_bad_max_pixels_flag_exits_2(tmp_path, capsys, value):
+    assert main(["evaluate", "digits", "--max-pixels", value, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"argument --max-pixels: invalid value '{value}': expected a number of pixels" in err[0]
+
+
+def test_absurd_output_size_and_crashing_hog_geometry_exit_2_before_extraction(tmp_path, capsys):
+    assert main(["evaluate", "digits", "-e", "pixels:size=100000x100000", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "The 'size' parameter of RawPixels asks for images of 100000x100000" in err[0]
+    assert main(["evaluate", "digits", "-e", "hog:pixels_per_cell=150x100", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "HOG(method='opencv') cannot use blocks of 300x200 pixels" in err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_constant_features_are_one_warning_line(tmp_path, capsys):
+    for name in ("a", "b"):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(3):
+            Image.new("L", (8, 8), 100).save(tmp_path / "data" / name / f"{i}.png")
+    assert main(["evaluate", str(tmp_path / "data"), "-e", "pixels", "-c", "knn:n_neighbors=1", "--cv", "2", "-q",
+                 "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["featclf: warning: RawPixels gave the same 64 features for all 6 images: its output cannot tell "
+                   "them apart, and a classifier on it scores at chance. Check its parameters (e.g. a size or "
+                   "input_size too small to keep any detail) and that the images are not all blank."]

@@ -62,7 +62,7 @@ def good_and_bad(tmp_path):
         3: (str(empty), "empty"),
         4: ("item 4 (ndarray)", "unsupported dtype int64"),
         6: (str(text), "not a readable image"),
-        7: ("item 7 (bytes)", "absurdly large"),
+        7: ("item 7 (bytes)", "more than max_pixels=178,956,970"),
         8: (str(cut), "truncated"),
         10: (str(tmp_path), "is a directory"),
         11: ("item 11 (ndarray)", "NaN"),

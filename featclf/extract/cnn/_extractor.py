@@ -19,6 +19,7 @@ from ... import engine
 from ..._optional import import_optional
 from ..._validation import check_option, check_pair
 from ...exceptions import InvalidParameterError
+from ...io import DEFAULT_MAX_PIXELS
 from ...kernels import CNNInputKernel
 from .._base import BaseExtractor
 from .._registry import register_extractor
@@ -102,6 +103,13 @@ class CNNEmbedding(BaseExtractor):
         ``'nan'``: keep their rows, as NaN.
     verbose : int, default=1
         Progress bar on long work; 0 for silence.
+    max_pixels : int or None, default=178956970
+        The largest image decoded (width x height pixels), in every worker process:
+        a file or PIL image declaring more is refused from its header, before any
+        decoding (:class:`~featclf.exceptions.ImageTooLargeError`, skipped with
+        ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
+        at its default settings (see :func:`featclf.load_image`). Also the largest
+        ``input_size`` accepted.
 
     Attributes
     ----------
@@ -159,7 +167,7 @@ class CNNEmbedding(BaseExtractor):
 
     def __init__(self, *, backbone="efficientnet_lite0", weights=None, pooling="avg", input_size=None,
                  device="auto", precision="auto", batch_size="auto", compile="auto", n_jobs=None,
-                 on_error="raise", verbose=1):
+                 on_error="raise", verbose=1, max_pixels=DEFAULT_MAX_PIXELS):
         self.backbone = backbone
         self.weights = weights
         self.pooling = pooling
@@ -171,6 +179,7 @@ class CNNEmbedding(BaseExtractor):
         self.n_jobs = n_jobs
         self.on_error = on_error
         self.verbose = verbose
+        self.max_pixels = max_pixels
 
     # -- parameters --------------------------------------------------------------------
     def _check_params(self):
@@ -186,10 +195,29 @@ class CNNEmbedding(BaseExtractor):
             )
 
     def _resolved_config(self) -> BackboneConfig:
+        """The backbone's config at the input size used.
+
+        Raises
+        ------
+        InvalidParameterError
+            ``input_size`` below the backbone's ``min_input_size`` (its total stride: the
+            embeddings would be degenerate, e.g. all zero), or of more pixels than
+            ``max_pixels``.
+        """
         config = get_backbone(self.backbone)
-        if self.input_size is not None:
-            config = config.replace(input_size=check_pair("input_size", self.input_size, owner=self))
-        return config
+        if self.input_size is None:
+            return config
+        size = check_pair("input_size", self.input_size, owner=self)
+        if min(size) < config.min_input_size:
+            m = config.min_input_size
+            raise InvalidParameterError(
+                f"The 'input_size' parameter of CNNEmbedding is {size[0]}x{size[1]}, below what backbone "
+                f"{config.name!r} can use: its network downsamples by {m}, so inputs smaller than {m}x{m} leave "
+                f"its last feature map without image content (degenerate, e.g. all-zero, embeddings). Use "
+                f"input_size={m} or larger (its default is {config.input_size[0]}x{config.input_size[1]})."
+            )
+        self._check_output_size("input_size", size)
+        return config.replace(input_size=size)
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X=None, y=None):
