@@ -15,7 +15,8 @@ also from the built-in exception that fits, so ``except OSError`` or
     ├── UnknownNameError (KeyError)         an unknown registry name (lists the options, suggests the nearest)
     ├── ImageSizeError (ValueError)         images that do not fit the extractor's geometry
     ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
-    └── MissingDependencyError (ImportError)      an optional extra is not installed
+    ├── MissingDependencyError (ImportError)      an optional extra is not installed
+    └── WorkerDiedError (RuntimeError)     a worker process died (e.g. killed for lack of memory)
 
     FeatclfWarning (UserWarning)
     └── SkippedImagesWarning               images skipped with ``on_error="skip"``
@@ -41,6 +42,7 @@ __all__ = [
     "SkippedImagesWarning",
     "UnknownNameError",
     "WeightsNotFoundError",
+    "WorkerDiedError",
 ]
 
 
@@ -112,6 +114,11 @@ class WeightsNotFoundError(FeatclfError, FileNotFoundError):
 
 class MissingDependencyError(FeatclfError, ImportError):
     """An optional dependency (an extra) is needed and not installed."""
+
+
+class WorkerDiedError(FeatclfError, RuntimeError):
+    """A worker process ended abruptly (killed by the system, most often for lack of memory,
+    or crashed in native code); the message names the likely cause and the settings to lower."""
 
 
 class FeatclfWarning(UserWarning):

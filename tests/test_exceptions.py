@@ -22,6 +22,7 @@ EXPECTED = {
     "ImageSizeError": (ValueError,),
     "WeightsNotFoundError": (FileNotFoundError,),
     "MissingDependencyError": (ImportError,),
+    "WorkerDiedError": (RuntimeError,),
     "FeatclfWarning": (UserWarning,),
     "SkippedImagesWarning": (exc.FeatclfWarning, UserWarning),
 }

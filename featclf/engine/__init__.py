@@ -8,7 +8,16 @@ through the same chunks. Nothing here imports scikit-learn, SciPy or torch, so w
 processes start fast.
 """
 
-from ._chunks import MAX_CHUNK, as_sources, check_batch_size, chunk_size, in_memory, iter_chunks, prefer_threads
+from ._chunks import (
+    MAX_CHUNK,
+    as_sources,
+    check_batch_size,
+    chunk_size,
+    in_memory,
+    iter_chunks,
+    prefer_threads,
+    worker_died,
+)
 from ._extract import DECODE_BATCH, extract, extract_many
 from ._loading import LoadedImages, load_images
 from ._record import Extraction, SkippedInput, merge_skipped, paired_rows, warn_skipped
@@ -31,6 +40,7 @@ __all__ = [
     "paired_rows",
     "prefer_threads",
     "warn_skipped",
+    "worker_died",
 ]
 
 from .._public import set_public_module  # noqa: E402

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._public import user_stacklevel
 from ..exceptions import SkippedImagesWarning
 
 
@@ -77,7 +78,7 @@ class Extraction:
         return np.asarray([s.index for s in self.skipped], dtype=np.intp)
 
 
-def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
+def warn_skipped(skipped, total: int, stacklevel: int | None = None) -> None:
     """Warn once (SkippedImagesWarning) about inputs skipped with ``on_error='skip'``, naming them.
 
     Parameters
@@ -86,11 +87,14 @@ def warn_skipped(skipped, total: int, stacklevel: int = 3) -> None:
         Nothing is warned when empty.
     total : int
         Number of inputs, for "Skipped k of total images".
-    stacklevel : int, default=3
-        As in :func:`warnings.warn`.
+    stacklevel : int, optional
+        As in :func:`warnings.warn`; by default the warning points at the user's line, the
+        first caller outside featclf, scikit-learn and joblib.
     """
     if not skipped:
         return
+    if stacklevel is None:
+        stacklevel = user_stacklevel()
     pairs = [(s.source, s.reason) if isinstance(s, SkippedInput) else tuple(s) for s in skipped]
     shown = "; ".join(f"{src}: {why}" for src, why in pairs[:5])
     more = f"; and {len(pairs) - 5} more" if len(pairs) > 5 else ""
