@@ -9,6 +9,7 @@ processes start fast.
 """
 
 from ._chunks import (
+    FILE_CHUNK,
     MAX_CHUNK,
     as_sources,
     check_batch_size,
@@ -24,6 +25,7 @@ from ._record import Extraction, SkippedInput, merge_skipped, paired_rows, warn_
 
 __all__ = [
     "DECODE_BATCH",
+    "FILE_CHUNK",
     "MAX_CHUNK",
     "Extraction",
     "LoadedImages",

@@ -284,7 +284,8 @@ def _helper_pool(n: int):
     from joblib.externals.loky import ProcessPoolExecutor
 
     global _POOL
-    if _POOL is None or _POOL._max_workers != n or getattr(_POOL, "_broken", False):
+    broken = getattr(getattr(_POOL, "_flags", None), "broken", None) is not None  # a worker died: start afresh
+    if _POOL is None or _POOL._max_workers != n or broken:
         if _POOL is not None:
             _POOL.shutdown(wait=False)
         _POOL = ProcessPoolExecutor(max_workers=n, timeout=POOL_IDLE_TIMEOUT_S)

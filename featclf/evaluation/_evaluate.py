@@ -240,7 +240,8 @@ def make_folds(splitter, y, groups, classes):
     if absent:
         shown = "; ".join(f"fold {n}: {', '.join(map(repr, names[:5]))}{' ...' if len(names) > 5 else ''}"
                           for n, names in absent[:5])
-        grouped = ("StratifiedGroupKFold(n_splits=K, shuffle=True, random_state=0) (or more images per group), "
+        grouped = ("StratifiedGroupKFold(n_splits=K, shuffle=True, random_state=0) (each class needs images of at "
+                   "least K groups), "
                    if groups is not None else "")
         raise InvalidParameterError(
             f"The 'cv' splitter {name} makes {len(absent)} of {len(folds)} folds whose test images belong to classes "
