@@ -9,7 +9,6 @@ import textwrap
 import warnings
 
 from ..exceptions import SkippedImagesWarning
-
 from ._data import DATA_HELP, groups_of, manifest_groups, open_dataset, stratified_subset
 
 DEFAULT_OUT = "featclf-report"

@@ -232,8 +232,8 @@ def make_folds(splitter, y, groups, classes):
             shared = np.intersect1d(groups[train_rows], groups[test_rows])
             if shared.size:
                 raise InvalidParameterError(
-                    f"The 'cv' splitter {name} ignores groups: group {_plain(shared[0])!r} has images in both the training "
-                    f"and the test part of fold {number} ({shared.size} groups do), so near-duplicates of one group "
+                    f"The 'cv' splitter {name} ignores groups: group {_plain(shared[0])!r} has images in both the "
+                    f"training and the test part of fold {number} ({shared.size} groups do), so near-duplicates of one group "
                     "would be scored as unseen. Use a group-aware splitter: cv=K (stratified and grouped), "
                     "StratifiedGroupKFold(n_splits=K, shuffle=True, random_state=0) or GroupKFold(n_splits=K)."
                 )

@@ -21,7 +21,8 @@ def score_text(r, metric) -> str:
 def timing_note(result) -> str:
     """What the time columns mean, in this mode's words."""
     where = "summed over folds" if result.mode == "cv" else "of the one train/test split"
-    return f"Times in seconds: extraction per extractor (computed once, shared by its classifiers); fit and predict {where}."
+    return ("Times in seconds: extraction per extractor (computed once, shared by its classifiers); "
+            f"fit and predict {where}.")
 
 
 def close_to_best(result) -> list[str]:
@@ -77,7 +78,8 @@ def describe_protocol(result) -> str:
         groups = config.get("groups")
         if isinstance(config.get("cv"), int):  # cv=K: the splitter featclf made, with its seed
             grouped = " group" if groups else ""
-            how = f"{config['n_folds']}-fold stratified{grouped} cross-validation (shuffled, seed {config['random_state']})"
+            how = (f"{config['n_folds']}-fold stratified{grouped} cross-validation "
+                   f"(shuffled, seed {config['random_state']})")
         else:  # a splitter given by the user, recorded as given
             how = f"{config['n_folds']} folds of {config['splitter']}"
         if groups:

@@ -224,9 +224,9 @@ def test_groups_come_from_the_dataset_when_it_has_them():
 
 def test_more_folds_than_groups_is_one_clear_error(no_extraction):
     data, groups = _shots(n_objects_per_class=1, n_classes=2)
-    with pytest.raises(InvalidParameterError, match=r"The 'cv' splitter GroupKFold\(n_splits=3.*\) cannot split these 6 "
-                                                    r"images: Cannot have number of splits n_splits=3 greater than "
-                                                    r"the number of groups: 2"):
+    message = (r"The 'cv' splitter GroupKFold\(n_splits=3.*\) cannot split these 6 images: Cannot have number of "
+               r"splits n_splits=3 greater than the number of groups: 2")
+    with pytest.raises(InvalidParameterError, match=message):
         featclf.evaluate(data, ["pixels"], ["knn"], cv=GroupKFold(3), groups=groups, verbose=0)
 
 
@@ -237,7 +237,7 @@ def test_groups_are_refused_in_train_test_mode(digits_small, no_extraction):
 
 # --------------------------------------------------------------------------- kind 13: the same report whatever n_jobs
 class ThreadSpy(BaseEstimator, ClassifierMixin):
-    """Reports (as a warning, which the report keeps) the native thread counts its fit sees; predicts the first class."""
+    """Reports, as a warning (which the report keeps), the native thread counts its fit sees."""
 
     def fit(self, X, y):
         import warnings
