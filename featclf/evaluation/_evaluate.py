@@ -233,8 +233,8 @@ def make_folds(splitter, y, groups, classes):
             if shared.size:
                 raise InvalidParameterError(
                     f"The 'cv' splitter {name} ignores groups: group {_plain(shared[0])!r} has images in both the "
-                    f"training and the test part of fold {number} ({shared.size} groups do), so near-duplicates of one group "
-                    "would be scored as unseen. Use a group-aware splitter: cv=K (stratified and grouped), "
+                    f"training and the test part of fold {number} ({shared.size} groups do), so near-duplicates of one "
+                    "group would be scored as unseen. Use a group-aware splitter: cv=K (stratified and grouped), "
                     "StratifiedGroupKFold(n_splits=K, shuffle=True, random_state=0) or GroupKFold(n_splits=K)."
                 )
     if absent:
