@@ -74,6 +74,13 @@ def test_an_output_folder_that_is_a_file_stops_before_any_work(no_extraction, ca
         "for the reports, e.g. a new name.")
 
 
+def test_an_output_folder_inside_a_file_stops_before_any_work(no_extraction, capsys, tmp_path):
+    target = tmp_path / "report"
+    target.write_text("not a folder")
+    assert main(["evaluate", "digits", "-e", "pixels", "-c", "knn", "--out", str(target / "run1")]) == 2
+    assert f"is inside {str(target)!r}, which is an existing file, not a folder" in _one_line_error(capsys)
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user")
 def test_an_output_folder_that_cannot_be_written_stops_before_any_work(no_extraction, capsys, tmp_path):
     locked = tmp_path / "locked"
