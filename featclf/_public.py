@@ -8,6 +8,11 @@ breaks nothing downstream.
 
 from __future__ import annotations
 
+import sys
+
+#: Top-level packages whose frames are not the user's code, for :func:`user_stacklevel`.
+INTERNAL_PACKAGES = frozenset({"featclf", "sklearn", "joblib", "threadpoolctl"})
+
 
 def set_public_module(namespace: dict, names, module: str) -> None:
     """Rewrite ``__module__`` of the classes and functions ``names`` of ``namespace`` to ``module``.
@@ -24,3 +29,22 @@ def set_public_module(namespace: dict, names, module: str) -> None:
                     obj.__module__ = module
                 except (AttributeError, TypeError):  # builtins and some C types
                     pass
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the user's line.
+
+    Call it in the function that calls :func:`warnings.warn`; it walks the stack out of
+    featclf, scikit-learn and joblib (a transformer is often called through a Pipeline or
+    ``fit_transform``'s wrapper) to the first frame of other code, and returns its level
+    (``1`` being the calling function). ``warnings.warn(..., skip_file_prefixes=...)`` does
+    the same from Python 3.12 only.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None:
+        if frame.f_globals.get("__name__", "").partition(".")[0] not in INTERNAL_PACKAGES:
+            break
+        frame = frame.f_back
+        level += 1
+    return level

@@ -17,7 +17,8 @@ also from the built-in exception that fits, so ``except OSError`` or
     ├── SkippedImagesError (ValueError)     ``transform`` would have to leave out skipped images
     ├── OutputTooLargeError (MemoryError)   features that could not fit in the memory available
     ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
-    └── MissingDependencyError (ImportError)      an optional extra is not installed
+    ├── MissingDependencyError (ImportError)      an optional extra is not installed
+    └── WorkerDiedError (RuntimeError)     a worker process died (e.g. killed for lack of memory)
 
     FeatclfWarning (UserWarning)
     ├── SkippedImagesWarning               images skipped (``on_error="skip"``) or NaN rows (``"nan"``)
@@ -48,6 +49,7 @@ __all__ = [
     "SkippedImagesWarning",
     "UnknownNameError",
     "WeightsNotFoundError",
+    "WorkerDiedError",
 ]
 
 
@@ -168,6 +170,11 @@ class WeightsNotFoundError(FeatclfError, FileNotFoundError):
 
 class MissingDependencyError(FeatclfError, ImportError):
     """An optional dependency (an extra) is needed and not installed."""
+
+
+class WorkerDiedError(FeatclfError, RuntimeError):
+    """A worker process ended abruptly (killed by the system, most often for lack of memory,
+    or crashed in native code); the message names the likely cause and the settings to lower."""
 
 
 class FeatclfWarning(UserWarning):

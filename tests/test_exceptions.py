@@ -24,6 +24,7 @@ EXPECTED = {
     "MissingDependencyError": (ImportError,),
     "SkippedImagesError": (ValueError,),
     "OutputTooLargeError": (MemoryError,),
+    "WorkerDiedError": (RuntimeError,),
     "FeatclfWarning": (UserWarning,),
     "SkippedImagesWarning": (exc.FeatclfWarning, UserWarning),
     "ConstantFeaturesWarning": (exc.FeatclfWarning, UserWarning),

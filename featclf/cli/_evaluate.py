@@ -9,7 +9,7 @@ import textwrap
 import warnings
 
 from ..exceptions import ConstantFeaturesWarning, FeatclfWarning, SkippedImagesWarning
-from ._data import DATA_HELP, open_dataset, stratified_subset
+from ._data import DATA_HELP, groups_of, manifest_groups, open_dataset, stratified_subset
 
 DEFAULT_OUT = "featclf-report"
 
@@ -26,14 +26,22 @@ def _cv(text: str):
     return value
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a positive int") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a positive int")
-    return value
+def _int_type(minimum=None, nonzero=False, what="a positive int"):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {what}") from None
+        if (minimum is not None and value < minimum) or (nonzero and value == 0):
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {what}")
+        return value
+
+    return parse
+
+
+_positive = _int_type(1)
+_n_jobs = _int_type(nonzero=True, what="a non-zero int (-1: all cores)")
+_non_negative = _int_type(0, what="an int >= 0")
 
 
 def _max_pixels(text: str):
@@ -52,12 +60,16 @@ def add_common_options(parser, *, default_out=DEFAULT_OUT):
     """Options shared by ``evaluate`` and ``demo``."""
     parser.add_argument("--out", metavar="DIR", default=default_out,
                         help=f"folder for report.json, report.md and report.html (default: ./{default_out})")
-    parser.add_argument("--n-jobs", type=int, default=None, metavar="N",
-                        help="parallel workers for extraction and fitting (default: 1; -1: all cores)")
-    parser.add_argument("--max-examples", type=int, default=12, metavar="N",
+    parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
+                        help="parallel workers for extraction and fitting (default: 1; -1: all cores); the scores "
+                             "are the same for every N")
+    parser.add_argument("--max-examples", type=_non_negative, default=12, metavar="N",
                         help="misclassified thumbnails per combination in the HTML report (default: 12)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the folds (and of --limit) (default: 0)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--seed", type=_non_negative, default=0,
+                        help="seed of the folds (and of --limit) (default: 0)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress on stderr (progress bars are drawn only on a terminal; otherwise one line "
+                             "per step)")
 
 
 def add_parser(subparsers):
@@ -104,6 +116,10 @@ def add_parser(subparsers):
                         help="largest image decoded, width x height pixels, in every worker; larger files are "
                              "refused from their header as unreadable (default: 178956970, where Pillow refuses "
                              "by default; 'none': no limit)")
+    parser.add_argument("--groups", metavar="COLUMN", default=None,
+                        help="CSV manifests: a column naming each image's group (e.g. the object or session it "
+                             "shows); every group is kept in one fold, so near-duplicates never straddle training "
+                             "and test")
     add_common_options(parser)
     parser.set_defaults(run=run)
     return parser
@@ -137,14 +153,22 @@ def _open_test(args):
     return None
 
 
-def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
-    """Evaluate, write the three reports and print the table; return the exit code."""
+def run_evaluation(dataset, test, args, *, extractors, classifiers, cv, groups=None):
+    """Evaluate, write the three reports and print the table; return the exit code.
+
+    The output folder is checked (created, written to) before any work, as :func:`featclf.evaluate`
+    checks every parameter and optional dependency before extraction.
+    """
     from ..datasets import describe_left_out
     from ..evaluation import evaluate
-    from ..report import write_reports
+    from ..report import check_output_dir, score_text, write_reports
 
+    check_output_dir(args.out, option="--out")
     if getattr(args, "limit", None) is not None:
-        dataset = stratified_subset(dataset, args.limit, random_state=args.seed)
+        chosen = stratified_subset(dataset, args.limit, random_state=args.seed)
+        if groups is not None and chosen is not dataset:
+            groups = groups_of(chosen, dict(zip(dataset.sources, groups)))
+        dataset = chosen
         if test is not None:
             test = stratified_subset(test, args.limit, random_state=args.seed)
     from ..io import DEFAULT_MAX_PIXELS
@@ -153,7 +177,7 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the report
         warnings.simplefilter("always", ConstantFeaturesWarning)
-        result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, random_state=args.seed,
+        result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, groups=groups, random_state=args.seed,
                           rank_by=getattr(args, "rank_by", "accuracy"), on_error=getattr(args, "on_error", "skip"),
                           n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
                           max_pixels=max_pixels)
@@ -166,7 +190,7 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     print(result.summary_table())
     print()
     best = result.best
-    print(f"Best: {best.name} ({result.rank_by} {best.mean(result.rank_by):.4f} ± {best.std(result.rank_by):.4f})")
+    print(f"Best: {best.name} ({result.rank_by} {score_text(best, result.rank_by)})")
     if result.skipped:
         first = result.skipped[0]
         print(f"Skipped {len(result.skipped)} unreadable images, e.g. {first['source']}: {first['reason']} "
@@ -189,4 +213,8 @@ def run(args) -> int:
 
         raise InvalidParameterError(f"--cv {cv} and --test were both given: use --test (train/test) or --cv K "
                                     "(cross-validation), not both.")
-    return run_evaluation(dataset, test, args, extractors=args.extractors, classifiers=args.classifiers, cv=cv)
+    groups = None
+    if args.groups is not None:
+        groups = manifest_groups(dataset, args.data, args.groups)
+    return run_evaluation(dataset, test, args, extractors=args.extractors, classifiers=args.classifiers, cv=cv,
+                          groups=groups)

@@ -8,13 +8,24 @@ through the same chunks. Nothing here imports scikit-learn, SciPy or torch, so w
 processes start fast.
 """
 
-from ._chunks import MAX_CHUNK, as_sources, check_batch_size, chunk_size, in_memory, iter_chunks, prefer_threads
+from ._chunks import (
+    FILE_CHUNK,
+    MAX_CHUNK,
+    as_sources,
+    check_batch_size,
+    chunk_size,
+    in_memory,
+    iter_chunks,
+    prefer_threads,
+    worker_died,
+)
 from ._extract import DECODE_BATCH, check_output_memory, extract, extract_many, warn_constant
 from ._loading import LoadedImages, load_images
 from ._record import Extraction, SkippedInput, merge_skipped, paired_rows, warn_skipped
 
 __all__ = [
     "DECODE_BATCH",
+    "FILE_CHUNK",
     "MAX_CHUNK",
     "Extraction",
     "LoadedImages",
@@ -33,6 +44,7 @@ __all__ = [
     "prefer_threads",
     "warn_constant",
     "warn_skipped",
+    "worker_died",
 ]
 
 from .._public import set_public_module  # noqa: E402

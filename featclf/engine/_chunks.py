@@ -19,10 +19,13 @@ import numpy as np
 
 from .._validation import check_int
 from ..datasets import ImageDataset
-from ..exceptions import FeatclfError, InvalidImageError
+from ..exceptions import FeatclfError, InvalidImageError, WorkerDiedError
 
-#: Largest chunk handed to one worker task.
+#: Largest chunk handed to one worker task (in-memory arrays: cheap, so large chunks).
 MAX_CHUNK = 256
+#: Largest chunk of encoded sources (files, bytes) handed to one worker task: progress is
+#: counted as chunks come back, so the bar moves every few images even for large photos.
+FILE_CHUNK = 32
 #: Seconds of work after which the progress bar appears (``verbose=1``).
 PROGRESS_DELAY_S = 2.0
 
@@ -137,13 +140,13 @@ def prefer_threads(sources: Sequence) -> bool:
     return in_memory(sources) or any(hasattr(s, "getpixel") for s in sources)
 
 
-def chunk_size(n: int, n_workers: int, batch_size) -> int:
-    """Sources per worker task: ``batch_size``, or for ``'auto'`` about four tasks per worker (at most MAX_CHUNK)."""
+def chunk_size(n: int, n_workers: int, batch_size, cap: int = MAX_CHUNK) -> int:
+    """Sources per worker task: ``batch_size``, or for ``'auto'`` about four tasks per worker (at most ``cap``)."""
     if batch_size != "auto":
         return batch_size
     if n_workers <= 1:
-        return max(1, min(MAX_CHUNK, n))
-    return max(1, min(MAX_CHUNK, math.ceil(n / (4 * n_workers))))
+        return max(1, min(cap, n))
+    return max(1, min(cap, math.ceil(n / (4 * n_workers))))
 
 
 def check_batch_size(batch_size, owner=None):
@@ -182,7 +185,10 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     batch_size : int or 'auto'
         Sources per chunk (see :func:`chunk_size`).
     verbose : int
-        Progress bar (``desc`` names it) after ``PROGRESS_DELAY_S`` seconds.
+        Progress bar (``desc`` names it) after ``PROGRESS_DELAY_S`` seconds, advanced as
+        each chunk comes back (at most ``FILE_CHUNK`` encoded sources per chunk), whatever
+        the number of workers; never drawn when stderr is not a terminal (tqdm's
+        ``disable=None``), so logs of non-interactive runs hold no bar.
     args : tuple
         Passed to ``func`` after ``start``.
     prefer : {None, 'threads'}
@@ -193,7 +199,9 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     ``joblib.parallel_config``) asks for more than one; results stream back in input
     order while later chunks are still being computed. ``prefer='threads'`` is
     joblib's soft hint (a backend chosen with ``parallel_config`` wins). A featclf
-    error raised in a chunk is re-raised here when that chunk's turn comes.
+    error raised in a chunk is re-raised here when that chunk's turn comes. A worker
+    process that dies (killed for lack of memory, a crash in native code) raises
+    :class:`~featclf.exceptions.WorkerDiedError`, naming the likely cause and the fix.
 
     With ``parent_helps=True`` and joblib's default process backend (loky), the
     calling process is one of the ``n_jobs`` workers: it starts ``n_jobs - 1`` loky
@@ -210,7 +218,7 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     if n == 0:
         return
     n_workers = joblib.effective_n_jobs(n_jobs)
-    size = chunk_size(n, n_workers, batch_size)
+    size = chunk_size(n, n_workers, batch_size, MAX_CHUNK if in_memory(sources) else FILE_CHUNK)
     starts = range(0, n, size)
     if n_workers == 1:  # no worker to feed: run inline, without joblib's overhead
         results = (_guarded(func, sources[s : s + size], s, *args) for s in starts)
@@ -220,8 +228,9 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
         tasks = (joblib.delayed(_guarded)(func, sources[s : s + size], s, *args) for s in starts)
         results = joblib.Parallel(n_jobs=n_jobs, return_as="generator", prefer=prefer)(tasks)
     try:
-        with tqdm(total=n, desc=desc, unit="img", disable=not verbose, delay=PROGRESS_DELAY_S, leave=False) as bar:
-            for start, result in zip(starts, results):
+        with tqdm(total=n, desc=desc, unit="img", disable=None if verbose else True, delay=PROGRESS_DELAY_S,
+                  leave=False) as bar:
+            for start, result in zip(starts, _alive(results, n_workers, desc)):
                 if isinstance(result, _Failed):
                     raise result.error
                 yield result
@@ -232,6 +241,27 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
                                     message=r"\d+ tasks (have been successfully executed|which were still being)")
             if hasattr(results, "close"):
                 results.close()
+
+
+def _alive(results, n_workers, desc):
+    """``results``, with a dead worker process reported as WorkerDiedError instead of joblib's traceback."""
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        yield from results
+    except BrokenExecutor as exc:  # loky's TerminatedWorkerError, BrokenProcessPool
+        raise worker_died(f"extracting features ({desc})" if desc else "extracting features", n_workers) from exc
+
+
+def worker_died(during: str, n_workers: int) -> WorkerDiedError:
+    """The error for a worker process that died ``during`` a phase run with ``n_workers`` workers."""
+    fewer = max(1, n_workers // 2)
+    return WorkerDiedError(
+        f"A worker process died while {during} with n_jobs={n_workers}: most likely the system killed it for "
+        f"lack of memory (or it crashed in native code). Use fewer workers (n_jobs={fewer}, on the command line "
+        f"--n-jobs {fewer}); for extraction also a smaller batch_size or max_pixels, so that each worker holds "
+        "fewer decoded images."
+    )
 
 
 def _loky_default() -> bool:
@@ -254,7 +284,8 @@ def _helper_pool(n: int):
     from joblib.externals.loky import ProcessPoolExecutor
 
     global _POOL
-    if _POOL is None or _POOL._max_workers != n or getattr(_POOL, "_broken", False):
+    broken = getattr(getattr(_POOL, "_flags", None), "broken", None) is not None  # a worker died: start afresh
+    if _POOL is None or _POOL._max_workers != n or broken:
         if _POOL is not None:
             _POOL.shutdown(wait=False)
         _POOL = ProcessPoolExecutor(max_workers=n, timeout=POOL_IDLE_TIMEOUT_S)

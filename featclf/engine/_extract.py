@@ -53,6 +53,7 @@ import warnings
 
 import numpy as np
 
+from .._public import user_stacklevel
 from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, available_memory, check_option, format_bytes
 from ..exceptions import ConstantFeaturesWarning, ImageLoadError, ImageSizeError, InvalidImageError, OutputTooLargeError
 from ..io import DEFAULT_MAX_PIXELS, WHITE, check_max_pixels, convert_image, decode_image
@@ -201,7 +202,7 @@ def warn_constant(extractor, record) -> None:
             f"{name} gave the same {features.shape[1]} features for all {features.shape[0]} images{zero}: its "
             "output cannot tell them apart, and a classifier on it scores at chance. Check its parameters (e.g. a "
             "size or input_size too small to keep any detail) and that the images are not all blank.",
-            ConstantFeaturesWarning, stacklevel=4,
+            ConstantFeaturesWarning, stacklevel=user_stacklevel(),
         )
 
 

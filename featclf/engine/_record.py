@@ -6,14 +6,13 @@ feature cache) builds on this one record, so nobody re-derives which row is whic
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
+from .._public import user_stacklevel
 from ..exceptions import SkippedImagesWarning
 
 
@@ -108,21 +107,6 @@ class Extraction:
         return out
 
 
-def user_stacklevel() -> int:
-    """The ``stacklevel`` that makes a warning point at the first caller outside featclf and scikit-learn.
-
-    For the function calling :func:`warnings.warn` (as ``skip_file_prefixes`` does from
-    Python 3.12): a warning from ``transform`` inside a ``Pipeline`` names the user's
-    ``pipe.predict(...)`` line, not a line of scikit-learn.
-    """
-    packages = (sys.modules[__name__.split(".")[0]], sys.modules.get("sklearn"), sys.modules.get("joblib"))
-    dirs = tuple(os.path.dirname(m.__file__) + os.sep for m in packages if getattr(m, "__file__", None))
-    frame, level = sys._getframe(2), 2  # the frame calling the function that calls warnings.warn
-    while frame is not None and frame.f_code.co_filename.startswith(dirs):
-        frame, level = frame.f_back, level + 1
-    return level if frame is not None else 2
-
-
 def warn_skipped(skipped, total: int, stacklevel: int | None = None, what: str = "Skipped") -> None:
     """Warn once (SkippedImagesWarning) about inputs skipped with ``on_error='skip'``, naming them.
 
@@ -133,13 +117,15 @@ def warn_skipped(skipped, total: int, stacklevel: int | None = None, what: str =
     total : int
         Number of inputs, for "Skipped k of total images".
     stacklevel : int, optional
-        As in :func:`warnings.warn`; default: the first caller outside featclf,
-        scikit-learn and joblib (:func:`user_stacklevel`).
+        As in :func:`warnings.warn`; by default the warning points at the user's line, the
+        first caller outside featclf, scikit-learn and joblib.
     what : str, default='Skipped'
         The first word of the message (e.g. ``'Filled with NaN the rows of'``).
     """
     if not skipped:
         return
+    if stacklevel is None:
+        stacklevel = user_stacklevel()
     pairs = [(s.source, s.reason) if isinstance(s, SkippedInput) else tuple(s) for s in skipped]
     shown = "; ".join(f"{src}: {why}" for src, why in pairs[:5])
     more = f"; and {len(pairs) - 5} more" if len(pairs) > 5 else ""

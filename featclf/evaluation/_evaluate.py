@@ -14,9 +14,31 @@ How the work is organised, and why it is leak-free:
    ``clone`` on that fold's training rows only.
 3. **Paired folds.** One stratified k-fold split (shuffled with a fixed seed) is made
    once and used for every combination, so two combinations are compared on exactly
-   the same images, fold by fold.
+   the same images, fold by fold. With ``groups`` the split keeps each group in one fold
+   (near-duplicate shots of one object never straddle training and test).
 4. **Paired images.** With ``on_error='skip'`` an image that one extractor cannot read
    is dropped for every extractor (and reported), so all combinations see the same rows.
+
+Rules that keep work from being thrown away or results from being wrong:
+
+* **Everything is checked before extraction starts**: every parameter (classifiers'
+  with scikit-learn's own declared constraints, see :func:`featclf.models.check_classifier`;
+  extractors' with their own checks), every optional dependency the extractors need
+  (e.g. torch for ``'cnn'``), ``n_jobs``, ``groups``, and the folds themselves (made on the
+  labels, which need no image). Parameter combinations that scikit-learn only checks in
+  ``fit`` (e.g. a solver that does not support a penalty) fail at the first fit, as one
+  :class:`~featclf.exceptions.InvalidParameterError` naming the classifier.
+* **Folds that cannot be right are refused**, before fitting: a fold whose test part holds
+  a class its training part lacks (e.g. an unshuffled ``KFold`` on class-sorted images,
+  which scores 0), an empty part, or, with ``groups``, a group split between training and
+  test (a splitter that ignores groups).
+* **The same report whatever n_jobs**: every fit runs with native thread pools (BLAS,
+  OpenMP) limited to ``FIT_THREADS`` (threadpoolctl, as scikit-learn does in its own
+  parallel loops), on the serial path as in parallel workers, so the floating-point order,
+  hence the scores, do not depend on ``n_jobs``, and parallel folds never oversubscribe
+  the cores. Parallelism comes from ``n_jobs`` (folds and combinations in parallel).
+* **A worker that dies** (killed for lack of memory) ends the run with one
+  :class:`~featclf.exceptions.WorkerDiedError` naming the cause and the fix.
 """
 
 from __future__ import annotations
@@ -26,16 +48,18 @@ import numbers
 import sys
 import time
 import warnings
+from concurrent.futures import BrokenExecutor
 
 import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
 from ..datasets import ImageDataset, left_out_summary
-from ..engine import warn_skipped
+from ..engine import warn_skipped, worker_died
 from ..exceptions import DatasetError, InvalidParameterError
 from ..extract import BaseExtractor, list_extractors
 from ..io import DEFAULT_MAX_PIXELS, check_max_pixels
 from ..models import resolve_classifier, resolve_extractor, unique_labels
+from ..report import score_text
 from ..stages import collect_versions, compute_features, dataset_fingerprint, pair_features
 from . import _stats
 from ._result import METRICS, CombinationResult, EvaluationResult
@@ -47,6 +71,9 @@ __all__ = ["DEFAULT_CLASSIFIERS", "DEFAULT_EXTRACTORS", "evaluate"]
 DEFAULT_EXTRACTORS = ("pixels:size=32x32", "hog:size=64x64", "colorhist")
 #: Classifiers used when none are given.
 DEFAULT_CLASSIFIERS = ("svm", "logreg", "rf")
+#: Native threads (BLAS, OpenMP) of each fit, whatever ``n_jobs``: the same on every path, so
+#: scores do not depend on ``n_jobs`` and parallel fits never oversubscribe the cores.
+FIT_THREADS = 1
 
 
 # --------------------------------------------------------------------------- checks
@@ -67,9 +94,9 @@ def _check_dataset(dataset, name: str) -> ImageDataset:
     return dataset
 
 
-def _check_cv(cv, test, random_state):
-    """Return (mode, splitter or None, n_splits)."""
-    from sklearn.model_selection import StratifiedKFold
+def _check_cv(cv, test, random_state, grouped=False):
+    """Return (mode, splitter or None, n_splits); ``cv=K`` with groups gives a StratifiedGroupKFold."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     if cv is None:
         cv = "split" if test is not None else 5
@@ -87,7 +114,8 @@ def _check_cv(cv, test, random_state):
         )
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         n_splits = check_int("cv", cv, minimum=2, owner="evaluate")
-        return "cv", StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state), n_splits
+        kind = StratifiedGroupKFold if grouped else StratifiedKFold
+        return "cv", kind(n_splits=n_splits, shuffle=True, random_state=random_state), n_splits
     if hasattr(cv, "split") and hasattr(cv, "get_n_splits"):
         return "cv", cv, None
     raise InvalidParameterError(
@@ -115,20 +143,144 @@ def _check_class_counts(y, classes, n_splits):
             )
 
 
+def _check_groups(groups, train, mode):
+    """``groups`` as an array aligned with ``train`` (or the dataset's own ``groups``), or None."""
+    source = "argument"
+    if groups is None:
+        groups, source = getattr(train, "groups", None), "dataset"
+    if groups is None:
+        return None, None
+    if mode != "cv":
+        if source == "dataset":
+            return None, None  # a train/test evaluation has no folds to keep groups in
+        raise InvalidParameterError(
+            "The 'groups' parameter of evaluate keeps each group in one cross-validation fold, but this is a "
+            "train/test evaluation (a test set was given): drop groups, or pass cv=K without a test set."
+        )
+    try:
+        groups = np.asarray(groups)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"The 'groups' parameter of evaluate must be array-like: {exc}") from None
+    if groups.ndim != 1 or len(groups) != len(train):
+        raise InvalidParameterError(
+            f"The 'groups' parameter of evaluate must hold one group per image of the dataset ({len(train)}); got "
+            f"an array of shape {groups.shape}."
+        )
+    missing = [i for i, g in enumerate(groups.tolist()) if g is None or (isinstance(g, float) and g != g)]
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+        raise InvalidParameterError(
+            f"The 'groups' parameter of evaluate has no group for {len(missing)} images (positions {shown}): "
+            "give every image a group (an image alone can be its own group)."
+        )
+    return groups, source
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _describe_splitter(splitter) -> str:
+    return " ".join(repr(splitter).split())
+
+
+def make_folds(splitter, y, groups, classes):
+    """The folds of ``splitter`` on labels ``y`` (and ``groups``), checked to be usable.
+
+    Parameters
+    ----------
+    splitter : scikit-learn splitter
+    y : ndarray of shape (n,), int
+        Class index of each image.
+    groups : ndarray of shape (n,) or None
+    classes : list of str
+
+    Returns
+    -------
+    list of (train_rows, test_rows), ndarrays of intp
+
+    Raises
+    ------
+    InvalidParameterError
+        The splitter fails (e.g. more folds than groups), or a fold cannot give a right
+        score: an empty part, test images of a class absent from the training part (an
+        unshuffled ``KFold`` on class-sorted data gives 0 accuracy), or, with groups, a
+        group on both sides (the splitter ignores groups). The message names the fold
+        and the fix.
+    """
+    name = _describe_splitter(splitter)
+    try:
+        with warnings.catch_warnings():  # whether groups were kept apart is checked below, on the folds
+            warnings.filterwarnings("ignore", message="The groups parameter is ignored", category=UserWarning)
+            folds = [(np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp))
+                     for a, b in splitter.split(np.zeros((len(y), 1)), y, groups)]
+    except ValueError as exc:
+        raise InvalidParameterError(f"The 'cv' splitter {name} cannot split these {len(y)} images: {exc}") from None
+    if not folds:
+        raise InvalidParameterError(f"The 'cv' splitter {name} made no folds.")
+    absent = []
+    for number, (train_rows, test_rows) in enumerate(folds, start=1):
+        if len(train_rows) == 0 or len(test_rows) == 0:
+            raise InvalidParameterError(
+                f"The 'cv' splitter {name} made fold {number} with {len(train_rows)} training and {len(test_rows)} "
+                "test images; every fold needs both. Use fewer folds."
+            )
+        unseen = np.setdiff1d(y[test_rows], y[train_rows])
+        if unseen.size:
+            absent.append((number, [classes[k] for k in unseen]))
+        if groups is not None:
+            shared = np.intersect1d(groups[train_rows], groups[test_rows])
+            if shared.size:
+                raise InvalidParameterError(
+                    f"The 'cv' splitter {name} ignores groups: group {_plain(shared[0])!r} has images in both the "
+                    f"training and the test part of fold {number} ({shared.size} groups do), so near-duplicates of one "
+                    "group would be scored as unseen. Use a group-aware splitter: cv=K (stratified and grouped), "
+                    "StratifiedGroupKFold(n_splits=K, shuffle=True, random_state=0) or GroupKFold(n_splits=K)."
+                )
+    if absent:
+        shown = "; ".join(f"fold {n}: {', '.join(map(repr, names[:5]))}{' ...' if len(names) > 5 else ''}"
+                          for n, names in absent[:5])
+        grouped = ("StratifiedGroupKFold(n_splits=K, shuffle=True, random_state=0) (each class needs images of at "
+                   "least K groups), "
+                   if groups is not None else "")
+        raise InvalidParameterError(
+            f"The 'cv' splitter {name} makes {len(absent)} of {len(folds)} folds whose test images belong to classes "
+            f"absent from their training part ({shown}); no classifier can predict a class it never saw, so these "
+            "scores would be wrong (an unshuffled KFold on images sorted by class scores 0). Use cv=K (stratified "
+            f"and shuffled), {grouped}StratifiedKFold(n_splits=K, shuffle=True, random_state=0), or "
+            "KFold(n_splits=K, shuffle=True, random_state=0)."
+        )
+    return folds
+
+
 # --------------------------------------------------------------------------- fitting
-def _fit_predict(estimator, X, y, train_rows, test_rows):
-    """Fit a clone on the training rows, predict the test rows; time both; collect warnings."""
+def _fit_predict(key, estimator, X, y, train_rows, test_rows, label):
+    """Fit a clone on the training rows, predict the test rows; time both; collect warnings.
+
+    ``key`` is ``(extractor, classifier, fold)`` indices, ``label`` the two labels (for messages).
+
+    Runs with native thread pools limited to ``FIT_THREADS`` (module docstring). Returns
+    ``(key, (predicted, fit_s, predict_s, messages))``.
+    """
     from sklearn.base import clone
+    from threadpoolctl import threadpool_limits
 
     model = clone(estimator)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=FIT_THREADS):
         warnings.simplefilter("always")
-        start = time.perf_counter()
-        model.fit(X[train_rows], y[train_rows])
-        fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        predicted = np.asarray(model.predict(X[test_rows]))
-        predict_s = time.perf_counter() - start
+        try:
+            start = time.perf_counter()
+            model.fit(X[train_rows], y[train_rows])
+            fit_s = time.perf_counter() - start
+            start = time.perf_counter()
+            predicted = np.asarray(model.predict(X[test_rows]))
+            predict_s = time.perf_counter() - start
+        except (ValueError, TypeError) as exc:  # scikit-learn's checks made in fit (e.g. solver vs penalty)
+            raise InvalidParameterError(
+                f"Classifier {label[1]!r} could not be fitted on fold {key[2] + 1} of the {label[0]!r} features: "
+                f"{type(exc).__name__}: {' '.join(str(exc).split())} Check the classifier's parameters."
+            ) from exc
     messages = set()
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
@@ -136,7 +288,44 @@ def _fit_predict(estimator, X, y, train_rows, test_rows):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         else:
             messages.add(f"{w.category.__name__}: {str(w.message).strip()}")
-    return predicted, fit_s, predict_s, sorted(messages)
+    return key, (predicted, fit_s, predict_s, sorted(messages))
+
+
+def _fit_all(tasks, clf_components, ext_components, X_by_extractor, y, folds, n_jobs, verbose, on_done):
+    """Run every (extractor, classifier, fold) task, with progress.
+
+    ``on_done(e, c, outcomes)`` is called once all folds of a combination are done,
+    ``outcomes`` being ``(predicted, fit_s, predict_s, messages)`` per fold, in fold order.
+
+    Tasks stream back as they finish (any order), so the bar (on a terminal) moves per fit
+    and each combination is reported as soon as its last fold is done.
+    """
+    from joblib import Parallel, delayed
+    from threadpoolctl import threadpool_limits
+    from tqdm.auto import tqdm
+
+    left = {}
+    for e, c, _ in tasks:
+        left[(e, c)] = left.get((e, c), 0) + 1
+    by_task = {}
+    jobs = (delayed(_fit_predict)((e, c, f), clf_components[c].estimator, X_by_extractor[e], y, folds[f][0],
+                                  folds[f][1], (ext_components[e].label, clf_components[c].label))
+            for e, c, f in tasks)
+    # limited here too: threads of a threading backend share the process's pools
+    with threadpool_limits(limits=FIT_THREADS), tqdm(total=len(tasks), desc="fitting", unit="fit", leave=False,
+                                                     disable=None if verbose else True) as bar:
+        try:
+            for key, output in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+                by_task[key] = output
+                bar.update(1)
+                e, c, _ = key
+                left[(e, c)] -= 1
+                if left[(e, c)] == 0:
+                    on_done(e, c, [by_task[(e, c, f)] for f in range(len(folds))])
+        except BrokenExecutor as exc:  # a worker process died: loky's TerminatedWorkerError
+            from joblib import effective_n_jobs
+
+            raise worker_died("fitting the classifiers", effective_n_jobs(n_jobs)) from exc
 
 
 def _fold_scores(y_true, y_pred) -> dict:
@@ -182,28 +371,34 @@ def _configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAUL
     return extractor.set_params(**updates) if updates else extractor
 
 
-def _check_extractor_params(extractor):
-    """Validate a featclf extractor's parameters now (``fit`` would, but only after earlier extractors ran)."""
+def _check_extractor_ready(extractor):
+    """Validate a featclf extractor's parameters and optional dependencies now, before any extraction."""
     if isinstance(extractor, BaseExtractor):
         extractor._check_common_params()
         extractor._check_params()
+        extractor._check_dependencies()
 
 
 def _log(verbose, message):
     if verbose:
-        print(f"[featclf] {message}", file=sys.stderr, flush=True)
+        from tqdm.auto import tqdm
+
+        tqdm.write(f"[featclf] {message}", file=sys.stderr)  # above a progress bar, if one is drawn
+        sys.stderr.flush()
 
 
 # --------------------------------------------------------------------------- main entry
-def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, random_state=0,
+def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, groups=None, random_state=0,
              rank_by="accuracy", on_error="skip", n_jobs=None, verbose=1,
              max_pixels=DEFAULT_MAX_PIXELS) -> EvaluationResult:
     """Compare every extractor x classifier combination with cross-validation.
 
     Features are computed once per extractor and reused across classifiers and
     folds; every learned step (scaling, PCA, the classifier) is fitted inside each
-    fold. All combinations use the same stratified folds, so they are compared
-    pairwise on the same images (corrected resampled t-test of Nadeau & Bengio).
+    fold. All combinations use the same folds, so they are compared pairwise on the
+    same images (corrected resampled t-test of Nadeau & Bengio). Everything that can be
+    checked is checked before extraction starts (module docstring), and the scores do
+    not depend on ``n_jobs``.
 
     Parameters
     ----------
@@ -221,12 +416,20 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
         ``('svm', 'logreg', 'rf')``.
     cv : int, 'split', scikit-learn splitter or None, default=None
         ``K``: stratified K-fold, shuffled with ``random_state`` (5 when None and no
-        test set). ``'split'``: train on ``dataset``, test on ``test`` (the default
-        when ``test`` is given).
+        test set); with groups, ``StratifiedGroupKFold``. ``'split'``: train on
+        ``dataset``, test on ``test`` (the default when ``test`` is given). A splitter
+        object (``KFold(3)``, ``GroupKFold(5)``, ...) is used as given and recorded in
+        the report as given; its folds are checked before fitting (see Raises).
     test : ImageDataset, optional
         A separate test set with the same classes (e.g. Fashion-MNIST's test split).
+    groups : array-like of shape (n_images,), optional
+        A group per image of ``dataset`` (e.g. the object or session it shows): each
+        group is kept in one fold, so near-duplicate shots never straddle training and
+        test. Default: the dataset's own ``groups`` attribute, when it has one. Passed
+        to the splitter's ``split``; cross-validation only.
     random_state : int, default=0
-        Seed of the fold assignment.
+        Seed of the fold assignment of ``cv=K``; a splitter object keeps its own, and
+        the report records a seed only where one was used.
     rank_by : {'accuracy', 'balanced_accuracy', 'f1_macro'}, default='accuracy'
         Metric that picks the best combination and that the comparisons test.
     on_error : {'skip', 'raise'}, default='skip'
@@ -235,8 +438,12 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     n_jobs : int, optional
         Parallel workers for extraction (extractors whose own ``n_jobs`` is None) and
         for fitting folds; None follows ``joblib.parallel_config`` (one by default).
+        Each fit uses ``FIT_THREADS`` native threads whatever ``n_jobs``, so the
+        report's scores are the same for every ``n_jobs``.
     verbose : int, default=1
-        0: silent. 1: one line per step on stderr and progress bars on long extractions.
+        0: silent. 1: one line per step on stderr, and on a terminal progress bars
+        for extraction (per few images) and fitting (per fold); no bars when stderr
+        is not a terminal.
     max_pixels : int or None, default=178956970
         The largest image decoded (width x height pixels), in every worker: a larger
         image is refused from its header (skipped and reported with
@@ -263,7 +470,15 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     UnknownNameError
         An unknown extractor or classifier name (the message suggests the nearest).
     InvalidParameterError
-        A bad parameter, or a class with fewer images than folds.
+        A bad parameter (classifiers' checked with scikit-learn's own constraints), a
+        class with fewer images than folds, bad ``groups``, folds that cannot give a
+        right score (a test class absent from its training part, a group on both
+        sides), or a classifier whose fit fails.
+    MissingDependencyError
+        An extractor needs an optional dependency that is not installed (raised
+        before any extraction).
+    WorkerDiedError
+        A worker process died (most often killed for lack of memory).
 
     Examples
     --------
@@ -274,8 +489,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     True
     >>> result.to_json("report.json")  # doctest: +SKIP
     """
-    from joblib import Parallel, delayed
-
+    # 0. Every check that needs no image, before any extraction.
     train = _check_dataset(dataset, "dataset")
     if test is not None:
         test = _check_dataset(test, "test")
@@ -290,7 +504,9 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     check_int("verbose", verbose, minimum=0, owner="evaluate")
     check_n_jobs(n_jobs, "evaluate")
     max_pixels = check_max_pixels(max_pixels, "evaluate")
-    mode, splitter, n_splits = _check_cv(cv, test, random_state)
+    mode = "split" if (cv == "split" or (cv is None and test is not None)) else "cv"
+    groups, groups_source = _check_groups(groups, train, mode)
+    mode, splitter, n_splits = _check_cv(cv, test, random_state, grouped=groups is not None)
 
     if extractors is None:
         extractors = [spec for spec in DEFAULT_EXTRACTORS if spec.partition(":")[0] in list_extractors()]
@@ -301,19 +517,20 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     if isinstance(classifiers, (str, tuple)) or not hasattr(classifiers, "__iter__"):
         classifiers = [classifiers]
     ext_components = unique_labels([resolve_extractor(e) for e in extractors])
-    clf_components = unique_labels([resolve_classifier(c) for c in classifiers])
+    clf_components = unique_labels([resolve_classifier(c) for c in classifiers])  # sklearn's checks, too
     if not ext_components or not clf_components:
         raise InvalidParameterError(
             f"evaluate needs at least one extractor and one classifier; got {len(ext_components)} extractors and "
             f"{len(clf_components)} classifiers."
         )
     classes = list(train.classes)
-    # Fail fast, before minutes of extraction: folds vs class sizes, and every extractor's parameters.
     _check_class_counts(train.labels, classes, n_splits if mode == "cv" else None)
+    if mode == "cv":
+        make_folds(splitter, train.labels, groups, classes)  # as they will be if every image can be read
     extractors_ready = [_configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
                         for component in ext_components]
     for extractor in extractors_ready:
-        _check_extractor_params(extractor)
+        _check_extractor_ready(extractor)
 
     # 1. Features, once per extractor (every image decoded once for all of them).
     _log(verbose, f"extracting {', '.join(c.label for c in ext_components)} from {len(train)}"
@@ -341,10 +558,10 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     if len(y_train) == 0:
         raise DatasetError(f"{train.name}: no image could be read by every extractor; see the skipped files.")
 
-    # 3. The folds, made once and shared by every combination.
+    # 3. The folds, made once (on the images kept) and shared by every combination.
     _check_class_counts(y_train, classes, n_splits if mode == "cv" else None)
     if mode == "cv":
-        folds = [(np.asarray(a), np.asarray(b)) for a, b in splitter.split(np.zeros((len(y), 1)), y)]
+        folds = make_folds(splitter, y, None if groups is None else groups[keep_train], classes)
     else:
         if len(keep_test) == 0:
             raise DatasetError(f"{test.name}: no test image could be read by every extractor.")
@@ -354,21 +571,17 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     tasks = [(e, c, f) for e in range(len(ext_components)) for c in range(len(clf_components))
              for f in range(len(folds))]
     n_combinations = len(ext_components) * len(clf_components)
-    _log(verbose, f"fitting {n_combinations} combination{'s' if n_combinations > 1 else ''} x {len(folds)} "
-                  f"{'folds' if mode == 'cv' else 'train/test split'}")
-    outputs = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_predict)(clf_components[c].estimator, X_by_extractor[e], y, folds[f][0], folds[f][1])
-        for e, c, f in tasks
-    )
-    by_task = dict(zip(tasks, outputs))
+    _log(verbose, f"fitting {n_combinations} combination{'s' if n_combinations > 1 else ''} x "
+                  + (f"{len(folds)} folds" if mode == "cv" else "1 train/test split"))
+    combined: dict = {}
 
-    results = []
-    for e, ext in enumerate(ext_components):
-        for c, clf in enumerate(clf_components):
-            outcomes = [by_task[(e, c, f)] for f in range(len(folds))]
-            results.append(_combination(ext, clf, feature_sets[e], folds, outcomes, y, classes))
-            _log(verbose, f"  {results[-1].name}: {rank_by} {results[-1].mean(rank_by):.4f} "
-                          f"± {results[-1].std(rank_by):.4f}")
+    def combine(e, c, outcomes):  # as soon as a combination's last fold is done
+        combined[(e, c)] = r = _combination(ext_components[e], clf_components[c], feature_sets[e], folds, outcomes,
+                                            y, classes)
+        _log(verbose, f"  {r.name}: {rank_by} {score_text(r, rank_by)}")
+
+    _fit_all(tasks, clf_components, ext_components, X_by_extractor, y, folds, n_jobs, verbose, combine)
+    results = [combined[(e, c)] for e in range(len(ext_components)) for c in range(len(clf_components))]
 
     # 5. The best combination, and every other compared with it on the same folds.
     means = [r.mean(rank_by) for r in results]
@@ -378,8 +591,8 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     comparisons = [_compare(results[best_index], r, rank_by, mode, folds, y, n_train, n_test)
                    for i, r in enumerate(results) if i != best_index]
 
-    config = _config(mode, n_splits, folds, splitter, random_state, rank_by, on_error, n_jobs, ext_components,
-                     clf_components)
+    config = _config(mode, cv, folds, splitter, random_state, rank_by, on_error, n_jobs, ext_components,
+                     clf_components, groups, groups_source)
     for entry, feature_set in zip(config["extractors"], feature_sets):
         entry["fitted"] = feature_set.fitted  # the image size each extractor chose, and why (the size rule)
     config["max_pixels"] = max_pixels
@@ -418,18 +631,27 @@ def _combination(ext, clf, feature_set, folds, outcomes, y, classes) -> Combinat
     )
 
 
-def _config(mode, n_splits, folds, splitter, random_state, rank_by, on_error, n_jobs, ext_components,
-            clf_components) -> dict:
-    """The protocol as recorded in the report."""
+def _config(mode, cv, folds, splitter, random_state, rank_by, on_error, n_jobs, ext_components,
+            clf_components, groups, groups_source) -> dict:
+    """The protocol as recorded in the report.
+
+    ``cv`` is the number of folds when ``cv=K`` was given, the splitter's repr when a
+    splitter was given, or ``'split'``; ``splitter`` is the splitter that made the folds
+    (as given, or the one ``cv=K`` stands for); ``random_state`` is the seed only where one
+    was used (``cv=K``), else None; ``groups`` is None or ``{'n_groups', 'source'}``.
+    """
+    seed_used = mode == "cv" and (cv is None or isinstance(cv, numbers.Integral))
     return {
         "mode": mode,
-        "cv": n_splits if mode == "cv" else "split",
+        "cv": "split" if mode == "split" else (len(folds) if seed_used else _describe_splitter(splitter)),
         "n_folds": len(folds),
-        "splitter": repr(splitter) if splitter is not None else None,
-        "random_state": random_state,
+        "splitter": _describe_splitter(splitter) if splitter is not None else None,
+        "random_state": random_state if seed_used else None,
+        "groups": None if groups is None else {"n_groups": int(len(np.unique(groups))), "source": groups_source},
         "rank_by": rank_by,
         "on_error": on_error,
         "n_jobs": n_jobs,
+        "fit_threads": FIT_THREADS,
         "fold_sizes": [{"train": int(len(a)), "test": int(len(b))} for a, b in folds],
         "extractors": [{"label": x.label, "name": x.name, "params": x.params} for x in ext_components],
         "classifiers": [{"label": x.label, "name": x.name, "params": x.params} for x in clf_components],

@@ -65,7 +65,7 @@ class CombinationResult:
         return float(np.mean(self._scores(metric)))
 
     def std(self, metric: str = "accuracy") -> float:
-        """Population standard deviation (``ddof=0``) of ``metric`` over folds."""
+        """Population standard deviation (``ddof=0``) of ``metric`` over folds (0.0 for a single split)."""
         return float(np.std(self._scores(metric), ddof=0))
 
     def _scores(self, metric):
@@ -96,8 +96,11 @@ class CombinationResult:
         return f"{self.extractor} + {self.classifier}"
 
     def __repr__(self) -> str:
-        return (f"CombinationResult({self.name!r}: accuracy {self.accuracy_mean:.4f} ± {self.accuracy_std:.4f}, "
-                f"{len(self.fold_scores['accuracy'])} folds)")
+        from ..report import score_text
+
+        n = len(self.fold_scores["accuracy"])
+        return (f"CombinationResult({self.name!r}: accuracy {score_text(self, 'accuracy')}, "
+                f"{f'{n} folds' if n > 1 else 'one train/test split'})")
 
 
 @dataclass
@@ -246,7 +249,9 @@ class EvaluationResult:
         return "\n".join(line.rstrip() for line in lines)
 
     def __repr__(self) -> str:
+        from ..report import score_text
+
         best = self.best
         return (f"EvaluationResult({len(self.results)} combinations on {self.dataset['name']!r} "
                 f"({self.dataset['n_used']} images, {len(self.classes)} classes); best {best.name!r}: "
-                f"{self.rank_by} {best.mean(self.rank_by):.4f} ± {best.std(self.rank_by):.4f})")
+                f"{self.rank_by} {score_text(best, self.rank_by)})")

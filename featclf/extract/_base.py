@@ -33,7 +33,10 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
       the names (default: ``len(_output_names(image_shape))``), which raises
       :class:`ImageSizeError` for images the extractor cannot use;
     * ``_kernel(sources)``: the :class:`featclf.kernels.Kernel` holding the per-image
-      maths, built from the fitted configuration (what the engine runs in workers).
+      maths, built from the fitted configuration (what the engine runs in workers);
+    * optionally ``_check_dependencies()``: import the optional packages this
+      configuration needs (MissingDependencyError otherwise), so that entry points such
+      as :func:`featclf.evaluate` can check them before any extraction starts.
 
     The batch engine (:mod:`featclf.engine`) handles decoding in workers,
     parallelism, progress and ``on_error``.
@@ -83,6 +86,9 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     # -- to be provided by subclasses --------------------------------------------------
     def _check_params(self) -> None:  # pragma: no cover - trivial default
         pass
+
+    def _check_dependencies(self) -> None:
+        """Raise MissingDependencyError if an optional package this configuration needs is missing."""
 
     def _output_names(self, image_shape) -> list[str]:
         raise NotImplementedError

@@ -1,12 +1,13 @@
 """Models: classifier presets and the name/spec resolution shared by the API and the CLI."""
 
 from ._presets import ClassifierPreset, get_classifier_preset, list_classifiers, make_classifier
-from ._resolve import Component, resolve_classifier, resolve_extractor, unique_labels
+from ._resolve import Component, check_classifier, resolve_classifier, resolve_extractor, unique_labels
 from ._spec import format_spec, parse_spec
 
 __all__ = [
     "ClassifierPreset",
     "Component",
+    "check_classifier",
     "format_spec",
     "get_classifier_preset",
     "list_classifiers",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..exceptions import InvalidParameterError
 from ._spec import format_spec, parse_spec
 
-__all__ = ["Component", "resolve_classifier", "resolve_extractor", "unique_labels"]
+__all__ = ["Component", "check_classifier", "resolve_classifier", "resolve_extractor", "unique_labels"]
 
 #: Parameters that change how work is run, not the features; left out of labels.
 OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device"})
@@ -124,18 +124,78 @@ def _estimator_label(estimator) -> tuple[str, dict]:
     return type(estimator).__name__, _changed_params(estimator)
 
 
+def _nested_estimators(estimator):
+    """``estimator`` and every estimator among its deep parameters (Pipeline steps, meta-estimators' parts)."""
+    yield estimator
+    try:
+        params = estimator.get_params(deep=True)
+    except Exception:  # noqa: BLE001 - not a scikit-learn estimator: nothing nested to check
+        return
+    for value in params.values():
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            yield value
+
+
+def check_classifier(estimator, label=None):
+    """Check the parameters of a classifier, and of every estimator inside it, before any fit.
+
+    Uses scikit-learn's own validation: each estimator that declares
+    ``_parameter_constraints`` (every scikit-learn estimator since 1.2) is checked
+    with its ``_validate_params()``, which is what its ``fit`` runs first, so the
+    message is scikit-learn's ("The 'C' parameter of SVC must be a float in the range
+    (0.0, inf]. Got -1 instead."). That method is private: where an estimator lacks
+    it, nothing is checked here and ``fit`` checks as usual. Constraints between
+    parameters that scikit-learn checks only inside ``fit`` (a solver that does not
+    support a penalty) are not covered.
+
+    Parameters
+    ----------
+    estimator : scikit-learn estimator
+    label : str, optional
+        How the classifier is named in the message (e.g. ``'svm:C=-1'``).
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter outside its declared constraints; the message names the classifier.
+    """
+    label = label or type(estimator).__name__
+    for part in _nested_estimators(estimator):
+        validate = getattr(part, "_validate_params", None)
+        if validate is None or not hasattr(type(part), "_parameter_constraints"):
+            continue
+        try:
+            validate()
+        except (ValueError, TypeError) as exc:  # sklearn's InvalidParameterError is both
+            raise InvalidParameterError(f"Classifier {label!r}: {' '.join(str(exc).split())}") from None
+
+
 def resolve_classifier(item) -> Component:
-    """Resolve a classifier given as a preset name, spec, ``(name, params)`` pair or scikit-learn estimator."""
+    """Resolve a classifier given as a preset name, spec, ``(name, params)`` pair or scikit-learn estimator.
+
+    Its parameters are checked at once with :func:`check_classifier`.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown preset (suggests the nearest).
+    InvalidParameterError
+        A parameter the estimator does not take, or a value outside scikit-learn's constraints.
+    """
     from ._presets import make_classifier
 
     split = _split(item, "classifier")
     if split is not None:
         name, params = split
         estimator = make_classifier(name, **params)
-        return Component(format_spec(name, params), name, {k: _plain(v) for k, v in params.items()}, estimator)
+        label = format_spec(name, params)
+        check_classifier(estimator, label)
+        return Component(label, name, {k: _plain(v) for k, v in params.items()}, estimator)
     if hasattr(item, "fit") and hasattr(item, "predict") and hasattr(item, "get_params"):
         name, changed = _estimator_label(item)
-        return Component(format_spec(name, changed), name, {k: _plain(v) for k, v in changed.items()}, item)
+        label = format_spec(name, changed)
+        check_classifier(item, label)
+        return Component(label, name, {k: _plain(v) for k, v in changed.items()}, item)
     raise InvalidParameterError(
         f"Cannot use {item!r} as a classifier: pass a preset name ('svm'), a spec ('svm:C=1'), a (name, params) "
         "pair, or a scikit-learn estimator with fit and predict."

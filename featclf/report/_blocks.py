@@ -21,17 +21,18 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 
 import numpy as np
 
-__all__ = ["CSS", "escape", "img", "matrix_table", "page", "png_data_uri", "table", "thumbnail_uri"]
+__all__ = ["CSS", "breakable", "escape", "img", "matrix_table", "page", "png_data_uri", "table", "thumbnail_uri"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em auto;max-width:1150px;
 padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.3em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
-th,td{border:1px solid #ccc;padding:.3em .55em;text-align:left}th{background:#f3f3f3}
+th,td{border:1px solid #ccc;padding:.3em .45em;text-align:left}th{background:#f3f3f3}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.best td{background:#fff3e0;font-weight:600}
 .notice{background:#fff8e1;border:1px solid #f0c36d;padding:.6em 1em;border-radius:4px;margin:1em 0}
@@ -62,6 +63,18 @@ Classes: ``scroll`` (a table that scrolls sideways), ``tr.best``, ``td.num``, ``
 def escape(text) -> str:
     """``str(text)`` with ``& < > " '`` escaped, safe in element content and quoted attributes."""
     return html.escape(str(text), quote=True)
+
+
+_BREAK_AFTER = re.compile(r"([,:/+])(?=\S)")
+
+
+def breakable(text) -> str:
+    """:func:`escape`, plus ``<wbr>`` after ``, : / +`` so long specs and paths can wrap there.
+
+    ``hog:size=16x16,pixels_per_cell=4x4`` has no space; without break opportunities a
+    table holding it is wider than the page and hides its last columns behind a scrollbar.
+    """
+    return _BREAK_AFTER.sub(r"\1<wbr>", escape(text))
 
 
 def png_data_uri(png: bytes) -> str:
@@ -111,6 +124,8 @@ def img(src: str, alt, *, title=None) -> str:
 def table(header, rows, *, best_row=None, numeric=()) -> str:
     """A table of text cells (escaped), wrapped to scroll sideways when too wide.
 
+    Text cells may wrap after ``, : / +`` (:func:`breakable`); numeric cells never wrap.
+
     Parameters
     ----------
     header : sequence
@@ -126,7 +141,7 @@ def table(header, rows, *, best_row=None, numeric=()) -> str:
     out = [f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>']
     for i, row in enumerate(rows):
         cls = ' class="best"' if i == best_row else ""
-        cells = "".join(f'<td class="num">{escape(x)}</td>' if j in numeric else f"<td>{escape(x)}</td>"
+        cells = "".join(f'<td class="num">{escape(x)}</td>' if j in numeric else f"<td>{breakable(x)}</td>"
                         for j, x in enumerate(row))
         out.append(f"<tr{cls}>{cells}</tr>")
     out.append("</tbody></table></div>")

@@ -16,7 +16,16 @@ import numpy as np
 from ..exceptions import FeatclfError, MissingDependencyError
 from ._blocks import escape, img, matrix_table, page, png_data_uri, table, thumbnail_uri
 from ._json import ranking, result_to_dict
-from ._markdown import _METRIC_NAMES, comparison_rows, describe_protocol, left_out_text, size_rules
+from ._markdown import (
+    _METRIC_NAMES,
+    close_to_best,
+    comparison_rows,
+    describe_protocol,
+    left_out_text,
+    score_text,
+    size_rules,
+    timing_note,
+)
 
 __all__ = ["misclassified_rows", "result_to_html"]
 
@@ -49,7 +58,7 @@ def _charts(result, order):
     res = [result.results[i] for i in order]
     accuracy = _plots.accuracy_chart(
         [r.name for r in res], [r.mean(metric) for r in res], [r.std(metric) for r in res],
-        [r.fold_scores[metric] for r in res], metric=metric, best=0,
+        [r.fold_scores[metric] for r in res], metric=metric, best=0, folds=result.mode == "cv",
     )
     extractors = []
     extract_s = []
@@ -58,10 +67,11 @@ def _charts(result, order):
             extractors.append(r.extractor)
             extract_s.append(r.extract_s)
     timing = _plots.timing_chart(extractors, extract_s, [r.name for r in res], np.array([r.fit_s for r in res]),
-                                 np.array([r.predict_s for r in res]))
+                                 np.array([r.predict_s for r in res]), folds=result.mode == "cv")
     confusions = {i: _plots.confusion_chart(result.results[i].confusion_matrix, result.classes,
                                             title=result.results[i].name) for i in order}
-    return accuracy, timing, confusions
+    missing = _plots.missing_glyphs([*result.classes, *(r.name for r in res)])
+    return accuracy, timing, confusions, missing
 
 
 def result_to_html(result, *, max_examples: int = 12) -> str:
@@ -78,8 +88,11 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
         parts.append(f"<li><b>Left out by the folder scan</b> (not images featclf reads, hidden, links, ...): "
                      f"{escape(left_out_text(result))}</li>")
     parts.append(f"<li><b>Protocol</b>: {escape(describe_protocol(result))}</li>")
-    parts.append(f"<li><b>Best</b>: {escape(best.name)}: {_METRIC_NAMES[metric]} {best.mean(metric):.4f} ± "
-                 f"{best.std(metric):.4f}.</li>")
+    parts.append(f"<li><b>Best</b>: {escape(best.name)}: {_METRIC_NAMES[metric]} {score_text(best, metric)}.</li>")
+    close = close_to_best(result)
+    if close:
+        parts.append(f"<li><b>Not significantly worse than the best</b> (p &gt;= 0.05): "
+                     f"{escape(', '.join(close))}.</li>")
     if result.skipped:
         parts.append(f'<li><b>Skipped</b>: {len(result.skipped)} images could not be used '
                      f'(<a href="#skipped">listed below</a>).</li>')
@@ -98,14 +111,18 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
     parts.append('<h2 id="comparison">Comparison</h2>')
     header, rows = comparison_rows(result)
     parts.append(table(header, rows, best_row=0, numeric={0, 3, 4, 5, 7, 8, 9, 10}))
-    parts.append("<p>Times in seconds: extraction per extractor (computed once, shared by its classifiers); "
-                 "fit and predict summed over folds. “vs best”: difference in mean score and the p-value of the "
-                 "paired test against the best combination.</p>")
+    parts.append(f"<p>{escape(timing_note(result))} “vs best”: difference in {'mean ' if result.mode == 'cv' else ''}"
+                 "score and the p-value of the paired test against the best combination.</p>")
 
+    if charts and charts[3]:
+        shown = " ".join(charts[3][:20]) + (" ..." if len(charts[3]) > 20 else "")
+        parts.append(f'<div class="notice" id="missing-glyphs">The charts\' font cannot draw some characters of the '
+                     f"class or combination names ({escape(shown)}); the charts show them as boxes. The tables "
+                     "give every name in full.</div>")
     if charts:
-        accuracy_png, timing_png, confusion_pngs = charts
+        accuracy_png, timing_png, confusion_pngs, _ = charts
         parts.append(f'<h2 id="accuracy">{escape(_METRIC_NAMES[metric].capitalize())}</h2><div class="charts">')
-        alt = f"{_METRIC_NAMES[metric]} of each combination with error bars"
+        alt = f"{_METRIC_NAMES[metric]} of each combination" + (" with error bars" if result.mode == "cv" else "")
         parts.append(img(png_data_uri(accuracy_png), alt) + "</div>")
         parts.append('<h2 id="timing">Time</h2><div class="charts">')
         parts.append(img(png_data_uri(timing_png), "extraction, fit and predict times") + "</div>")
@@ -117,8 +134,8 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
                        numeric={1, 2, 3, 4, 5}))
 
     parts.append('<h2 id="confusion">Confusion matrices</h2>')
-    parts.append("<p>Summed over folds; rows are true classes, columns predicted classes; colour is the share "
-                 "of the true class.</p>")
+    parts.append(f"<p>{'Summed over folds' if result.mode == 'cv' else 'On the test set'}; rows are true classes, "
+                 "columns predicted classes; colour is the share of the true class.</p>")
     parts.append('<div class="matrices">')
     for i in order:
         r = result.results[i]
@@ -130,8 +147,9 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
     parts.append("</div>")
 
     parts.append('<h2 id="misclassified">Misclassified examples</h2>')
-    parts.append(f"<p>Up to {max_examples} per combination, spread over the true classes "
-                 "(out-of-fold predictions: each image was predicted by a model that never saw it).</p>")
+    seen = ("out-of-fold predictions: each image was predicted by a model that never saw it" if result.mode == "cv"
+            else "test images, predicted by a model trained on the training images only")
+    parts.append(f"<p>Up to {max_examples} per combination, spread over the true classes ({seen}).</p>")
     cache: dict[int, tuple] = {}  # row -> (data URI or "", error text)
     for position, i in enumerate(order):
         r = result.results[i]

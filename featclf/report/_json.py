@@ -72,8 +72,18 @@ statistic) are written as ``null``.
         {"source": str, "reason": str, "split": "train" | "test", "extractors": [str]}
       ],
       "config": {
-        "mode": str, "cv": int | "split", "n_folds": int, "splitter": str | null,
-        "random_state": int, "rank_by": str, "on_error": str, "n_jobs": int | null,
+        "mode": str,
+        "cv": int | str | "split",                # K for cv=K; the splitter's repr when one was given
+        "n_folds": int,
+        "splitter": str | null,                   # the splitter that made the folds, as given (repr);
+                                                  # for cv=K the StratifiedKFold (or, with groups,
+                                                  # StratifiedGroupKFold) it stands for
+        "random_state": int | null,               # the seed, only where one was used (cv=K); a
+                                                  # splitter keeps its own (in its repr)
+        "groups": {"n_groups": int, "source": "argument" | "dataset"} | null,  # added within version 1
+        "fit_threads": int,                       # native threads per fit (same for every n_jobs);
+                                                  # added within version 1
+        "rank_by": str, "on_error": str, "n_jobs": int | null,
         "fold_sizes": [{"train": int, "test": int}],
         "extractors": [{"label": str, "name": str, "params": {},
                         "fitted": {"image_size": [int, int] | null,   # as featurised (null: any size)

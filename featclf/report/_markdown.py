@@ -5,13 +5,31 @@ from __future__ import annotations
 from ..datasets import describe_left_out
 from ._json import ranking
 
-__all__ = ["comparison_rows", "result_to_markdown", "describe_protocol", "size_rules"]
+__all__ = ["close_to_best", "comparison_rows", "describe_protocol", "result_to_markdown", "score_text",
+           "size_rules", "timing_note"]
 
 _METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "macro-F1"}
 
 
-def _pm(r, metric) -> str:
+def score_text(r, metric) -> str:
+    """``'0.9123 ± 0.0100'`` (mean ± std over folds), or ``'0.9123'`` for a single train/test split."""
+    if len(r.fold_scores[metric]) == 1:
+        return f"{r.mean(metric):.4f}"
     return f"{r.mean(metric):.4f} ± {r.std(metric):.4f}"
+
+
+
+def timing_note(result) -> str:
+    """What the time columns mean, in this mode's words."""
+    where = "summed over folds" if result.mode == "cv" else "of the one train/test split"
+    return ("Times in seconds: extraction per extractor (computed once, shared by its classifiers); "
+            f"fit and predict {where}.")
+
+
+def close_to_best(result) -> list[str]:
+    """Names of the combinations not significantly worse than the best (p >= 0.05)."""
+    return [f"{c['extractor']} + {c['classifier']}" for c in result.comparisons
+            if c["p_value"] is not None and c["p_value"] >= 0.05]
 
 
 def _p(p) -> str:
@@ -47,8 +65,8 @@ def comparison_rows(result):
     for rank, i in enumerate(ranking(result), start=1):
         r = result.results[i]
         rows.append([
-            str(rank), r.extractor, r.classifier, _pm(r, "accuracy"), _pm(r, "balanced_accuracy"),
-            _pm(r, "f1_macro"), comparison_cell(result, i), str(r.n_features), f"{r.extract_s:.2f}",
+            str(rank), r.extractor, r.classifier, score_text(r, "accuracy"), score_text(r, "balanced_accuracy"),
+            score_text(r, "f1_macro"), comparison_cell(result, i), str(r.n_features), f"{r.extract_s:.2f}",
             f"{r.fit_s:.2f}", f"{r.predict_s:.2f}",
         ])
     return header, rows
@@ -58,9 +76,15 @@ def describe_protocol(result) -> str:
     """One sentence on how the scores were obtained."""
     config = result.config
     if result.mode == "cv":
-        how = (f"{config['n_folds']}-fold stratified cross-validation (shuffled, seed {config['random_state']})"
-               if config.get("splitter", "").startswith("StratifiedKFold") else
-               f"{config['n_folds']} folds of {config['splitter']}")
+        groups = config.get("groups")
+        if isinstance(config.get("cv"), int):  # cv=K: the splitter featclf made, with its seed
+            grouped = " group" if groups else ""
+            how = (f"{config['n_folds']}-fold stratified{grouped} cross-validation "
+                   f"(shuffled, seed {config['random_state']})")
+        else:  # a splitter given by the user, recorded as given
+            how = f"{config['n_folds']} folds of {config['splitter']}"
+        if groups:
+            how += f", each of {groups['n_groups']} groups kept in one fold"
         return (f"{how}; scores are mean ± standard deviation (ddof=0) over folds; every combination uses the "
                 "same folds, and each combination is compared with the best by the corrected resampled t-test "
                 "(Nadeau & Bengio, 2003) on its fold scores.")
@@ -105,11 +129,10 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
                      f"{_escape(left_out_text(result))}")
     lines.append(f"- **Protocol**: {describe_protocol(result)}")
     lines.append(f"- **Best**: {best.extractor} + {best.classifier}: {_METRIC_NAMES[metric]} "
-                 f"{_pm(best, metric)}.")
-    close = [c for c in result.comparisons if c["p_value"] is not None and c["p_value"] >= 0.05]
+                 f"{score_text(best, metric)}.")
+    close = close_to_best(result)
     if close:
-        names = ", ".join(f"{c['extractor']} + {c['classifier']}" for c in close)
-        lines.append(f"- **Not significantly worse than the best** (p >= 0.05): {names}.")
+        lines.append(f"- **Not significantly worse than the best** (p >= 0.05): {', '.join(close)}.")
     if result.skipped:
         lines.append(f"- **Skipped**: {len(result.skipped)} images could not be used (listed below).")
     lines.append("")
@@ -118,8 +141,7 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
     header, rows = comparison_rows(result)
     lines += _table(header, rows)
     lines.append("")
-    lines.append("Times in seconds: extraction per extractor (computed once, shared by its classifiers); "
-                 "fit and predict summed over folds.")
+    lines.append(timing_note(result))
     lines.append("")
     lines.append(f"## Per class ({best.extractor} + {best.classifier})")
     lines.append("")
@@ -154,8 +176,9 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
         lines.append("- image sizes:")
         lines += [f"  - {_escape(label)}: {_escape(rule)}" for label, rule in sizes]
     lines.append(f"- classifiers: {', '.join(x['label'] for x in cfg['classifiers'])}")
-    lines.append(f"- mode: {cfg['mode']}, folds: {cfg['n_folds']}, seed: {cfg['random_state']}, "
-                 f"ranked by: {cfg['rank_by']}, on_error: {cfg['on_error']}")
+    how = f"folds: {cfg['n_folds']}, splitter: {cfg['splitter']}" if cfg["mode"] == "cv" else "one train/test split"
+    seed = f", seed: {cfg['random_state']}" if cfg.get("random_state") is not None else ""
+    lines.append(f"- mode: {cfg['mode']}, {how}{seed}, ranked by: {cfg['rank_by']}, on_error: {cfg['on_error']}")
     lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in result.versions.items()
                                              if v is not None and k != "platform"))
     lines.append("")

@@ -8,13 +8,15 @@ registry). matplotlib is the ``report`` extra: :func:`require_matplotlib` raises
 
 from __future__ import annotations
 
+import functools
 import io
+import warnings
 
 import numpy as np
 
 from .._optional import import_optional
 
-__all__ = ["accuracy_chart", "confusion_chart", "require_matplotlib", "timing_chart"]
+__all__ = ["accuracy_chart", "confusion_chart", "missing_glyphs", "require_matplotlib", "timing_chart"]
 
 _DPI = 96
 
@@ -28,15 +30,44 @@ def require_matplotlib():
     return Figure, FigureCanvasAgg
 
 
+#: matplotlib's notice for a character its fonts cannot draw (drawn as a box instead).
+_MISSING_GLYPH = r"Glyph \d+ .* missing from (current )?font"
+
+
 def _png(fig, canvas_cls) -> bytes:
     canvas_cls(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI)
+    with warnings.catch_warnings():
+        # Names come from the user's data (class folders in any script). A character the font
+        # lacks is drawn as a box; the page says so once (missing_glyphs), instead of one
+        # matplotlib warning per character and chart leaking to the console.
+        warnings.filterwarnings("ignore", message=_MISSING_GLYPH, category=UserWarning)
+        fig.savefig(buffer, format="png", dpi=_DPI)
     return buffer.getvalue()
 
 
-def accuracy_chart(labels, means, stds, fold_scores, *, metric="accuracy", best=0) -> bytes:
+def missing_glyphs(texts) -> list[str]:
+    """Characters of ``texts`` that the charts' font cannot draw (sorted, without repeats).
+
+    The font is the one matplotlib picks for the default family (DejaVu Sans unless
+    configured otherwise); its fallbacks are not consulted.
+    """
+    charmap = _charmap()
+    return sorted({ch for text in texts for ch in str(text) if not ch.isspace() and ord(ch) not in charmap})
+
+
+@functools.lru_cache(maxsize=1)
+def _charmap() -> frozenset:
+    from matplotlib import font_manager, ft2font
+
+    return frozenset(ft2font.FT2Font(font_manager.findfont(font_manager.FontProperties())).get_charmap())
+
+
+def accuracy_chart(labels, means, stds, fold_scores, *, metric="accuracy", best=0, folds=True) -> bytes:
     """Mean score of each combination with ±1 std error bars and the fold scores as dots.
+
+    With ``folds=False`` (a single train/test split) only the scores are drawn: no
+    error bars, no fold dots, no fold wording.
 
     Parameters
     ----------
@@ -58,21 +89,25 @@ def accuracy_chart(labels, means, stds, fold_scores, *, metric="accuracy", best=
     ax = fig.add_subplot()
     ypos = np.arange(n)[::-1]
     colours = ["#d95f02" if i == best else "#1b9e77" for i in range(n)]
-    for i in range(n):
-        scores = np.asarray(fold_scores[i], dtype=float)
-        ax.scatter(scores, np.full(scores.shape, ypos[i]) + 0.18, s=10, color="#999999", zorder=2)
-    ax.errorbar(means, ypos, xerr=stds, fmt="none", ecolor="#333333", capsize=4, zorder=3)
+    if folds:
+        for i in range(n):
+            scores = np.asarray(fold_scores[i], dtype=float)
+            ax.scatter(scores, np.full(scores.shape, ypos[i]) + 0.18, s=10, color="#999999", zorder=2)
+        ax.errorbar(means, ypos, xerr=stds, fmt="none", ecolor="#333333", capsize=4, zorder=3)
     ax.scatter(means, ypos, color=colours, s=45, zorder=4)
     ax.set_yticks(ypos, labels)
     lo = min(float(np.min(np.concatenate([np.ravel(f) for f in fold_scores]))), float(np.min(np.subtract(means, stds))))
     ax.set_xlim(max(0.0, lo - 0.03), min(1.0, max(np.add(means, stds)) + 0.02) + 0.005)
-    ax.set_xlabel(f"{metric.replace('_', ' ')} (mean ± std over folds; grey dots: folds)")
+    ax.set_xlabel(f"{metric.replace('_', ' ')} (mean ± std over folds; grey dots: folds)" if folds
+                  else f"{metric.replace('_', ' ')} on the test set")
     ax.grid(axis="x", alpha=0.3)
     return _png(fig, Canvas)
 
 
-def timing_chart(extractor_labels, extract_s, combo_labels, fit_s, predict_s) -> bytes:
+def timing_chart(extractor_labels, extract_s, combo_labels, fit_s, predict_s, *, folds=True) -> bytes:
     """Extraction time per extractor, and fit + predict time per combination (summed over folds).
+
+    ``folds=False``: a single train/test split (the axis says so instead of "summed over folds").
 
     Returns
     -------
@@ -90,7 +125,7 @@ def timing_chart(extractor_labels, extract_s, combo_labels, fit_s, predict_s) ->
     right.barh(yc, fit_s, color="#1b9e77", label="fit")
     right.barh(yc, predict_s, left=fit_s, color="#e7298a", label="predict")
     right.set_yticks(yc, combo_labels)
-    right.set_xlabel("fit + predict, s (summed over folds)")
+    right.set_xlabel("fit + predict, s (summed over folds)" if folds else "fit + predict, s")
     right.legend(loc="lower right", fontsize="small")
     for ax in (left, right):
         ax.grid(axis="x", alpha=0.3)

@@ -391,6 +391,9 @@ def test_merge_skipped_names_every_record_that_skipped_an_input():
 @pytest.mark.parametrize("verbose", [0, 1])
 def test_progress_bar_only_when_verbose(paths, verbose, capsys, monkeypatch):
     monkeypatch.setattr(_chunks, "PROGRESS_DELAY_S", 0)
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # bars are drawn on a terminal only
     extract(MeanExtractor(batch_size=2, verbose=verbose), paths)
     err = capsys.readouterr().err
     if verbose:

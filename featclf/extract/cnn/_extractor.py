@@ -194,6 +194,17 @@ class CNNEmbedding(BaseExtractor):
                 f"Got {type(self.weights).__name__} instead."
             )
 
+    def _check_dependencies(self):
+        """torch (and ONNX Runtime for ``compile='onnxruntime'``), and a known backbone name."""
+        from . import _inference
+
+        self._torch()
+        if self.compile == "onnxruntime":
+            for package in _inference.ONNX_PACKAGES:
+                import_optional(package, purpose="CNNEmbedding(compile='onnxruntime')")
+        if isinstance(self.backbone, str):
+            get_backbone(self.backbone)
+
     def _resolved_config(self) -> BackboneConfig:
         """The backbone's config at the input size used.
 
