@@ -152,10 +152,10 @@ def _images():
 
 def test_skipped_images_warning_points_at_the_users_line():
     images = _images()
-    calls = {
-        "transform": lambda: featclf.RawPixels(on_error="skip").fit(images).transform(images),
-        "fit_transform": lambda: featclf.RawPixels(on_error="skip").fit_transform(images),  # sklearn's wrapper
-        "pipeline": lambda: make_pipeline(featclf.RawPixels(on_error="skip")).fit_transform(images),
+    calls = {  # transform keeps one row per input: on_error="nan" marks the unusable rows (and warns)
+        "transform": lambda: featclf.RawPixels(on_error="nan").fit(images).transform(images),
+        "fit_transform": lambda: featclf.RawPixels(on_error="nan").fit_transform(images),  # sklearn's wrapper
+        "pipeline": lambda: make_pipeline(featclf.RawPixels(on_error="nan")).fit_transform(images),
         "load_images": lambda: featclf.load_images(images, on_error="skip"),
     }
     for name, call in calls.items():
