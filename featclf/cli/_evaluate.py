@@ -9,7 +9,7 @@ import textwrap
 import warnings
 
 from ..exceptions import ConstantFeaturesWarning, FeatclfWarning, SkippedImagesWarning
-from ._data import DATA_HELP, groups_of, manifest_groups, open_dataset, stratified_subset
+from ._data import DATA_HELP, is_manifest, open_dataset, stratified_subset
 
 DEFAULT_OUT = "featclf-report"
 
@@ -125,11 +125,12 @@ def add_parser(subparsers):
     return parser
 
 
-def _open(text: str, args, *, split: str = "train"):
+def _open(text: str, args, *, split: str = "train", group_column: str | None = None):
     """Open a DATA argument; the warnings of a folder scan are printed as one line each, not as Python warnings."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FeatclfWarning)
-        dataset = open_dataset(text, split=split, allow_outside=args.allow_outside, encoding=args.csv_encoding)
+        dataset = open_dataset(text, split=split, allow_outside=args.allow_outside, encoding=args.csv_encoding,
+                               group_column=group_column)
     for warning in caught:
         if issubclass(warning.category, FeatclfWarning):
             print(f"featclf {args.command}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
@@ -153,7 +154,7 @@ def _open_test(args):
     return None
 
 
-def run_evaluation(dataset, test, args, *, extractors, classifiers, cv, groups=None):
+def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     """Evaluate, write the three reports and print the table; return the exit code.
 
     The output folder is checked (created, written to) before any work, as :func:`featclf.evaluate`
@@ -165,10 +166,7 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv, groups=N
 
     check_output_dir(args.out, option="--out")
     if getattr(args, "limit", None) is not None:
-        chosen = stratified_subset(dataset, args.limit, random_state=args.seed)
-        if groups is not None and chosen is not dataset:
-            groups = groups_of(chosen, dict(zip(dataset.sources, groups)))
-        dataset = chosen
+        dataset = stratified_subset(dataset, args.limit, random_state=args.seed)  # groups follow their images
         if test is not None:
             test = stratified_subset(test, args.limit, random_state=args.seed)
     from ..io import DEFAULT_MAX_PIXELS
@@ -177,7 +175,7 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv, groups=N
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the report
         warnings.simplefilter("always", ConstantFeaturesWarning)
-        result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, groups=groups, random_state=args.seed,
+        result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, random_state=args.seed,
                           rank_by=getattr(args, "rank_by", "accuracy"), on_error=getattr(args, "on_error", "skip"),
                           n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
                           max_pixels=max_pixels)
@@ -205,7 +203,14 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv, groups=N
 
 
 def run(args) -> int:
-    dataset = _open(args.data, args)
+    if (args.allow_outside or args.csv_encoding) and not any(is_manifest(t) for t in (args.data, args.test) if t):
+        from ..exceptions import InvalidParameterError
+
+        given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
+                                             ("--csv-encoding", args.csv_encoding)) if v)
+        raise InvalidParameterError(f"{given} apply to CSV manifests, and neither DATA nor --test is one: drop "
+                                    f"{given}, or pass a .csv manifest.")
+    dataset = _open(args.data, args, group_column=args.groups)
     test = _open_test(args)
     cv = args.cv if args.cv is not None else (None if test is not None else 5)
     if test is not None and cv != "split" and cv is not None:
@@ -213,8 +218,4 @@ def run(args) -> int:
 
         raise InvalidParameterError(f"--cv {cv} and --test were both given: use --test (train/test) or --cv K "
                                     "(cross-validation), not both.")
-    groups = None
-    if args.groups is not None:
-        groups = manifest_groups(dataset, args.data, args.groups)
-    return run_evaluation(dataset, test, args, extractors=args.extractors, classifiers=args.classifiers, cv=cv,
-                          groups=groups)
+    return run_evaluation(dataset, test, args, extractors=args.extractors, classifiers=args.classifiers, cv=cv)

@@ -1,7 +1,7 @@
 """Datasets: lazy collections of image sources with aligned labels."""
 
 from ._arrays import FASHION_MNIST_CLASSES, ArrayDataset, load_digits, load_fashion_mnist, read_idx
-from ._base import ImageDataset
+from ._base import ImageDataset, missing_positions
 from ._folders import CSVManifest, ImageFolder, UnlabelledFolder, find_images
 from ._scan import LeftOut, describe_left_out, left_out_summary
 
@@ -18,6 +18,7 @@ __all__ = [
     "left_out_summary",
     "load_digits",
     "load_fashion_mnist",
+    "missing_positions",
     "read_idx",
 ]
 

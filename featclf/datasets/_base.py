@@ -33,20 +33,25 @@ class ImageDataset:
         A short name shown in reports.
     left_out : list of LeftOut, optional
         What a folder scan did not take (see :class:`ImageFolder`); empty otherwise.
+    groups : array-like of shape (N,), optional
+        The group of each image (e.g. the object or session it shows), for grouped
+        cross-validation: :func:`featclf.evaluate` keeps each group in one fold.
 
     Attributes
     ----------
-    sources, labels, classes, name, left_out
+    sources, labels, classes, name, left_out, groups
 
     Raises
     ------
     DatasetError
         Labels that are missing (``None``, NaN, NaT, ``pandas.NA``, empty strings: the
-        message names their positions), not integers, out of range, or not one per image.
+        message names their positions), not integers, out of range, or not one per image;
+        groups missing or not one per image.
     """
 
-    def __init__(self, sources, labels=None, classes=None, name: str = "images", *, left_out=None):
+    def __init__(self, sources, labels=None, classes=None, name: str = "images", *, left_out=None, groups=None):
         self.sources = sources
+        self.groups = None if groups is None else _group_array(groups, len(sources), name)
         self.labels = None if labels is None else _integer_labels(labels, name)
         self.classes = None if classes is None else [str(c) for c in classes]
         self.name = name
@@ -92,7 +97,8 @@ class ImageDataset:
         else:
             sources = [self.sources[i] for i in indices]
         labels = None if self.labels is None else self.labels[indices]
-        return ImageDataset(sources, labels, self.classes, self.name, left_out=self.left_out)
+        groups = None if self.groups is None else self.groups[indices]
+        return ImageDataset(sources, labels, self.classes, self.name, left_out=self.left_out, groups=groups)
 
     def class_counts(self) -> dict[str, int]:
         """Number of images per class, in class order (empty dict when unlabelled)."""
@@ -145,15 +151,25 @@ def missing_positions(values) -> list[int]:
     return [i for i, v in enumerate(arr.ravel()) if _is_missing(v)]
 
 
-def _check_missing(values, name: str) -> None:
+def _check_missing(values, name: str, what: str = "label") -> None:
     missing = missing_positions(values)
     if missing:
         more = f", ... ({len(missing)} in all)" if len(missing) > 10 else ""
         shown = ", ".join(str(i) for i in missing[:10]) + more
+        alone = " (an image alone can be its own group)" if what == "group" else ""
         raise DatasetError(
-            f"{name}: {len(missing)} missing labels (None, NaN or empty) at positions {shown}. Every image needs a "
-            "label: fill them in, or remove those images and their labels before building the dataset."
+            f"{name}: {len(missing)} missing {what}s (None, NaN or empty) at positions {shown}. Every image needs a "
+            f"{what}{alone}: fill them in, or remove those images and their {what}s before building the dataset."
         )
+
+
+def _group_array(groups, n: int, name: str) -> np.ndarray:
+    """Groups as a 1-D object array of one group per image; missing ones are an error naming their positions."""
+    groups = np.asarray(groups, dtype=object)
+    if groups.shape != (n,):
+        raise DatasetError(f"{name}: got {n} images but groups of shape {groups.shape}; pass one group per image.")
+    _check_missing(groups, name, "group")
+    return groups
 
 
 def _integer_labels(labels, name: str) -> np.ndarray:

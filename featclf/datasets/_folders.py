@@ -351,6 +351,11 @@ class CSVManifest(ImageDataset):
         ``None`` reads an unlabelled manifest.
     allow_outside : bool, default=False
         Accept paths that resolve outside the manifest's folder. Only for a manifest you trust.
+    group_column : str, optional
+        A column naming each image's group (e.g. the object or session it shows), read
+        into ``groups``: :func:`featclf.evaluate` keeps each group in one fold, so
+        near-duplicate shots never straddle training and test (CLI: ``--groups COLUMN``).
+        Every row needs a group.
     encoding : str, optional
         The file's text encoding (e.g. ``'cp1252'``, ``'latin-1'``, ``'utf-16'``); default UTF-8.
 
@@ -359,14 +364,14 @@ class CSVManifest(ImageDataset):
     DatasetNotFoundError
         ``csv_path`` does not exist.
     DatasetError
-        An empty, binary or mis-encoded file, a missing column, empty cells, a repeated
+        An empty, binary or mis-encoded file, a missing column, empty cells (path, label or group), a repeated
         image, or paths outside the manifest's folder (without ``allow_outside=True``).
     InvalidParameterError
         An unknown ``encoding``.
     """
 
     def __init__(self, csv_path, *, path_column: str = "path", label_column: str | None = "label",
-                 allow_outside: bool = False, encoding: str | None = None):
+                 allow_outside: bool = False, group_column: str | None = None, encoding: str | None = None):
         csv_path = os.fspath(csv_path)
         if not os.path.isfile(csv_path):
             raise DatasetNotFoundError(f"{csv_path}: no such CSV file.")
@@ -376,14 +381,15 @@ class CSVManifest(ImageDataset):
         done = 0
         try:
             header = reader.fieldnames or []
-            for column, param in ((path_column, "path_column"), (label_column, "label_column")):
+            for column, param in ((path_column, "path_column"), (label_column, "label_column"),
+                                  (group_column, "group_column")):
                 if column is not None and column not in header:
                     sep = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
                     hint = (f" The header looks {sep!r}-separated: save the file comma-separated."
                             if sep else f" Set {param}= to the column's name.")
                     raise DatasetError(f"{csv_path}: no column {column!r}; the header has {header}.{hint}")
-            paths, values, real_lines = [], [], {}
-            no_path, no_label, outside, repeated = [], [], [], []
+            paths, values, groups, real_lines = [], [], [], {}
+            no_path, no_label, no_group, outside, repeated = [], [], [], [], []
             done = reader.line_num  # lines read so far: a faulty record starts on the next one
             for row in reader:
                 line, done = done + 1, reader.line_num
@@ -394,6 +400,10 @@ class CSVManifest(ImageDataset):
                     continue
                 if label_column is not None and not value:
                     no_label.append((line, path))
+                if group_column is not None:
+                    groups.append((row.get(group_column) or "").strip())
+                    if not groups[-1]:
+                        no_group.append(line)
                 full = os.path.normpath(os.path.join(base, path))
                 real = os.path.realpath(full)
                 if not allow_outside and not _inside(real, base_real):
@@ -425,6 +435,9 @@ class CSVManifest(ImageDataset):
                 f"{' and others' if len(no_label) > 1 else ''} (a missing label). Every image needs a label: "
                 "fill them in, or remove those rows."
             )
+        if no_group:
+            raise DatasetError(f"{csv_path}, {_lines(no_group)}: empty {group_column!r} value (a missing group). "
+                               "Give every row a group (an image alone can be its own group).")
         if repeated:
             shown = "; ".join(f"lines {a} and {b}: {p}" for a, b, p in repeated[:5])
             raise DatasetError(
@@ -436,7 +449,8 @@ class CSVManifest(ImageDataset):
             raise DatasetError(f"{csv_path}: the manifest lists no images (only a header line).")
         labels, classes = encode_labels(values, csv_path) if label_column is not None else (None, None)
         self.csv_path = csv_path
-        super().__init__(paths, labels, classes, name=os.path.splitext(os.path.basename(csv_path))[0])
+        super().__init__(paths, labels, classes, name=os.path.splitext(os.path.basename(csv_path))[0],
+                         groups=groups if group_column is not None else None)
 
     @property
     def paths(self) -> list[str]:

@@ -53,7 +53,7 @@ from concurrent.futures import BrokenExecutor
 import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
-from ..datasets import ImageDataset, left_out_summary
+from ..datasets import ImageDataset, left_out_summary, missing_positions
 from ..engine import warn_skipped, worker_died
 from ..exceptions import DatasetError, InvalidParameterError
 from ..extract import BaseExtractor, list_extractors
@@ -166,7 +166,7 @@ def _check_groups(groups, train, mode):
             f"The 'groups' parameter of evaluate must hold one group per image of the dataset ({len(train)}); got "
             f"an array of shape {groups.shape}."
         )
-    missing = [i for i, g in enumerate(groups.tolist()) if g is None or (isinstance(g, float) and g != g)]
+    missing = missing_positions(groups)  # None, NaN, NaT, pandas.NA and empty strings, as for labels
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
         raise InvalidParameterError(

@@ -43,7 +43,7 @@ def _one_line_error(capsys):
         (["--n-jobs", "0"], 2, "argument --n-jobs: invalid value '0': expected a non-zero int (-1: all cores)"),
         (["--seed", "-1"], 2, "argument --seed: invalid value '-1': expected an int >= 0"),
         (["--max-examples", "-3"], 2, "argument --max-examples: invalid value '-3': expected an int >= 0"),
-        (["--groups", "object"], 2, "--groups COLUMN reads a column of a CSV manifest, and DATA ('digits') is not one"),
+        (["--groups", "object"], 2, "--groups object reads a column of a CSV manifest, and DATA ('digits') is not one"),
     ],
 )
 def test_bad_settings_stop_before_extraction_in_one_line(argv, code, message, no_extraction, capsys, tmp_path):
@@ -155,7 +155,7 @@ def test_groups_from_a_manifest_column_keep_each_object_in_one_fold(shots_manife
     import json
 
     report = json.loads((tmp_path / "g" / "report.json").read_text())
-    assert report["config"]["groups"] == {"n_groups": 24, "source": "argument"}
+    assert report["config"]["groups"] == {"n_groups": 24, "source": "dataset"}  # the manifest's column
     assert report["config"]["splitter"] == "StratifiedGroupKFold(n_splits=3, random_state=0, shuffle=True)"
     grouped = report["results"][0]["accuracy_mean"]
     assert main([*argv, "--out", str(tmp_path / "n")]) == 0
@@ -170,15 +170,25 @@ def test_groups_from_a_manifest_column_keep_each_object_in_one_fold(shots_manife
 def test_groups_column_missing_or_empty(shots_manifest, tmp_path, capsys):
     argv = ["evaluate", str(shots_manifest), "-e", "pixels", "-c", "knn", "--out", str(tmp_path / "o")]
     assert main([*argv, "--groups", "session"]) == 2
-    assert f"--groups session: {shots_manifest} has no column 'session'; its header has ['path', 'label', " \
-           "'object']." in _one_line_error(capsys)
+    assert f"{shots_manifest}: no column 'session'; the header has ['path', 'label', 'object']. Set " \
+           "group_column= to the column's name." in _one_line_error(capsys)
     text = shots_manifest.read_text().splitlines()
     text[5] = text[5].rsplit(",", 1)[0] + ","
     broken = shots_manifest.parent / "broken.csv"
     broken.write_text("\n".join(text) + "\n")
     assert main(["evaluate", str(broken), "-e", "pixels", "-c", "knn", "--groups", "object", "--out",
                  str(tmp_path / "p")]) == 2
-    assert "--groups object: 1 images have no group, e.g. " in _one_line_error(capsys)
+    assert f"{broken}, line 6: empty 'object' value (a missing group). Give every row a group" \
+        in _one_line_error(capsys)
+
+
+def test_manifest_options_on_data_that_is_no_manifest_are_refused(tmp_path, capsys):
+    for extra, said in ((["--allow-outside"], "--allow-outside apply"),
+                        (["--csv-encoding", "cp1252"], "--csv-encoding apply"),
+                        (["--allow-outside", "--csv-encoding", "cp1252"], "--allow-outside and --csv-encoding apply")):
+        assert main(["evaluate", "digits", "-e", "pixels", "-c", "knn", *extra, "--out", str(tmp_path / "o")]) == 2
+        assert f"{said} to CSV manifests, and neither DATA nor --test is one" in _one_line_error(capsys)
+    assert not (tmp_path / "o").exists()
 
 
 def test_a_single_train_test_split_has_no_plus_minus_or_fold_wording(tmp_path, capsys):

@@ -10,6 +10,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from datagen import save_image
+from PIL import Image
 
 from featclf import ArrayDataset, CSVManifest
 from featclf.datasets import ImageDataset
@@ -216,3 +217,29 @@ def test_labels_with_classes_must_be_integer_indices(labels, match):
     with pytest.raises(DatasetError, match=match):
         ImageDataset(list(IMAGES), labels, ["x", "y"])
     assert ArrayDataset(IMAGES, [0.0, 1.0, 1.0, 0.0], classes=["x", "y"]).labels.tolist() == [0, 1, 1, 0]
+
+
+def test_manifest_group_column_gives_aligned_groups_that_follow_subsets(tmp_path):
+    for i in range(4):
+        Image.fromarray(np.full((4, 4), i * 40, np.uint8)).save(tmp_path / f"{i}.png")
+    (tmp_path / "m.csv").write_text("path,label,shot\n0.png,a,x\n1.png,b,y\n2.png,a,x\n3.png,b,z\n")
+    ds = CSVManifest(tmp_path / "m.csv", group_column="shot")
+    assert ds.groups.tolist() == ["x", "y", "x", "z"]
+    assert ds.subset([3, 0]).groups.tolist() == ["z", "x"]
+    assert CSVManifest(tmp_path / "m.csv").groups is None
+    (tmp_path / "e.csv").write_text("path,label,shot\n0.png,a,x\n1.png,b, \n")
+    with pytest.raises(DatasetError, match=r"e\.csv, line 3: empty 'shot' value \(a missing group\)"):
+        CSVManifest(tmp_path / "e.csv", group_column="shot")
+    with pytest.raises(DatasetError, match=r"no column 'session'; the header has \['path', 'label', 'shot'\]"):
+        CSVManifest(tmp_path / "m.csv", group_column="session")
+
+
+@pytest.mark.parametrize("groups, match", [
+    (["a", None, "b", float("nan")], r"2 missing groups \(None, NaN or empty\) at positions 1, 3"),
+    (["a", "", "b", "c"], r"1 missing groups .* at positions 1\. Every image needs a group \(an image alone"),
+    (["a", "b"], r"got 4 images but groups of shape \(2,\); pass one group per image"),
+])
+def test_dataset_groups_missing_or_misaligned_are_errors(groups, match):
+    images = np.zeros((4, 3, 3), np.uint8)
+    with pytest.raises(DatasetError, match=match):
+        ImageDataset(images, [0, 1, 0, 1], ["p", "q"], "four", groups=groups)
