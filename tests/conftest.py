@@ -34,3 +34,37 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def progress_bars(monkeypatch):
+    """Record every tqdm bar featclf opens: a list of ``{desc, disable, total, steps}``, one per bar."""
+    import tqdm.auto
+
+    bars = []
+
+    class Recording(tqdm.auto.tqdm):
+        def __init__(self, *args, **kwargs):
+            self.record = {key: kwargs.get(key) for key in ("desc", "disable", "total")} | {"steps": []}
+            bars.append(self.record)
+            super().__init__(*args, **kwargs)
+
+        def update(self, n=1):
+            self.record["steps"].append(n)
+            return super().update(n)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    return bars
+
+
+@pytest.fixture
+def no_extraction(monkeypatch):
+    """Fail the test if evaluate computes any feature (for errors that must come before extraction)."""
+    from featclf import stages
+    from featclf.evaluation import _evaluate
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("features were computed before the error")
+
+    monkeypatch.setattr(_evaluate, "compute_features", refuse)
+    monkeypatch.setattr(stages, "compute_features", refuse)

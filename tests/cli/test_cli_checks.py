@@ -11,18 +11,8 @@ import pytest
 from PIL import Image
 
 import featclf
-from featclf import stages
 from featclf.cli import main
 from featclf.evaluation import _evaluate
-
-
-@pytest.fixture
-def no_extraction(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("features were computed before the error")
-
-    monkeypatch.setattr(_evaluate, "compute_features", refuse)
-    monkeypatch.setattr(stages, "compute_features", refuse)
 
 
 def _one_line_error(capsys):

@@ -57,45 +57,20 @@ class MeanExtractor:
         return MeanKernel(os.getpid(), self.how)
 
 
-class Recording:
-    """Patches tqdm in the engine to record each bar's settings and steps."""
-
-    def __init__(self, monkeypatch):
-        import tqdm.auto
-
-        self.bars = []
-        original = tqdm.auto.tqdm
-        bars = self.bars
-
-        class Bar(original):
-            def __init__(self, *args, **kwargs):
-                self.record = {"disable": kwargs.get("disable"), "total": kwargs.get("total"), "steps": []}
-                bars.append(self.record)
-                super().__init__(*args, **kwargs)
-
-            def update(self, n=1):
-                self.record["steps"].append(n)
-                return super().update(n)
-
-        monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
-
-
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_progress_moves_every_few_files_whatever_n_jobs(many_paths, monkeypatch, n_jobs):
-    recording = Recording(monkeypatch)
+def test_progress_moves_every_few_files_whatever_n_jobs(many_paths, progress_bars, n_jobs):
     record = extract(MeanExtractor(n_jobs=n_jobs, verbose=1), many_paths)
     assert record.features[:, 0].tolist() == list(range(100))
-    (bar,) = recording.bars
+    (bar,) = progress_bars
     assert bar["total"] == 100 and sum(bar["steps"]) == 100
     assert max(bar["steps"]) <= FILE_CHUNK  # never a jump of 256 images
     assert len(bar["steps"]) >= 100 // FILE_CHUNK
     assert bar["disable"] is None  # tqdm draws only when stderr is a terminal
 
 
-def test_no_bar_at_verbose_0(many_paths, monkeypatch):
-    recording = Recording(monkeypatch)
+def test_no_bar_at_verbose_0(many_paths, progress_bars):
     extract(MeanExtractor(verbose=0), many_paths)
-    assert recording.bars[0]["disable"] is True
+    assert progress_bars[0]["disable"] is True
 
 
 def test_chunks_of_files_are_small_and_of_arrays_large():

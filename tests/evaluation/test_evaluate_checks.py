@@ -15,21 +15,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import featclf
-from featclf import stages
 from featclf.evaluation import _evaluate
 from featclf.exceptions import InvalidParameterError, MissingDependencyError, UnknownNameError, WorkerDiedError
 from featclf.extract import CNNEmbedding
-
-
-@pytest.fixture
-def no_extraction(monkeypatch):
-    """Fail the test if any feature is computed."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("features were computed before the error")
-
-    monkeypatch.setattr(_evaluate, "compute_features", refuse)
-    monkeypatch.setattr(stages, "compute_features", refuse)
 
 
 # --------------------------------------------------------------------------- kind 7: checks before extraction
@@ -336,24 +324,9 @@ def test_verbose_0_prints_nothing(digits_small, capsys):
 
 
 @pytest.mark.parametrize(("verbose", "disable"), [(1, None), (0, True)])
-def test_fit_progress_bar_advances_per_fold_and_only_on_a_terminal(digits_small, monkeypatch, verbose, disable):
-    import tqdm.auto
-
-    bars = []
-    original = tqdm.auto.tqdm
-
-    class Recording(original):
-        def __init__(self, *args, **kwargs):
-            self.record = {"desc": kwargs.get("desc"), "disable": kwargs.get("disable"), "steps": []}
-            bars.append(self.record)
-            super().__init__(*args, **kwargs)
-
-        def update(self, n=1):
-            self.record["steps"].append(n)
-            return super().update(n)
-
-    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+def test_fit_progress_bar_advances_per_fold_and_only_on_a_terminal(digits_small, progress_bars, verbose, disable):
+    bars = progress_bars
     featclf.evaluate(digits_small, ["pixels", "pixels:size=4x4"], ["knn"], cv=3, n_jobs=2, verbose=verbose)
     fitting = [bar for bar in bars if bar["desc"] == "fitting"]
     # 2 combinations x 3 folds, one step each; disable=None: tqdm draws only when stderr is a terminal
-    assert fitting == [{"desc": "fitting", "disable": disable, "steps": [1] * 6}]
+    assert fitting == [{"desc": "fitting", "disable": disable, "total": 6, "steps": [1] * 6}]
