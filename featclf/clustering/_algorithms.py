@@ -238,15 +238,20 @@ def own_distances(X, centres, labels, chunk: int = 8192) -> np.ndarray:
 
 
 def nearest_centres(X, centres, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest centre of each row and the distance to it (float64), a chunk of rows at a time."""
+    """Index of the nearest centre of each row and the distance to it (float64), a chunk of rows at a time.
+
+    The nearest centre is scikit-learn's :func:`~sklearn.metrics.pairwise_distances_argmin_min`;
+    the distance is then computed directly, as :func:`own_distances` does (the expansion
+    ``|x|^2 - 2 x.c + |c|^2`` scikit-learn uses loses digits), so that an image's distance to
+    its own centre is the same number whichever function computed it.
+    """
     from sklearn.metrics import pairwise_distances_argmin_min
 
     index = np.full(len(X), NOISE, np.int64)
-    distance = np.full(len(X), np.nan)
     if len(centres) == 0:
-        return index, distance
-    centres = np.asarray(centres, np.float64)
+        return index, np.full(len(X), np.nan)
+    centres64 = np.asarray(centres, np.float64)
     for start in range(0, len(X), chunk):
         rows = slice(start, start + chunk)
-        index[rows], distance[rows] = pairwise_distances_argmin_min(np.asarray(X[rows], np.float64), centres)
-    return index, distance
+        index[rows] = pairwise_distances_argmin_min(np.asarray(X[rows], np.float64), centres64)[0]
+    return index, own_distances(X, centres, index, chunk)
