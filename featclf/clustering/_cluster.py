@@ -53,7 +53,7 @@ from ._algorithms import (
 )
 from ._metrics import SILHOUETTE_SAMPLE_SIZE, agreement_metrics, internal_metrics
 from ._result import ClusteringResult, created_now, source_names
-from ._space import build_space, check_space, default_preprocess, fit_space
+from ._space import build_space, check_space, default_preprocess, describe_space, fit_space
 
 __all__ = ["DEFAULT_EXTRACTOR", "K_MAX", "cluster"]
 
@@ -355,7 +355,7 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     space_pipeline = build_space(preprocess, reduce, n_components, n_used, feature_set.n_features, random_state)
     space = fit_space(space_pipeline, record.features)
     space_s = time.perf_counter() - step
-    space_text = " + ".join([preprocess] + ([f"{reduce}({space.shape[1]})"] if reduce else []))
+    space_text = describe_space(space_pipeline, preprocess)
     log_step(verbose, f"clustering space: {space_text}, {space.shape[1]} dimensions")
 
     # 3. The clusters (every k of the range with n_clusters='auto').
@@ -440,7 +440,7 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
         centres_=centres, exemplars_=exemplars, outliers_=outliers, outlier_distances_=outlier_distances,
         metrics_=metrics, k_curve_=curve, skipped_=list(record.skipped), sources_=source_names(sources),
         embedding_=space, indices_=used, true_labels_=true_labels, classes_=classes, extractor_=ready,
-        space_=space_pipeline, model_=fitted.model, old_ids_=old_ids, radii_=radii, config_=config,
+        space_=space_pipeline, model_=fitted.model, _model_ids=old_ids, _radii=radii, config_=config,
         dataset_={"name": name, "n_inputs": n, "fingerprint": dataset_fingerprint(data),
                   "left_out": left_out_summary(left_out)},
         timings_={"extract_s": feature_set.seconds, "space_s": space_s, "cluster_s": cluster_s,

@@ -133,15 +133,22 @@ class ClusteringResult:
 
     Notes
     -----
-    The result holds the collection it was made from (``data``) while in memory, for
-    the gallery export; it is not saved or pickled (``sources_`` names every image).
+    The result holds the collection it was made from (:attr:`data`) while in memory, for
+    exports that show the images; it is not saved or pickled (``sources_`` names every
+    image).
     """
 
     def __init__(self, **attributes):
         self._data = attributes.pop("data", None)
-        self.radii_ = None
+        self._radii = None  # HDBSCAN: each cluster's farthest image from its centroid (predict's reach)
+        self._model_ids = None  # the k-means estimator's id of each cluster (predict renumbers with it)
         for name, value in attributes.items():
             setattr(self, name, value)
+
+    @property
+    def data(self):
+        """The collection as given to :func:`featclf.cluster` (a dataset, list or array); None once loaded."""
+        return self._data
 
     # -- pickling: the collection itself is not part of the saved clustering ------------
     def __getstate__(self):
@@ -211,14 +218,14 @@ class ClusteringResult:
             return nearest, distance
         if self.model_ is not None:  # k-means: its own predict, the rule that made labels_
             nearest = self._old_to_new[np.asarray(self.model_.predict(space), np.int64)]
-        elif self.radii_ is not None:  # HDBSCAN: outside every cluster's reach is noise
-            nearest = np.where(distance <= self.radii_[np.maximum(nearest, 0)], nearest, NOISE)
+        elif self._radii is not None:  # HDBSCAN: outside every cluster's reach is noise
+            nearest = np.where(distance <= self._radii[np.maximum(nearest, 0)], nearest, NOISE)
         return nearest, distance
 
     @property
     def _old_to_new(self) -> np.ndarray:
-        lookup = np.empty(len(self.old_ids_), dtype=np.int64)
-        lookup[self.old_ids_] = np.arange(len(self.old_ids_))
+        lookup = np.empty(len(self._model_ids), dtype=np.int64)
+        lookup[self._model_ids] = np.arange(len(self._model_ids))
         return lookup
 
     def predict(self, sources, *, on_error="skip", n_jobs=None, verbose=0) -> np.ndarray:

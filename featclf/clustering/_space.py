@@ -123,6 +123,15 @@ def build_space(preprocess: str, reduce, n_components, n_samples: int, n_feature
     return Pipeline(steps)
 
 
+def describe_space(pipeline, preprocess: str) -> str:
+    """The steps of a fitted space in words: ``'l2'``, ``'none + pca(50)'``, ``'none + pca(50) + umap(10)'``."""
+    parts = [preprocess]
+    for name, step in pipeline.steps:
+        if name in ("pca", "umap"):
+            parts.append(f"{name}({getattr(step, 'n_components_', None) or step.n_components})")
+    return " + ".join(parts)
+
+
 def fit_space(pipeline, X):
     """Fit ``pipeline`` on ``X`` and return ``X`` in the clustering space (float32).
 

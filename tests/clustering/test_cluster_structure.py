@@ -126,7 +126,7 @@ def test_umap_reduction():
     pytest.importorskip("umap")
     images, truth = blobs((15, 15, 15), seed=12)
     result = featclf.cluster(images, "pixels", reduce="umap", n_components=2, verbose=0)
-    assert result.embedding_.shape == (45, 2)
+    assert result.embedding_.shape == (45, 2) and result.config_["space"] == "none + pca(45) + umap(2)"  # PCA <= n
     assert result.n_clusters_ == 3 and same_partition(result.labels_, truth)
     assert result.predict(images).shape == (45,)
 
