@@ -237,6 +237,16 @@ def own_distances(X, centres, labels, chunk: int = 8192) -> np.ndarray:
     return out
 
 
+def distances_to(X, point, chunk: int = 8192) -> np.ndarray:
+    """Euclidean distance of every row of ``X`` to ``point`` (float64), a chunk of rows at a time."""
+    point = np.asarray(point, np.float64)
+    out = np.empty(len(X))
+    for start in range(0, len(X), chunk):
+        diff = np.asarray(X[start:start + chunk], np.float64) - point
+        out[start:start + chunk] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return out
+
+
 def nearest_centres(X, centres, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
     """Index of the nearest centre of each row and the distance to it (float64), a chunk of rows at a time.
 

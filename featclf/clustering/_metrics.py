@@ -69,7 +69,8 @@ def internal_metrics(X, labels, random_state) -> dict:
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     keep = labels >= 0
-    X, labels = X[keep], labels[keep]
+    if not keep.all():  # (a boolean index copies the whole space: only when there is noise)
+        X, labels = X[keep], labels[keep]
     n_labels = len(np.unique(labels))
     defined = 2 <= n_labels <= len(labels) - 1
     return {

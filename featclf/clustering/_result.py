@@ -15,7 +15,7 @@ from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_optio
 from ..engine import Extraction, as_sources, warn_skipped
 from ..exceptions import InvalidParameterError
 from ..extract import BaseExtractor
-from ._algorithms import NOISE, SKIPPED, nearest_centres
+from ._algorithms import NOISE, SKIPPED, distances_to, nearest_centres
 from ._saved import load_saved, save_clustering
 from ._space import to_space
 
@@ -322,8 +322,7 @@ class ClusteringResult:
         else:
             record = self._extract([query], "raise", None, 0)
             point = to_space(self.space_, record.features)[0]
-        diff = self.embedding_.astype(np.float64) - point.astype(np.float64)
-        distances = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        distances = distances_to(self.embedding_, point)
         if exclude is not None:
             distances[exclude] = np.inf
         order = np.lexsort((self.indices_, distances))[: min(n, len(distances) - (exclude is not None))]
@@ -448,8 +447,8 @@ class ClusteringResult:
               "config": {"extractor": {"label", "name", "params", "fitted"}, "preprocess",
                          "preprocess_requested", "reduce", "n_components", "space", "method",
                          "method_params", "algorithm", "n_clusters_requested", "n_clusters_chosen",
-                         "k_range", "random_state", "on_error", "n_jobs", "max_pixels",
-                         "n_exemplars", "n_outliers"},
+                         "k_range", "random_state", "silhouette_sample_size", "on_error", "n_jobs",
+                         "max_pixels", "n_exemplars", "n_outliers", "numbering"},
               "n_clusters": int, "cluster_sizes": [int],
               "clusters": [{"cluster", "size", "exemplars": [{"index", "source", "distance"}]}],
               "outliers": [{"index", "source", "distance"}],   # distance to the nearest centre
