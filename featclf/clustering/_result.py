@@ -217,14 +217,16 @@ class ClusteringResult:
         if self.n_clusters_ == 0:  # HDBSCAN found no cluster: everything is noise
             return nearest, distance
         if self.model_ is not None:  # k-means: its own predict, the rule that made labels_
-            nearest = self._old_to_new[np.asarray(self.model_.predict(space), np.int64)]
+            own = self._old_to_new[np.asarray(self.model_.predict(space), np.int64)]
+            # a centre k-means left empty (duplicate images) is no cluster: the nearest real one instead
+            nearest = np.where(own >= 0, own, nearest)
         elif self._radii is not None:  # HDBSCAN: outside every cluster's reach is noise
             nearest = np.where(distance <= self._radii[np.maximum(nearest, 0)], nearest, NOISE)
         return nearest, distance
 
     @property
     def _old_to_new(self) -> np.ndarray:
-        lookup = np.empty(len(self._model_ids), dtype=np.int64)
+        lookup = np.full(len(self.model_.cluster_centers_), NOISE, dtype=np.int64)
         lookup[self._model_ids] = np.arange(len(self._model_ids))
         return lookup
 

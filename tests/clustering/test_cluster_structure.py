@@ -151,3 +151,12 @@ def test_standard_scaling_when_asked():
     images, truth = blobs((8, 8), seed=15)
     result = featclf.cluster(images, "pixels", n_clusters=2, preprocess="standard", verbose=0)
     np.testing.assert_allclose(result.embedding_.mean(axis=0), 0, atol=1e-5)
+
+
+def test_duplicate_images_give_fewer_clusters_than_asked_and_predict_still_works():
+    images = np.concatenate([np.zeros((10, 12, 12), np.uint8), np.full((5, 12, 12), 200, np.uint8)])
+    result = featclf.cluster(images, "pixels", n_clusters=3, verbose=0)
+    assert result.n_clusters_ == 2 and result.cluster_sizes_.tolist() == [10, 5]
+    assert result.config_["n_clusters_requested"] == 3 and result.config_["n_clusters_chosen"] == 2
+    assert result.predict(images).tolist() == [0] * 10 + [1] * 5
+    assert result.predict(np.full((1, 12, 12), 90, np.uint8)).tolist() == [0]  # never an empty cluster
