@@ -73,6 +73,13 @@ class Method:
         """Whether the algorithm finds the number of clusters itself (HDBSCAN)."""
         return self.name == "hdbscan"
 
+    @property
+    def min_images(self) -> int:
+        """The fewest images the method can cluster: HDBSCAN's ``min_samples`` (default: ``min_cluster_size``, 5)."""
+        if self.name != "hdbscan":
+            return 2
+        return int(self.params.get("min_samples") or self.params.get("min_cluster_size", 5))
+
 
 def _sklearn_check(estimator, label):
     try:

@@ -116,10 +116,27 @@ def _check_labels(labels, data, n):
     return codes.astype(np.int64).ravel(), [str(c) for c in classes]
 
 
+def _too_few_for(method, n, what) -> str | None:
+    """The message when ``n`` images are too few for ``method`` (HDBSCAN's ``min_samples``), else None."""
+    if method.name != "hdbscan" or n >= method.min_images:
+        return None
+    return (f"method={method.label!r} needs at least {method.min_images} images (its min_samples, by default "
+            f"min_cluster_size), and {what}. Lower them (e.g. method='hdbscan:min_cluster_size={max(2, n)}'), or "
+            "use method='kmeans'.")
+
+
 def _check_k(n_clusters, k_range, method, n):
     """``(n_clusters, k_values or None)`` checked against the method and the number of images."""
+    auto = isinstance(n_clusters, str) and n_clusters == "auto"
+    if not auto and isinstance(n_clusters, str):
+        raise InvalidParameterError(
+            f"The 'n_clusters' parameter of cluster must be an int >= 2 or 'auto'. Got {n_clusters!r} instead."
+        )
     if method.finds_k:
-        if n_clusters != "auto":
+        too_few = _too_few_for(method, n, f"{n} were given")
+        if too_few:
+            raise InvalidParameterError(too_few)
+        if not auto:
             raise InvalidParameterError(
                 f"method={method.label!r} finds the number of clusters itself; got n_clusters={n_clusters!r}. Pass "
                 "n_clusters='auto' (the default) with it, or use method='kmeans' or 'agglomerative' for a given k."
@@ -130,7 +147,7 @@ def _check_k(n_clusters, k_range, method, n):
                 f"method={method.label!r} finds the number of clusters itself. Drop k_range."
             )
         return "auto", None
-    if n_clusters == "auto":
+    if auto:
         if k_range is None:
             return "auto", None  # the default range depends on the number of images read
         try:
@@ -330,6 +347,9 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     n_used = len(used)
     log_step(verbose, f"  {feature_set.n_features} features in {feature_set.seconds:.1f} s"
                       + (f"; {len(record.skipped)} of {n} inputs skipped" if record.skipped else ""))
+    too_few = _too_few_for(resolved, n_used, f"only {n_used} of {n} could be read")
+    if too_few:
+        raise DatasetError(f"{name}: {too_few}")
     if n_used < 2:
         raise DatasetError(f"{name}: {n_used} of {n} images could be read; clustering needs at least 2 (see the "
                            "skipped inputs in the warning).")

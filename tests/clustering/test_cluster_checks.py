@@ -21,6 +21,20 @@ from featclf.exceptions import (
 IMAGES, TRUTH = blobs((5, 5, 5), seed=30)
 
 
+@pytest.fixture
+def no_cluster_extraction(monkeypatch):
+    """Fail the test if cluster computes any feature (for errors that must come before extraction).
+
+    (Here, not in a conftest.py: a tests/clustering/conftest.py is imported as ``conftest`` before
+    tests/conftest.py under --doctest-modules, and the two clash.)
+    """
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("features were computed before the error")
+
+    monkeypatch.setattr(_cluster, "compute_features", refuse)
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"n_clusters": 1}, InvalidParameterError, r"The 'n_clusters' parameter of cluster must be an int >= 2 or 'auto'"),
     ({"n_clusters": "many"}, InvalidParameterError, r"must be an int >= 2 or 'auto'. Got 'many'"),
@@ -35,6 +49,10 @@ IMAGES, TRUTH = blobs((5, 5, 5), seed=30)
     ({"method": "hdbscan", "n_clusters": 3}, InvalidParameterError, r"method='hdbscan' finds the number of "
                                                                     r"clusters itself; got n_clusters=3"),
     ({"method": "hdbscan", "k_range": [2, 3]}, InvalidParameterError, r"method='hdbscan' finds the number"),
+    ({"method": "hdbscan:min_cluster_size=16"}, InvalidParameterError, r"method='hdbscan:min_cluster_size=16' "
+                                                                       r"needs at least 16 images .* 15 were given"),
+    ({"method": "hdbscan:min_samples=20"}, InvalidParameterError, r"needs at least 20 images"),
+    ({"n_clusters": np.array([2, 3])}, InvalidParameterError, r"must be an int >= 2 or 'auto'. Got array"),
     ({"method": "kmean"}, UnknownNameError, r"Unknown clustering method 'kmean'. .* Did you mean 'kmeans'\?"),
     ({"method": 3}, InvalidParameterError, r"The 'method' parameter of cluster must be one of"),
     ({"method": "hdbscan:min_cluster_size=0"}, InvalidParameterError,

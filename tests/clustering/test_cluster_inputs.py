@@ -166,6 +166,9 @@ def test_too_few_readable_images_is_a_dataset_error(folder_with_broken):
     with pytest.warns(SkippedImagesWarning), pytest.raises(featclf.exceptions.DatasetError,
                                                            match=r"0 of 3 images could be read; clustering needs"):
         featclf.cluster(broken[:3], "pixels:size=12x12", verbose=0)
+    with pytest.warns(SkippedImagesWarning), pytest.raises(featclf.exceptions.DatasetError,
+                                                           match=r"needs at least 5 images .* only 2 of 5 could"):
+        featclf.cluster(broken, "pixels", method="hdbscan", verbose=0)
     # an extractor that reads image sizes in fit says so itself, naming the files
     with pytest.raises(featclf.exceptions.ImageLoadError, match=r"all 3 images given to RawPixels.fit: none could"):
         featclf.cluster(broken[:3], "pixels", verbose=0)
