@@ -16,7 +16,7 @@ from ..engine import Extraction, as_sources, warn_skipped
 from ..exceptions import InvalidParameterError
 from ..extract import BaseExtractor
 from ._algorithms import NOISE, SKIPPED, distances_to, nearest_centres
-from ._saved import load_saved, save_clustering
+from ._saved import load_saved, save_payload
 from ._space import to_space
 
 __all__ = ["JSON_SCHEMA_VERSION", "ClusteringResult", "Neighbours", "load_clustering"]
@@ -484,7 +484,15 @@ class ClusteringResult:
         :meth:`similar`), not the images. Written to a temporary file first, then renamed:
         an existing file is replaced only by a complete one.
         """
-        save_clustering(self, path)
+        save_payload(self, path, _clean({
+            "created": self.created_,
+            "versions": self.versions_,
+            "config": self.config_,
+            "n_clusters": self.n_clusters_,
+            "cluster_sizes": self.cluster_sizes_,
+            "n_inputs": len(self.labels_),
+            "dataset": self.dataset_,
+        }))
 
 
 def load_clustering(path) -> ClusteringResult:

@@ -26,7 +26,7 @@ import zipfile
 from .._public import user_stacklevel
 from ..exceptions import FeatclfWarning, ModelFileError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_saved", "read_manifest", "save_clustering"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_saved", "read_manifest", "save_payload"]
 
 FORMAT = "featclf-clustering"
 FORMAT_VERSION = 1
@@ -37,8 +37,13 @@ PAYLOAD = "clustering.joblib"
 CHECKED_VERSIONS = ("featclf", "scikit-learn", "numpy", "scipy", "torch", "umap-learn", "opencv", "scikit-image")
 
 
-def save_clustering(result, path) -> None:
-    """Write ``result`` to ``path`` (see the module docstring); a temporary file is renamed into place.
+def save_payload(obj, path, fields: dict) -> None:
+    """Write ``obj`` (pickled by joblib) and a manifest of ``fields`` to ``path`` (see the module docstring).
+
+    ``fields`` must be plain JSON (e.g. ``created``, ``versions``, ``config``); ``format``,
+    ``format_version`` and ``payload`` are added. The archive is written to a temporary file
+    in the same folder, then renamed over ``path``: an existing file is only ever replaced
+    by a complete one, and nothing is left behind on error.
 
     Raises
     ------
@@ -53,25 +58,15 @@ def save_clustering(result, path) -> None:
         raise ModelFileError(f"{path}: is a folder; pass a file name to save the clustering to, e.g. clusters.zip.")
     if not os.path.isdir(folder):
         raise ModelFileError(f"{path}: the folder {folder} does not exist; create it first.")
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "created": result.created_,
-        "versions": result.versions_,
-        "config": result.config_,
-        "n_clusters": int(result.n_clusters_),
-        "cluster_sizes": [int(s) for s in result.cluster_sizes_],
-        "n_inputs": int(len(result.labels_)),
-        "dataset": result.dataset_,
-        "payload": PAYLOAD,
-    }
+    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, **fields, "payload": PAYLOAD}
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=".featclf-", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+            archive.writestr(MANIFEST, text)
             with archive.open(PAYLOAD, "w", force_zip64=True) as f:
-                joblib.dump(result, f)
+                joblib.dump(obj, f)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -107,7 +102,7 @@ def read_manifest(path) -> dict:
 
 
 def load_saved(path, *, expected: type):
-    """Load the object saved in ``path`` (:func:`save_clustering`'s layout), checking its versions and type.
+    """Load the object saved in ``path`` (:func:`save_payload`'s layout), checking its versions and type.
 
     **Loading runs code** from the file (a pickle): load only files you trust.
 
