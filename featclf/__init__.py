@@ -11,9 +11,11 @@ Pipeline of the package (one subpackage per stage)::
     stages     shared steps of every entry point: features once per extractor, provenance
     report     JSON / Markdown / HTML exports
     evaluation cross-validated comparison of extractors x classifiers
+    clustering clusters of unlabelled images, assigning new ones, saved clusterings
     cli        the ``featclf`` command, a thin layer over the above
 
-Each layer imports only from those listed above it (``tests/test_layers.py``).
+Each layer imports only from those listed above it (evaluation and clustering side
+by side, neither importing the other; ``tests/test_layers.py``).
 
 Public names are imported lazily, so ``import featclf`` is quick and never
 imports torch, scikit-learn or matplotlib until they are used.
@@ -46,6 +48,9 @@ _LAZY = {
     "CNNEmbedding": "featclf.extract",
     "list_backbones": "featclf.extract",
     "evaluate": "featclf.evaluation",
+    "cluster": "featclf.clustering",
+    "ClusteringResult": "featclf.clustering",
+    "load_clustering": "featclf.clustering",
     "list_classifiers": "featclf.models",
     "make_classifier": "featclf.models",
 }

@@ -6,7 +6,7 @@ import importlib
 
 from .exceptions import MissingDependencyError
 
-_EXTRAS = {"torch": "cnn", "dask": "dask", "distributed": "dask", "matplotlib": "report"}
+_EXTRAS = {"torch": "cnn", "dask": "dask", "distributed": "dask", "matplotlib": "report", "umap": "cluster"}
 
 
 def import_optional(module: str, *, purpose: str):

@@ -18,6 +18,7 @@ also from the built-in exception that fits, so ``except OSError`` or
     ├── OutputTooLargeError (MemoryError)   features that could not fit in the memory available
     ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
     ├── MissingDependencyError (ImportError)      an optional extra is not installed
+    ├── ModelFileError (ValueError)         a saved model or clustering file that cannot be read
     └── WorkerDiedError (RuntimeError)     a worker process died (e.g. killed for lack of memory)
 
     FeatclfWarning (UserWarning)
@@ -44,6 +45,7 @@ __all__ = [
     "InvalidImageError",
     "InvalidParameterError",
     "MissingDependencyError",
+    "ModelFileError",
     "OutputTooLargeError",
     "SkippedImagesError",
     "SkippedImagesWarning",
@@ -170,6 +172,10 @@ class WeightsNotFoundError(FeatclfError, FileNotFoundError):
 
 class MissingDependencyError(FeatclfError, ImportError):
     """An optional dependency (an extra) is needed and not installed."""
+
+
+class ModelFileError(FeatclfError, ValueError):
+    """A saved model or clustering file that cannot be read: not featclf's, damaged, or of a newer format."""
 
 
 class WorkerDiedError(FeatclfError, RuntimeError):

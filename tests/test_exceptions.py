@@ -22,6 +22,7 @@ EXPECTED = {
     "ImageSizeError": (ValueError,),
     "WeightsNotFoundError": (FileNotFoundError,),
     "MissingDependencyError": (ImportError,),
+    "ModelFileError": (ValueError,),
     "SkippedImagesError": (ValueError,),
     "OutputTooLargeError": (MemoryError,),
     "WorkerDiedError": (RuntimeError,),

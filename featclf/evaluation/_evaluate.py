@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import datetime
 import numbers
-import sys
 import time
 import warnings
 from concurrent.futures import BrokenExecutor
@@ -56,11 +55,19 @@ from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_optio
 from ..datasets import ImageDataset, left_out_summary, missing_positions
 from ..engine import warn_skipped, worker_died
 from ..exceptions import DatasetError, InvalidParameterError
-from ..extract import BaseExtractor, list_extractors
+from ..extract import list_extractors
 from ..io import DEFAULT_MAX_PIXELS, check_max_pixels
 from ..models import resolve_classifier, resolve_extractor, unique_labels
 from ..report import score_text
-from ..stages import collect_versions, compute_features, dataset_fingerprint, pair_features
+from ..stages import (
+    check_extractor_ready,
+    collect_versions,
+    compute_features,
+    configure_extractor,
+    dataset_fingerprint,
+    log_step,
+    pair_features,
+)
 from . import _stats
 from ._result import METRICS, CombinationResult, EvaluationResult
 
@@ -354,39 +361,6 @@ def _per_class(confusion: np.ndarray, classes) -> dict:
     return out
 
 
-def _configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS):
-    from sklearn.base import clone
-
-    extractor = clone(component.estimator)
-    params = extractor.get_params(deep=False)
-    updates = {}
-    if "on_error" in params:
-        updates["on_error"] = on_error
-    if "n_jobs" in params and n_jobs is not None and params["n_jobs"] is None:
-        updates["n_jobs"] = n_jobs
-    if "verbose" in params:
-        updates["verbose"] = verbose
-    if "max_pixels" in params and params["max_pixels"] == DEFAULT_MAX_PIXELS:  # an extractor's own setting wins
-        updates["max_pixels"] = max_pixels
-    return extractor.set_params(**updates) if updates else extractor
-
-
-def _check_extractor_ready(extractor):
-    """Validate a featclf extractor's parameters and optional dependencies now, before any extraction."""
-    if isinstance(extractor, BaseExtractor):
-        extractor._check_common_params()
-        extractor._check_params()
-        extractor._check_dependencies()
-
-
-def _log(verbose, message):
-    if verbose:
-        from tqdm.auto import tqdm
-
-        tqdm.write(f"[featclf] {message}", file=sys.stderr)  # above a progress bar, if one is drawn
-        sys.stderr.flush()
-
-
 # --------------------------------------------------------------------------- main entry
 def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, groups=None, random_state=0,
              rank_by="accuracy", on_error="skip", n_jobs=None, verbose=1,
@@ -527,17 +501,17 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     _check_class_counts(train.labels, classes, n_splits if mode == "cv" else None)
     if mode == "cv":
         make_folds(splitter, train.labels, groups, classes)  # as they will be if every image can be read
-    extractors_ready = [_configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
+    extractors_ready = [configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
                         for component in ext_components]
     for extractor in extractors_ready:
-        _check_extractor_ready(extractor)
+        check_extractor_ready(extractor)
 
     # 1. Features, once per extractor (every image decoded once for all of them).
-    _log(verbose, f"extracting {', '.join(c.label for c in ext_components)} from {len(train)}"
+    log_step(verbose, f"extracting {', '.join(c.label for c in ext_components)} from {len(train)}"
                   f"{' + ' + str(len(test)) if test else ''} images")
     feature_sets = compute_features(extractors_ready, train, test, on_error=on_error, verbose=verbose)
     for component, fs in zip(ext_components, feature_sets):
-        _log(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s")
+        log_step(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s")
 
     # 2. Keep only images every extractor could read (paired comparisons).
     names = [c.label for c in ext_components]
@@ -571,14 +545,14 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     tasks = [(e, c, f) for e in range(len(ext_components)) for c in range(len(clf_components))
              for f in range(len(folds))]
     n_combinations = len(ext_components) * len(clf_components)
-    _log(verbose, f"fitting {n_combinations} combination{'s' if n_combinations > 1 else ''} x "
+    log_step(verbose, f"fitting {n_combinations} combination{'s' if n_combinations > 1 else ''} x "
                   + (f"{len(folds)} folds" if mode == "cv" else "1 train/test split"))
     combined: dict = {}
 
     def combine(e, c, outcomes):  # as soon as a combination's last fold is done
         combined[(e, c)] = r = _combination(ext_components[e], clf_components[c], feature_sets[e], folds, outcomes,
                                             y, classes)
-        _log(verbose, f"  {r.name}: {rank_by} {score_text(r, rank_by)}")
+        log_step(verbose, f"  {r.name}: {rank_by} {score_text(r, rank_by)}")
 
     _fit_all(tasks, clf_components, ext_components, X_by_extractor, y, folds, n_jobs, verbose, combine)
     results = [combined[(e, c)] for e in range(len(ext_components)) for c in range(len(clf_components))]

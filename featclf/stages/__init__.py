@@ -1,4 +1,4 @@
-"""Stages shared by every entry point: features once per extractor (rows paired), provenance.
+"""Stages shared by every entry point: extractor set-up, features once per extractor (rows paired), provenance.
 
 Evaluation, clustering, saved models and the ``extract`` command build on these;
 none of them re-implements computing features, pairing rows across extractors,
@@ -7,9 +7,10 @@ merging skipped lists or recording versions.
 
 from ._features import FeatureSet, PairedFeatures, compute_features, pair_features
 from ._provenance import collect_versions, dataset_fingerprint
+from ._setup import check_extractor_ready, configure_extractor, log_step
 
-__all__ = ["FeatureSet", "PairedFeatures", "collect_versions", "compute_features", "dataset_fingerprint",
-           "pair_features"]
+__all__ = ["FeatureSet", "PairedFeatures", "check_extractor_ready", "collect_versions", "compute_features",
+           "configure_extractor", "dataset_fingerprint", "log_step", "pair_features"]
 
 from .._public import set_public_module  # noqa: E402
 

@@ -39,7 +39,7 @@ def collect_versions() -> dict:
     dict
         ``featclf``, ``python``, ``numpy``, ``scikit-learn``, ``scipy``,
         ``scikit-image``, ``opencv``, ``pillow``, ``joblib``, ``matplotlib``,
-        ``torch``, ``onnxruntime`` (``None`` when not installed) and ``platform``.
+        ``torch``, ``onnxruntime``, ``umap-learn`` (``None`` when not installed) and ``platform``.
     """
     from .._version import __version__
 
@@ -57,6 +57,7 @@ def collect_versions() -> dict:
         "matplotlib": _version("matplotlib"),
         "torch": _version("torch"),
         "onnxruntime": _version("onnxruntime"),
+        "umap-learn": _version("umap-learn"),
         "platform": platform.platform(),
     }
 

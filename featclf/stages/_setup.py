@@ -1,0 +1,78 @@
+"""Setting up an extractor for an entry point, and its progress lines: shared by evaluate and cluster.
+
+An entry point (:func:`featclf.evaluate`, :func:`featclf.cluster`) takes run settings
+(``on_error``, ``n_jobs``, ``verbose``, ``max_pixels``) once and hands them to every
+extractor it runs; every parameter and optional dependency of the extractor is checked
+here, before any image is decoded.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..extract import BaseExtractor
+from ..io import DEFAULT_MAX_PIXELS
+
+__all__ = ["check_extractor_ready", "configure_extractor", "log_step"]
+
+
+def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS):
+    """A fresh clone of ``component.estimator`` carrying the entry point's run settings.
+
+    ``on_error`` and ``verbose`` are always set (where the extractor has them); ``n_jobs``
+    only where the extractor's own is None, and ``max_pixels`` only where the extractor's
+    own is the default (an extractor's explicit setting wins).
+
+    Parameters
+    ----------
+    component : featclf.models.Component
+        A resolved extractor (:func:`featclf.models.resolve_extractor`).
+    on_error : {'raise', 'skip'}
+    n_jobs : int or None
+    verbose : int
+    max_pixels : int or None
+
+    Returns
+    -------
+    transformer
+        Unfitted.
+    """
+    from sklearn.base import clone
+
+    extractor = clone(component.estimator)
+    params = extractor.get_params(deep=False)
+    updates = {}
+    if "on_error" in params:
+        updates["on_error"] = on_error
+    if "n_jobs" in params and n_jobs is not None and params["n_jobs"] is None:
+        updates["n_jobs"] = n_jobs
+    if "verbose" in params:
+        updates["verbose"] = verbose
+    if "max_pixels" in params and params["max_pixels"] == DEFAULT_MAX_PIXELS:  # an extractor's own setting wins
+        updates["max_pixels"] = max_pixels
+    return extractor.set_params(**updates) if updates else extractor
+
+
+def check_extractor_ready(extractor) -> None:
+    """Validate a featclf extractor's parameters and optional dependencies now, before any extraction.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad parameter.
+    MissingDependencyError
+        An optional dependency this configuration needs (e.g. torch for ``'cnn'``).
+    """
+    if isinstance(extractor, BaseExtractor):
+        extractor._check_common_params()
+        extractor._check_params()
+        extractor._check_dependencies()
+
+
+def log_step(verbose, message: str) -> None:
+    """One ``[featclf] message`` line on stderr when ``verbose`` (above a progress bar, if one is drawn)."""
+    if verbose:
+        from tqdm.auto import tqdm
+
+        tqdm.write(f"[featclf] {message}", file=sys.stderr)
+        sys.stderr.flush()
