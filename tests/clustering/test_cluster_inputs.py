@@ -179,4 +179,4 @@ def test_verbose_prints_steps_and_a_summary(capsys):
     featclf.cluster(images, "pixels", n_clusters=2, verbose=1)
     err = capsys.readouterr().err
     assert "[featclf] extracting pixels from 12 images" in err
-    assert "2 clusters (kmeans, pixels, none); sizes: 6, 6" in err
+    assert "2 clusters (kmeans, pixels, l2); sizes: 6, 6" in err

@@ -117,7 +117,7 @@ def test_the_same_call_gives_the_same_clusters():
 def test_pca_reduction():
     images, truth = blobs((10, 10, 10), seed=11)
     result = featclf.cluster(images, "pixels", reduce="pca", n_components=5, verbose=0)
-    assert result.embedding_.shape == (30, 5) and result.config_["space"] == "none + pca(5)"
+    assert result.embedding_.shape == (30, 5) and result.config_["space"] == "l2 + pca(5)"
     assert result.n_clusters_ == 3 and same_partition(result.labels_, truth)
     assert (result.predict(images) == result.labels_).all()
 
@@ -126,7 +126,7 @@ def test_umap_reduction():
     pytest.importorskip("umap")
     images, truth = blobs((15, 15, 15), seed=12)
     result = featclf.cluster(images, "pixels", reduce="umap", n_components=2, verbose=0)
-    assert result.embedding_.shape == (45, 2) and result.config_["space"] == "none + pca(45) + umap(2)"  # PCA <= n
+    assert result.embedding_.shape == (45, 2) and result.config_["space"] == "l2 + pca(45) + umap(2)"  # PCA <= n
     assert result.n_clusters_ == 3 and same_partition(result.labels_, truth)
     assert result.predict(images).shape == (45,)
 
@@ -139,12 +139,18 @@ def test_cnn_embeddings_are_l2_normalised_by_default():
     np.testing.assert_allclose(np.linalg.norm(result.embedding_, axis=1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("extractor", ["hog:pixels_per_cell=4x4", "colorhist", "pixels"])
-def test_handcrafted_features_are_not_rescaled_by_default(extractor):
+@pytest.mark.parametrize("extractor, scaling", [("hog:pixels_per_cell=4x4", "l2"), ("pixels", "l2"),
+                                                ("colorhist", "none")])
+def test_handcrafted_features_get_the_measured_default_scaling(extractor, scaling):
     images, truth = blobs((6, 6), seed=14)
     result = featclf.cluster(images, extractor, n_clusters=2, verbose=0)
     name = extractor.partition(":")[0]
-    assert result.config_["preprocess"] == "none" == featclf.clustering.PREPROCESS_DEFAULTS[name]
+    assert result.config_["preprocess"] == scaling == featclf.clustering.PREPROCESS_DEFAULTS[name]
+    norms = np.linalg.norm(result.embedding_, axis=1)
+    if scaling == "l2":
+        np.testing.assert_allclose(norms[norms > 0], 1.0, rtol=1e-5)
+    else:  # colour histograms as they come: each row sums to 1, so its norm is below 1
+        assert (norms < 1).all()
 
 
 def test_standard_scaling_when_asked():
@@ -155,7 +161,8 @@ def test_standard_scaling_when_asked():
 
 def test_duplicate_images_give_fewer_clusters_than_asked_and_predict_still_works():
     images = np.concatenate([np.zeros((10, 12, 12), np.uint8), np.full((5, 12, 12), 200, np.uint8)])
-    result = featclf.cluster(images, "pixels", n_clusters=3, verbose=0)
+    # unscaled: under the default L2 scaling every constant image points the same way
+    result = featclf.cluster(images, "pixels", n_clusters=3, preprocess="none", verbose=0)
     assert result.n_clusters_ == 2 and result.cluster_sizes_.tolist() == [10, 5]
     assert result.config_["n_clusters_requested"] == 3 and result.config_["n_clusters_chosen"] == 2
     assert result.predict(images).tolist() == [0] * 10 + [1] * 5
