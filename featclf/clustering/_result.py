@@ -473,6 +473,45 @@ class ClusteringResult:
                 f.write(text + "\n")
         return text
 
+    def to_html(self, path=None, *, max_per_cluster: int = 24) -> str:
+        """The clustering as one self-contained HTML page (written to ``path`` when given); returns the text.
+
+        The page (:func:`featclf.report.clustering_to_html`): key figures and metrics; a
+        table of the clusters; a 2-D projection (PCA) of the clustering space coloured by
+        cluster (at most 20,000 images drawn); the k-selection curve with
+        ``n_clusters='auto'``; the cluster x class table when classes are known; a
+        thumbnail gallery per cluster, exemplars first and the others, nearest the centre
+        first, in a collapsed section, at most ``max_per_cluster`` each (the page says how
+        many are not shown); noise; outliers; every skipped input with its reason;
+        configuration and versions. Every image is an embedded ``data:`` URI and the style
+        is inline: the file references nothing outside itself. The charts need matplotlib
+        (``pip install "featclf[report]"``); without it the page says so and keeps the
+        tables and thumbnails.
+
+        Thumbnails are decoded from the collection (:attr:`data`); a loaded clustering has
+        only the paths in ``sources_``, and its in-memory images show "could not load".
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Written as UTF-8 (overwritten if it exists).
+        max_per_cluster : int, default=24
+            Thumbnails per cluster (also caps the noise and outlier galleries).
+
+        Raises
+        ------
+        InvalidParameterError
+            ``max_per_cluster`` is not an int >= 1.
+        """
+        from ..report import clustering_to_html
+
+        max_per_cluster = check_int("max_per_cluster", max_per_cluster, minimum=1, owner="to_html")
+        text = clustering_to_html(self, max_per_cluster=max_per_cluster)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        return text
+
     def export_folders(self, dest, mode="symlink") -> dict:
         """Write one folder per cluster, for an analyst to look at and rename into class names.
 
