@@ -168,3 +168,13 @@ def test_an_out_folder_that_is_a_file_stops_before_any_work(flat, tmp_path, no_e
     target.write_text("not a folder")
     code, _, stderr = run(["cluster", str(flat), *ARGS, "--out", str(target)], capsys)
     assert code == 2 and "The --out folder" in stderr and "is an existing file" in stderr
+
+
+def test_cnn_embeddings_through_the_command_line(classes, tmp_path, capsys):
+    pytest.importorskip("torch")
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["cluster", str(classes), "-e", "cnn:backbone=tiny", "-k", "3", "-q", "--out",
+                                str(out)], capsys)
+    assert code == 0, stderr
+    assert stdout.startswith("3 clusters (kmeans, cnn:backbone=tiny, l2)")
+    assert json.loads((out / "clusters.json").read_text(encoding="utf-8"))["config"]["preprocess"] == "l2"

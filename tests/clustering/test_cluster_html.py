@@ -169,3 +169,14 @@ def test_the_page_renders_in_a_headless_browser(on_disk, tmp_path):
     assert len(np.unique(pixels.reshape(-1, 3) // 8, axis=0)) > 30  # the scatter's cluster colours
     best_k = np.all(np.abs(pixels.astype(int) - [255, 243, 224]) <= 2, axis=2)
     assert best_k.sum() > 500  # the chosen k's row of the curve table is on screen
+
+
+def test_a_clustering_that_is_all_noise_still_has_a_page():
+    images = np.random.default_rng(0).integers(0, 256, size=(12, 12, 12)).astype(np.uint8)
+    with pytest.warns(featclf.exceptions.FeatclfWarning, match=r"HDBSCAN found no cluster"):
+        result = featclf.cluster(images, "pixels", method="hdbscan:min_cluster_size=6", labels=[0, 1] * 6, verbose=0)
+    text = result.to_html(max_per_cluster=20)
+    assert_self_contained(text)
+    assert "<h3>Noise: 12 images</h3>" in text and "<h3>Cluster" not in text
+    assert len(titles(section(text, "noise"))) == 12
+    assert "<th>noise</th>" in text.split('<h2 id="contingency">')[1]
