@@ -59,12 +59,14 @@ def progress_bars(monkeypatch):
 
 @pytest.fixture
 def no_extraction(monkeypatch):
-    """Fail the test if evaluate computes any feature (for errors that must come before extraction)."""
+    """Fail the test if evaluate or cluster computes any feature (for errors that must come before extraction)."""
     from featclf import stages
+    from featclf.clustering import _cluster
     from featclf.evaluation import _evaluate
 
     def refuse(*args, **kwargs):
         raise AssertionError("features were computed before the error")
 
     monkeypatch.setattr(_evaluate, "compute_features", refuse)
+    monkeypatch.setattr(_cluster, "compute_features", refuse)
     monkeypatch.setattr(stages, "compute_features", refuse)

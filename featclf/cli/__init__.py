@@ -2,8 +2,8 @@
 
 Subcommands live in their own modules, each providing ``add_parser(subparsers)``
 that registers its parser with ``set_defaults(run=...)``; ``run(args)`` returns the
-exit code. ``evaluate`` and ``demo`` exist today; ``train``, ``predict``,
-``cluster``, ``extract`` and ``list`` slot in the same way.
+exit code. ``evaluate``, ``cluster`` and ``demo`` exist today; ``train``, ``predict``,
+``extract`` and ``list`` slot in the same way.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
 values, unusable data, images whose sizes need ``size=``), printed as one line; 1 other failures (an unreadable image
@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import _demo, _evaluate
+    from . import _cluster, _demo, _evaluate
 
     parser = _Parser(
         prog="featclf",
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"featclf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in (_evaluate, _demo):
+    for module in (_evaluate, _cluster, _demo):
         module.add_parser(subparsers)
     return parser
 

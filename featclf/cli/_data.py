@@ -8,7 +8,7 @@ import numpy as np
 
 from ..exceptions import DatasetError, DatasetNotFoundError, InvalidParameterError
 
-__all__ = ["DATA_HELP", "is_manifest", "open_dataset", "stratified_subset"]
+__all__ = ["DATA_HELP", "holds_images_directly", "is_manifest", "open_collection", "open_dataset", "stratified_subset"]
 
 DATA_HELP = ("an image folder (one subfolder per class), a CSV manifest (.csv with path,label columns), "
              "'digits' (scikit-learn's 8x8 digits, embedded), or 'fashion-mnist[:DIR]' (IDX files in DIR or the "
@@ -61,6 +61,50 @@ def open_dataset(text: str, *, split: str = "train", allow_outside: bool = False
             return datasets.CSVManifest(text, allow_outside=allow_outside, encoding=encoding, group_column=group_column)
         raise DatasetError(f"{text}: a file that is not a .csv manifest. DATA is {DATA_HELP}.")
     raise DatasetNotFoundError(f"{text!r}: no such folder or file. DATA is {DATA_HELP}.")
+
+
+def holds_images_directly(folder: str) -> bool:
+    """Whether ``folder`` itself (not a subfolder) holds a file featclf reads as an image (hidden names aside)."""
+    from ..io import extension_problem
+
+    try:
+        with os.scandir(folder) as entries:
+            return any(not e.name.startswith(".") and e.is_file() and extension_problem(os.path.splitext(e.name)[1])
+                       is None for e in entries)
+    except OSError:
+        return False  # ImageFolder then says why the folder cannot be listed
+
+
+def open_collection(text: str, *, unlabelled: bool = False, allow_outside: bool = False,
+                    encoding: str | None = None):
+    """Open the DATA argument of ``featclf cluster``: as :func:`open_dataset`, with a rule for folders.
+
+    A folder is read as an :class:`~featclf.ImageFolder` (its first-level subfolders are known
+    classes, used only to score the clusters: NMI, ARI) when every image is in a subfolder;
+    a folder that holds images directly (a flat folder), or any folder with
+    ``unlabelled=True`` (``--unlabelled``), is read as an :class:`~featclf.UnlabelledFolder`:
+    every image below it, recursively, none left out for being outside a class folder.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``unlabelled=True`` for DATA that is not a folder.
+    DatasetNotFoundError, DatasetError
+        As :func:`open_dataset`.
+    """
+    from .. import datasets
+
+    named = text == "digits" or text.partition(":")[0] == "fashion-mnist"  # as open_dataset: names before folders
+    if os.path.isdir(text) and not named:
+        if unlabelled or holds_images_directly(text):
+            return datasets.UnlabelledFolder(text)
+        return datasets.ImageFolder(text)
+    if unlabelled:
+        raise InvalidParameterError(
+            f"--unlabelled reads a folder without class folders, and DATA ({text!r}) is not a folder: drop "
+            "--unlabelled (the clusters are made without labels anyway; known ones only score them)."
+        )
+    return open_dataset(text, allow_outside=allow_outside, encoding=encoding)
 
 
 def stratified_subset(dataset, n: int, *, random_state: int = 0):

@@ -10,6 +10,7 @@ not be used. Every input has one, in input order.
 
 from ._algorithms import AGGLOMERATIVE_MAX, METHODS, MINIBATCH_ABOVE, NOISE, SKIPPED
 from ._cluster import DEFAULT_EXTRACTOR, K_MAX, cluster
+from ._folders import EXPORT_LISTING, EXPORT_MODES, check_export_folder
 from ._metrics import SILHOUETTE_SAMPLE_SIZE, agreement_metrics, internal_metrics, matched_accuracy
 from ._result import JSON_SCHEMA_VERSION, ClusteringResult, Neighbours, load_clustering
 from ._saved import read_manifest
@@ -18,6 +19,8 @@ from ._space import PREPROCESS_DEFAULTS, PREPROCESS_OPTIONS, REDUCE_OPTIONS
 __all__ = [
     "AGGLOMERATIVE_MAX",
     "DEFAULT_EXTRACTOR",
+    "EXPORT_LISTING",
+    "EXPORT_MODES",
     "JSON_SCHEMA_VERSION",
     "K_MAX",
     "METHODS",
@@ -31,6 +34,7 @@ __all__ = [
     "ClusteringResult",
     "Neighbours",
     "agreement_metrics",
+    "check_export_folder",
     "cluster",
     "internal_metrics",
     "load_clustering",

@@ -279,7 +279,8 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     ClusteringResult
         ``labels_``, ``distances_``, ``cluster_sizes_``, ``exemplars_``, ``outliers_``,
         ``metrics_``, ``k_curve_``, ``skipped_``; ``predict(sources)``,
-        ``similar(query)``, ``to_csv(path)``, ``to_json(path)``, ``save(path)``.
+        ``similar(query)``, ``to_csv(path)``, ``to_json(path)``, ``to_html(path)``,
+        ``export_folders(dest)``, ``save(path)``.
 
     Warns
     -----

@@ -473,6 +473,98 @@ class ClusteringResult:
                 f.write(text + "\n")
         return text
 
+    def to_html(self, path=None, *, max_per_cluster: int = 24) -> str:
+        """The clustering as one self-contained HTML page (written to ``path`` when given); returns the text.
+
+        The page (:func:`featclf.report.clustering_to_html`): key figures and metrics; a
+        table of the clusters; a 2-D projection (PCA) of the clustering space coloured by
+        cluster (at most 20,000 images drawn); the k-selection curve with
+        ``n_clusters='auto'``; the cluster x class table when classes are known; a
+        thumbnail gallery per cluster, exemplars first and the others, nearest the centre
+        first, in a collapsed section, at most ``max_per_cluster`` each (the page says how
+        many are not shown); noise; outliers; every skipped input with its reason;
+        configuration and versions. Every image is an embedded ``data:`` URI and the style
+        is inline: the file references nothing outside itself. The charts need matplotlib
+        (``pip install "featclf[report]"``); without it the page says so and keeps the
+        tables and thumbnails.
+
+        Thumbnails are decoded from the collection (:attr:`data`); a loaded clustering has
+        only the paths in ``sources_``, and its in-memory images show "could not load".
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Written as UTF-8 (overwritten if it exists).
+        max_per_cluster : int, default=24
+            Thumbnails per cluster (also caps the noise and outlier galleries).
+
+        Raises
+        ------
+        InvalidParameterError
+            ``max_per_cluster`` is not an int >= 1.
+        """
+        from ..report import clustering_to_html
+
+        max_per_cluster = check_int("max_per_cluster", max_per_cluster, minimum=1, owner="to_html")
+        text = clustering_to_html(self, max_per_cluster=max_per_cluster)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        return text
+
+    def export_folders(self, dest, mode="symlink") -> dict:
+        """Write one folder per cluster, for an analyst to look at and rename into class names.
+
+        Layout of ``dest``: ``cluster_00``, ``cluster_01``, ... (cluster ids, zero-padded to
+        at least two digits so they sort by id; 0 is the largest cluster), ``noise`` for
+        HDBSCAN's noise when there is any, and ``.featclf-export.csv`` listing every input
+        (``index``, ``source``, ``folder``, ``file`` relative to ``dest``, and ``reason`` for
+        a skipped input, which is not exported). Each image is named ``<input index>_<its
+        file name>`` (the index zero-padded to a fixed width), so two images with the same
+        file name never collide and every file leads back to its row of :meth:`to_csv`.
+        In-memory images (arrays, PIL images, bytes) are written as ``<index>.png`` in
+        either mode, grey, RGB or RGBA as decoded.
+
+        Renamed into class names (or merged, or pruned), the folders read back as
+        :class:`featclf.ImageFolder` to train a classifier; the listing is a hidden file,
+        which the scan leaves out without a warning. With ``mode='symlink'`` two inputs that
+        are the same file (the same path twice, or two links to one file) follow
+        ImageFolder's rule: one image, or none when they landed in two clusters.
+
+        The originals are never moved, renamed, changed or overwritten: files are linked
+        or copied into a new folder.
+
+        Parameters
+        ----------
+        dest : str or path-like
+            A folder that does not exist yet (created, with its parents) or is empty.
+            Refused when it is inside the dataset's folder or the folder of any clustered
+            image (symbolic links resolved): the export would add files to the collection.
+        mode : {'symlink', 'copy'}, default='symlink'
+            ``'symlink'``: absolute symbolic links to the originals (no space used; the
+            folders break if the originals move). ``'copy'``: copies, with the originals'
+            modification times and permission bits.
+
+        Returns
+        -------
+        dict
+            ``{folder name: number of images}``, clusters in id order, then ``noise``.
+
+        Raises
+        ------
+        InvalidParameterError
+            A bad ``mode``; ``dest`` is a file, not empty, or inside the source tree; a
+            clustered image is no longer a file (or, for a loaded clustering, was an
+            in-memory image: only the result :func:`featclf.cluster` returned holds those).
+            Nothing is written then.
+        OSError
+            The folder cannot be written (e.g. no space, or a file system without
+            symbolic links: use ``mode='copy'``).
+        """
+        from ._folders import export_folders
+
+        return export_folders(self, dest, mode)
+
     def save(self, path) -> None:
         """Save the fitted clustering to one file, to assign new images elsewhere (:func:`featclf.load_clustering`).
 

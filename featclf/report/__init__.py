@@ -1,19 +1,21 @@
-"""Reports of an evaluation: JSON (stable schema), Markdown, and self-contained HTML.
+"""Reports of an evaluation: JSON (stable schema), Markdown, and self-contained HTML; the HTML page of a clustering.
 
 Use them through :class:`featclf.evaluation.EvaluationResult`: ``result.to_json(path)``,
-``result.to_markdown()``, ``result.to_html(path)``, or :func:`write_reports` for all three.
+``result.to_markdown()``, ``result.to_html(path)``, or :func:`write_reports` for all three;
+and :meth:`featclf.clustering.ClusteringResult.to_html` (:func:`clustering_to_html`).
 """
 
 from __future__ import annotations
 
 import os
 
+from ._clusters import clustering_to_html
 from ._html import result_to_html
 from ._json import SCHEMA_VERSION, result_to_dict, write_json
 from ._markdown import comparison_rows, result_to_markdown, score_text
 
-__all__ = ["SCHEMA_VERSION", "check_output_dir", "comparison_rows", "result_to_dict", "result_to_html",
-           "result_to_markdown", "score_text", "write_json", "write_reports"]
+__all__ = ["SCHEMA_VERSION", "check_output_dir", "clustering_to_html", "comparison_rows", "result_to_dict",
+           "result_to_html", "result_to_markdown", "score_text", "write_json", "write_reports"]
 
 
 def check_output_dir(out_dir, *, option="out_dir", create=False) -> str:

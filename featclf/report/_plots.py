@@ -16,7 +16,8 @@ import numpy as np
 
 from .._optional import import_optional
 
-__all__ = ["accuracy_chart", "confusion_chart", "missing_glyphs", "require_matplotlib", "timing_chart"]
+__all__ = ["accuracy_chart", "confusion_chart", "k_curve_chart", "missing_glyphs", "require_matplotlib",
+           "scatter_chart", "timing_chart"]
 
 _DPI = 96
 
@@ -168,4 +169,73 @@ def confusion_chart(confusion, classes, *, title="") -> bytes:
                     ax.text(j, i, str(int(confusion[i, j])), ha="center", va="center", fontsize="x-small" if k > 12
                             else "small", color="white" if share[i, j] > 0.5 else "black")
     fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class")
+    return _png(fig, Canvas)
+
+
+def scatter_chart(points, labels, *, noise_label=-1, title="") -> bytes:
+    """2-D points coloured by cluster (a projection of a clustering), noise in small grey dots.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n, 2)
+    labels : ndarray of shape (n,), int
+        Cluster ids ``0 .. k - 1``; ``noise_label`` for noise. Colours come from
+        matplotlib's ``tab20`` and repeat beyond 20 clusters; the legend names the first 20.
+    title : str
+
+    Returns
+    -------
+    png : bytes
+    """
+    Figure, Canvas = require_matplotlib()
+    points = np.asarray(points, dtype=float)
+    labels = np.asarray(labels)
+    fig = Figure(figsize=(7.5, 6), layout="constrained")
+    ax = fig.add_subplot()
+    noise = labels == noise_label
+    if noise.any():
+        ax.scatter(points[noise, 0], points[noise, 1], s=6, color="#bbbbbb", label="noise", zorder=1)
+    from matplotlib import colormaps
+
+    palette = colormaps["tab20"]
+    size = 14 if len(labels) <= 2000 else 5
+    for j in np.unique(labels[~noise]):
+        mine = labels == j
+        ax.scatter(points[mine, 0], points[mine, 1], s=size, color=palette(int(j) % 20),
+                   label=str(int(j)) if j < 20 else None, zorder=2, linewidths=0)
+    ax.set_xlabel("first principal component")
+    ax.set_ylabel("second principal component")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    ax.legend(title="cluster", fontsize="small", markerscale=1.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(alpha=0.2)
+    return _png(fig, Canvas)
+
+
+def k_curve_chart(ks, silhouettes, chosen) -> bytes:
+    """The mean silhouette of each k tried, the chosen k highlighted.
+
+    Parameters
+    ----------
+    ks : sequence of int
+    silhouettes : sequence of float (NaN where no score)
+    chosen : int
+
+    Returns
+    -------
+    png : bytes
+    """
+    Figure, Canvas = require_matplotlib()
+    ks = np.asarray(ks)
+    scores = np.asarray(silhouettes, dtype=float)
+    fig = Figure(figsize=(7, 3.4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(ks, scores, marker="o", color="#1b9e77")
+    best = ks == chosen
+    ax.scatter(ks[best], scores[best], s=90, color="#d95f02", zorder=3, label=f"chosen: k = {chosen}")
+    ax.set_xlabel("k (number of clusters tried)")
+    ax.set_ylabel("mean silhouette")
+    ax.set_xticks(ks)
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
     return _png(fig, Canvas)

@@ -1,0 +1,180 @@
+"""``featclf cluster``: flat and class folders, the three outputs, folders per cluster, one-line errors before work."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from featclf.cli import main
+
+ARGS = ["-e", "pixels:size=8x8", "-q"]
+
+
+def _blobs(k=3, per=9, seed=0):
+    """``k`` planted clusters of ``per`` 12x12 grey images each (a template plus a little noise)."""
+    rng = np.random.default_rng(seed)
+    templates = rng.integers(0, 256, size=(k, 12, 12)).astype(float)
+    return [[np.clip(t + rng.normal(0, 10, t.shape), 0, 255).astype(np.uint8) for _ in range(per)] for t in templates]
+
+
+@pytest.fixture
+def flat(tmp_path):
+    """photos/000.png ... : three planted clusters shuffled into one flat folder, with 003.png unreadable."""
+    root = tmp_path / "photos"
+    root.mkdir()
+    images = [im for group in _blobs() for im in group]
+    order = np.random.default_rng(1).permutation(len(images))
+    positions = [p for p in range(len(images) + 1) if p != 3]
+    for position, i in zip(positions, order):
+        Image.fromarray(images[i]).save(root / f"{position:03d}.png")
+    (root / "003.png").write_bytes(b"not an image")
+    return root
+
+
+@pytest.fixture
+def classes(tmp_path):
+    """animals/{a,b,c}/*.png: the planted clusters in class folders."""
+    root = tmp_path / "animals"
+    for name, group in zip("abc", _blobs(seed=2)):
+        (root / name).mkdir(parents=True)
+        for i, image in enumerate(group):
+            Image.fromarray(image).save(root / name / f"{i}.png")
+    return root
+
+
+def run(argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "warnings.warn" not in captured.err, captured.err
+    return code, captured.out, captured.err
+
+
+def rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_flat_folder_is_clustered_into_csv_json_and_html(flat, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["cluster", str(flat), *ARGS, "--out", str(out)], capsys)
+    assert code == 0, stderr
+    assert stderr == ""  # -q: no progress; the skipped image is said once, on stdout
+    assert sorted(os.listdir(out)) == ["clusters.csv", "clusters.html", "clusters.json"]
+    table = rows(out / "clusters.csv")
+    assert [r["source"] for r in table] == [str(flat / f"{i:03d}.png") for i in range(28)]
+    assert table[3]["cluster"] == "" and "not a readable image" in table[3]["reason"]
+    report = json.loads((out / "clusters.json").read_text(encoding="utf-8"))
+    assert report["n_clusters"] == 3 and report["cluster_sizes"] == [9, 9, 9]  # auto-k finds the planted three
+    assert report["dataset"]["classes"] is None and report["metrics"]["nmi"] is None
+    lines = stdout.splitlines()
+    assert lines[0] == "3 clusters (kmeans, pixels:size=8x8, none)"
+    assert lines[1] == "sizes: 9, 9, 9" and lines[3].startswith("silhouette ")
+    assert f"Skipped 1 unreadable images, e.g. {flat / '003.png'}: not a readable image" in stdout
+    assert f"Clusters: {out / 'clusters.html'} (also clusters.csv, clusters.json)" in stdout
+    assert "<h3>Cluster 2: 9 images</h3>" in (out / "clusters.html").read_text(encoding="utf-8")
+
+
+def test_class_folders_score_the_clusters_and_unlabelled_ignores_them(classes, tmp_path, capsys):
+    code, stdout, stderr = run(["cluster", str(classes), *ARGS, "-k", "3", "--out", str(tmp_path / "a")], capsys)
+    assert code == 0, stderr
+    assert "NMI 1.000, ARI 1.000, matched accuracy 1.000" in stdout
+    report = json.loads((tmp_path / "a" / "clusters.json").read_text(encoding="utf-8"))
+    assert report["dataset"]["classes"] == ["a", "b", "c"] and report["contingency"] is not None
+    code, stdout, stderr = run(["cluster", str(classes), *ARGS, "-k", "3", "--unlabelled", "--out",
+                                str(tmp_path / "u")], capsys)
+    assert code == 0, stderr
+    assert "NMI" not in stdout
+    labelled = rows(tmp_path / "a" / "clusters.csv")[0].keys()
+    assert rows(tmp_path / "u" / "clusters.csv")[0].keys() == labelled - {"class"}
+
+
+@pytest.mark.parametrize("mode", ["symlink", "copy"])
+def test_export_folders_then_a_rerun_is_refused_before_extraction(flat, tmp_path, capsys, mode, monkeypatch):
+    out = tmp_path / "out"
+    before = {p.name: p.stat().st_mtime_ns for p in flat.iterdir()}
+    code, stdout, stderr = run(["cluster", str(flat), *ARGS, "--out", str(out), "--export-folders", mode], capsys)
+    assert code == 0, stderr
+    assert sorted(os.listdir(out / "folders")) == [".featclf-export.csv", "cluster_00", "cluster_01", "cluster_02"]
+    assert sum(len(os.listdir(out / "folders" / f"cluster_0{j}")) for j in range(3)) == 27
+    assert os.path.islink(next((out / "folders" / "cluster_00").iterdir())) == (mode == "symlink")
+    assert f"Folders: {out / 'folders'} (3 folders of" in stdout
+    assert {p.name: p.stat().st_mtime_ns for p in flat.iterdir()} == before  # the originals untouched
+    from featclf.clustering import _cluster
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("features were computed before the error")
+
+    monkeypatch.setattr(_cluster, "compute_features", refuse)
+    code, stdout, stderr = run(["cluster", str(flat), *ARGS, "--out", str(out), "--export-folders", mode], capsys)
+    assert code == 2 and stdout == ""
+    assert stderr.count("\n") == 1 and "is not empty" in stderr and "pass another --out DIR." in stderr
+
+
+def test_the_same_clusters_for_one_and_two_workers(flat, tmp_path, capsys):
+    for n_jobs in ("1", "2"):
+        code, _, stderr = run(["cluster", str(flat), "-e", "hog:pixels_per_cell=4x4", "-q", "--n-jobs", n_jobs,
+                               "--out", str(tmp_path / n_jobs)], capsys)
+        assert code == 0, stderr
+    assert rows(tmp_path / "1" / "clusters.csv") == rows(tmp_path / "2" / "clusters.csv")
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["-k", "1"], 2, "argument -k/--n-clusters: invalid value '1': expected a number of clusters >= 2 or 'auto'"),
+        (["-k", "many"], 2, "argument -k/--n-clusters: invalid value 'many'"),
+        (["--reduce", "tsne"], 2, "argument --reduce: invalid choice: 'tsne'"),
+        (["--export-folders", "move"], 2, "argument --export-folders: invalid choice: 'move'"),
+        (["--method", "dbscan"], 2, "featclf cluster: error: Unknown clustering method 'dbscan'. Available: "
+                                    "agglomerative, hdbscan, kmeans. Did you mean 'hdbscan'?"),
+        (["--method", "hdbscan", "-k", "3"], 2, "method='hdbscan' finds the number of clusters itself"),
+        (["-e", "hgo"], 2, "Unknown extractor 'hgo'"),
+        (["--allow-outside"], 2, "--allow-outside apply to CSV manifests, and DATA is not one"),
+        (["--max-thumbnails", "0"], 2, "argument --max-thumbnails: invalid value '0': expected a positive int"),
+        (["--export-folders", "copy", "--out", "{flat}/out"], 2, "The --export-folders folder '{flat}/out/folders' is "
+                                                                 "inside the clustered images' folder '{flat}'"),
+    ],
+)
+def test_bad_settings_stop_before_extraction_in_one_line(flat, argv, code, message, no_extraction, capsys, tmp_path):
+    argv = [a.format(flat=flat) for a in argv]
+    out = ["--out", str(tmp_path / "out")] if "--out" not in argv else []
+    assert main(["cluster", str(flat), "-e", "pixels", *argv, *out]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert message.format(flat=flat) in err
+    assert not (tmp_path / "out").exists() and not (flat / "out").exists()
+
+
+def test_data_errors_exit_2_and_an_unreadable_image_with_raise_exits_1(flat, tmp_path, capsys):
+    code, _, stderr = run(["cluster", str(tmp_path / "nowhere"), *ARGS], capsys)
+    assert code == 2 and "no such folder or file" in stderr
+    code, _, stderr = run(["cluster", "digits", "--unlabelled", *ARGS, "--out", str(tmp_path / "d")], capsys)
+    assert code == 2 and "--unlabelled reads a folder without class folders, and DATA ('digits') is not" in stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, stderr = run(["cluster", str(empty), *ARGS, "--out", str(tmp_path / "e")], capsys)
+    assert code == 2 and stderr.count("\n") == 1 and "no class folder with images found" in stderr
+    code, _, stderr = run(["cluster", str(flat), *ARGS, "--on-error", "raise", "--out", str(tmp_path / "r")], capsys)
+    assert code == 1 and stderr.count("\n") == 1 and "003.png" in stderr
+
+
+def test_an_out_folder_that_is_a_file_stops_before_any_work(flat, tmp_path, no_extraction, capsys):
+    target = tmp_path / "report"
+    target.write_text("not a folder")
+    code, _, stderr = run(["cluster", str(flat), *ARGS, "--out", str(target)], capsys)
+    assert code == 2 and "The --out folder" in stderr and "is an existing file" in stderr
+
+
+def test_cnn_embeddings_through_the_command_line(classes, tmp_path, capsys):
+    pytest.importorskip("torch")
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["cluster", str(classes), "-e", "cnn:backbone=tiny", "-k", "3", "-q", "--out",
+                                str(out)], capsys)
+    assert code == 0, stderr
+    assert stdout.startswith("3 clusters (kmeans, cnn:backbone=tiny, l2)")
+    assert json.loads((out / "clusters.json").read_text(encoding="utf-8"))["config"]["preprocess"] == "l2"
