@@ -72,7 +72,7 @@ def test_a_flat_folder_is_clustered_into_csv_json_and_html(flat, tmp_path, capsy
     assert report["n_clusters"] == 3 and report["cluster_sizes"] == [9, 9, 9]  # auto-k finds the planted three
     assert report["dataset"]["classes"] is None and report["metrics"]["nmi"] is None
     lines = stdout.splitlines()
-    assert lines[0] == "3 clusters (kmeans, pixels:size=8x8, none)"
+    assert lines[0] == "3 clusters (kmeans, pixels:size=8x8, l2)"
     assert lines[1] == "sizes: 9, 9, 9" and lines[3].startswith("silhouette ")
     assert f"Skipped 1 unreadable images, e.g. {flat / '003.png'}: not a readable image" in stdout
     assert f"Clusters: {out / 'clusters.html'} (also clusters.csv, clusters.json)" in stdout
