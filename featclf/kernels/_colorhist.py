@@ -77,7 +77,7 @@ def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), 
 
 
 class ColorHistogramKernel(SizedKernel):
-    """Histogram of each RGBA image, transparent pixels left out.
+    """Histogram of each RGBA image, transparent pixels left out, computed in :meth:`prepare`.
 
     Parameters
     ----------
@@ -95,11 +95,18 @@ class ColorHistogramKernel(SizedKernel):
         self.color_space = color_space
         self.bins = tuple(int(b) for b in bins)
         self.joint = bool(joint)
+        self.lut = bin_lut(self.color_space, self.bins)
+
+    def prepare(self, image, source, index):
+        """The image's histogram, ndarray of shape (n_features,), float32.
+
+        Computed here, right after decoding, so that a worker never keeps full-size
+        images across a batch (``size=None`` keeps images at their native size): what
+        a batch holds is one small row per image, whatever the images' size.
+        """
+        rgba = super().prepare(image, source, index)
+        return color_histogram(rgba, self.color_space, self.bins, self.joint, lut=self.lut).astype(np.float32)
 
     def compute(self, images):
-        lut = bin_lut(self.color_space, self.bins)
-        n = int(np.prod(self.bins)) if self.joint else sum(self.bins)
-        out = np.empty((len(images), n), dtype=np.float32)
-        for row, image in enumerate(images):
-            out[row] = color_histogram(image, self.color_space, self.bins, self.joint, lut=lut)
-        return out
+        """Rows of the histograms :meth:`prepare` computed: ndarray of shape (len(images), n_features)."""
+        return np.stack(images).astype(np.float32, copy=False)
