@@ -45,15 +45,20 @@ def as_sources(X) -> Sequence:
       1, 3, 4.
 
     The rule for 3-D numeric arrays: ``(N, H, W)`` is a stack of N grey images, except
-    when its last axis is 3 or 4, where it could be one colour image ``(H, W, C)`` as
-    well; that ambiguity is refused, with both fixes, rather than read as N images
-    of width 3 or 4 (one row per image row).
+
+    * when its last axis is 1 to 4, where it could be one image ``(H, W, C)`` with 1 to 4
+      channels as well: refused, with both fixes (``[image]`` or ``X[..., np.newaxis]``),
+      rather than read as N images of width 1 to 4 (one row per image row);
+    * when its first axis is 3 or 4 and both others are larger, where it could be one
+      channels-first image ``(C, H, W)``, which featclf never reads (``load_image``
+      refuses it): refused, with both fixes (``np.moveaxis(X, 0, -1)[np.newaxis]`` or
+      ``list(X)``), rather than read as 3 or 4 rows.
 
     Raises
     ------
     InvalidImageError
-        A single image (path, bytes, PIL image, 2-D array, or a 3-D array whose last axis
-        is 3 or 4), a DataFrame of several columns, or something that is not a
+        A single image (path, bytes, PIL image, 2-D array, or a 3-D array as above:
+        last axis 1 to 4, or first axis 3 or 4), a DataFrame of several columns, or something that is not a
         collection; the message gives the fix.
     """
     if isinstance(X, ImageDataset):
@@ -99,12 +104,20 @@ def _array_sources(X: np.ndarray) -> Sequence:
     if X.ndim == 4:
         return X
     if X.ndim == 3:
-        if X.shape[-1] in (3, 4):
-            n, h, w = X.shape
+        n, h, w = X.shape
+        if w <= 4:
             raise InvalidImageError(
-                "input", f"an array of shape {X.shape} is ambiguous: one colour image ({n}x{h}, {w} channels) or a "
-                f"stack of {n} grey images of width {w}", "For one colour image pass [image] or image[np.newaxis]; "
-                "for a stack of grey images pass X[..., np.newaxis] (shape (N, H, W, 1))",
+                "input", f"an array of shape {X.shape} is ambiguous: one image of {n}x{h} with {w} channel"
+                f"{'s' if w > 1 else ''}, or a stack of {n} grey images of width {w}",
+                "For one image pass [image] or image[np.newaxis]; for a stack of grey images pass "
+                "X[..., np.newaxis] (shape (N, H, W, 1))",
+            )
+        if n in (3, 4) and h > n and w > n:
+            raise InvalidImageError(
+                "input", f"an array of shape {X.shape} may be one channels-first image ({n} channels of {h}x{w}), "
+                f"which featclf does not read, or a stack of {n} grey images of {h}x{w}",
+                "For one channels-first image pass np.moveaxis(X, 0, -1)[np.newaxis] (shape (1, H, W, C)); "
+                "for a stack of grey images pass list(X)",
             )
         return X
     if X.ndim == 2:

@@ -102,7 +102,7 @@ def paths(tmp_path):
 
 # --------------------------------------------------------------------------- as_sources
 def test_as_sources_accepts_collections():
-    stack = np.zeros((3, 5, 6), np.uint8)  # (3, 4, 4) would be ambiguous: see the colour-image test below
+    stack = np.zeros((5, 5, 6), np.uint8)  # (5, 4, 4) or (3, 5, 6) would be ambiguous: see the tests below
     assert as_sources(stack) is stack
     data = featclf.ArrayDataset(stack)
     assert as_sources(data) is data.sources
@@ -362,7 +362,8 @@ def test_an_image_size_error_about_one_image_is_skipped_for_every_extractor_of_t
 # --------------------------------------------------------------------------- pairing and merging
 def _record(indices, skipped, n):
     features = np.asarray(indices, dtype=np.float32).reshape(-1, 1) * 10
-    return Extraction(features, np.asarray(indices, dtype=np.intp), [SkippedInput(i, f"s{i}", r) for i, r in skipped], n)
+    return Extraction(features, np.asarray(indices, dtype=np.intp), [SkippedInput(i, f"s{i}", r) for i, r in skipped],
+                      n)
 
 
 def test_paired_rows_keeps_what_every_record_kept_and_aligns_rows():
@@ -425,16 +426,50 @@ def test_what_workers_import_and_run_pulls_in_neither_sklearn_nor_scipy_nor_torc
 
 
 # --------------------------------------------------------------------------- what users pass (issue 9, kinds 1, 2, 10)
-@pytest.mark.parametrize("shape", [(48, 64, 3), (48, 64, 4), (5, 7, 3)])
-def test_a_colour_image_is_never_read_as_a_stack_of_thin_grey_images(shape):
+def _extractor(name):
+    if name == "cnn":
+        pytest.importorskip("torch")
+        return featclf.CNNEmbedding(backbone="tiny", verbose=0)
+    return {"hog": featclf.HOG, "pixels": featclf.RawPixels, "colorhist": featclf.ColorHistogram}[name](
+        size=(32, 32), verbose=0)
+
+
+EXTRACTORS = ["hog", "pixels", "colorhist", "cnn"]
+
+
+@pytest.mark.parametrize("name", EXTRACTORS)
+@pytest.mark.parametrize("shape", [(48, 64, 1), (48, 64, 2), (48, 64, 3), (48, 64, 4), (5, 7, 3), (6, 6, 1)])
+def test_one_image_with_channels_last_is_never_read_as_a_stack_of_thin_grey_images(shape, name):
     image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
-    est = featclf.HOG(size=(32, 32), verbose=0)
-    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} is ambiguous: one colour image") +
-                       r".*pass \[image\] or image\[np\.newaxis\]"):
+    est = _extractor(name)
+    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} is ambiguous: one image of "
+                                                          f"{shape[0]}x{shape[1]} with {shape[2]} channel") +
+                       r".*pass \[image\] or image\[np\.newaxis\].*X\[\.\.\., np\.newaxis\]"):
         est.fit_transform(image)
-    one = est.fit([image]).transform([image])
-    assert one.shape == (1, est.n_features_out_)
-    np.testing.assert_array_equal(est.transform(image[np.newaxis]), one)  # the first fix the message gives
+    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} is ambiguous")):
+        est.fit([np.zeros((32, 32, 3), np.uint8)]).transform(image)
+    if shape[2] in (1, 3, 4):  # the layouts load_image reads: the first fix works
+        one = est.fit([image]).transform([image])
+        assert one.shape == (1, est.n_features_out_)
+        np.testing.assert_array_equal(est.transform(image[np.newaxis]), one)
+
+
+@pytest.mark.parametrize("name", EXTRACTORS)
+@pytest.mark.parametrize("shape", [(3, 48, 64), (4, 48, 64), (3, 5, 6)])
+def test_a_channels_first_image_is_refused_with_both_fixes(shape, name):
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    est = _extractor(name)
+    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} may be one channels-first image") +
+                       r".*np\.moveaxis\(X, 0, -1\)\[np\.newaxis\].*list\(X\)"):
+        est.fit_transform(image)
+    one = est.fit_transform(np.moveaxis(image, 0, -1)[np.newaxis])  # the first fix: one row
+    np.testing.assert_array_equal(one, est.transform([np.moveaxis(image, 0, -1)]))
+    assert est.transform(list(image)).shape == (shape[0], est.n_features_out_)  # the second: one per grey image
+
+
+def test_a_stack_of_three_or_four_grey_images_with_small_sides_is_still_a_stack():
+    stack = np.random.default_rng(2).integers(0, 256, (3, 3, 8), dtype=np.uint8)  # 3 images of 3x8
+    assert featclf.RawPixels(size=(3, 8), verbose=0).fit_transform(stack).shape == (3, 24)
 
 
 def test_a_stack_of_grey_images_of_width_3_has_a_fix_that_works():
