@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import joblib
 import numpy as np
@@ -36,7 +37,8 @@ def as_sources(X) -> Sequence:
     Accepted, so that no input is ever read as something else:
 
     * a featclf dataset (its ``sources``);
-    * a list or tuple of sources (paths, bytes, PIL images, arrays), or any iterable of them;
+    * a list or tuple of sources (paths, bytes, PIL images, arrays), or any other ordered
+      collection that can be iterated more than once (e.g. ``dict.values()``);
     * a 1-D numpy array of paths or other sources (dtype str, bytes or object), e.g. what
       ``train_test_split(np.array(paths))`` returns, or a 2-D one with a single column;
     * a pandas Series of sources, or a one-column DataFrame (what ``ColumnTransformer``
@@ -54,12 +56,18 @@ def as_sources(X) -> Sequence:
       refuses it): refused, with both fixes (``np.moveaxis(X, 0, -1)[np.newaxis]`` or
       ``list(X)``), rather than read as 3 or 4 rows.
 
+    Refused: one-shot iterators (a generator, ``map``, ``iter(list)``: anything whose
+    ``iter(X)`` is ``X``), which ``fit`` would consume and leave ``transform`` with no
+    image (fix: ``list(X)``); sets, which have no order, so rows could not be matched to
+    labels; and mappings, which would be read as their keys.
+
     Raises
     ------
     InvalidImageError
-        A single image (path, bytes, PIL image, 2-D array, or a 3-D array as above:
-        last axis 1 to 4, or first axis 3 or 4), a DataFrame of several columns, or something that is not a
-        collection; the message gives the fix.
+        A one-shot iterator, a set or a mapping; a single image (path, bytes, PIL image,
+        2-D array, or a 3-D array as above: last axis 1 to 4, or first axis 3 or 4), a
+        DataFrame of several columns, or something that is not a collection; the message
+        gives the fix.
     """
     if isinstance(X, ImageDataset):
         return X.sources
@@ -81,6 +89,25 @@ def as_sources(X) -> Sequence:
         )
     if isinstance(X, Sequence):
         return X
+    if isinstance(X, Mapping):
+        raise InvalidImageError(
+            "input", f"expected a collection of images, got a mapping ({type(X).__name__}), which would be read as "
+            "its keys", "Pass list(X.values()) for its values as images, or list(X) for its keys",
+        )
+    if isinstance(X, AbstractSet):
+        raise InvalidImageError(
+            "input", f"expected an ordered collection of images, got a {type(X).__name__}, which has no order: its "
+            "rows could not be matched to labels or to the inputs", "Pass a list in the order you want, e.g. sorted(X)",
+        )
+    try:
+        one_shot = iter(X) is X
+    except TypeError:
+        one_shot = False
+    if one_shot:
+        raise InvalidImageError(
+            "input", f"expected a collection of images, got a one-shot iterator ({type(X).__name__}): fit would "
+            "consume it and leave nothing to transform", "Pass list(X)",
+        )
     try:
         return list(X)
     except TypeError:

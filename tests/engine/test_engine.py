@@ -106,7 +106,7 @@ def test_as_sources_accepts_collections():
     assert as_sources(stack) is stack
     data = featclf.ArrayDataset(stack)
     assert as_sources(data) is data.sources
-    assert as_sources(x for x in ["a.png", "b.png"]) == ["a.png", "b.png"]
+    assert as_sources({"a": "a.png", "b": "b.png"}.values()) == ["a.png", "b.png"]  # ordered, re-iterable
 
 
 @pytest.mark.parametrize(("X", "match"), [
@@ -527,3 +527,35 @@ def test_a_closed_pil_image_is_that_source_s_error_and_can_be_skipped(paths, n_j
     record = featclf.RawPixels(verbose=0, n_jobs=n_jobs, on_error="skip").fit(paths).extract(sources)
     assert record.indices.tolist() == [0, 2, 3] and record.skipped_indices.tolist() == [1]
     np.testing.assert_array_equal(record.features[1:], featclf.RawPixels(verbose=0).fit(paths).transform(paths[2:4]))
+
+
+# ------------------------------------------------------------------------- one-shot iterators, sets, mappings (kind 2)
+def _unordered_or_one_shot(paths):
+    return {
+        "generator": ((p for p in paths), r"one-shot iterator \(generator\).*Pass list\(X\)"),
+        "map": (map(str, paths), r"one-shot iterator \(map\).*Pass list\(X\)"),
+        "iter": (iter(paths), r"one-shot iterator \(list_iterator\).*Pass list\(X\)"),
+        "set": (set(paths), r"got a set, which has no order.*sorted\(X\)"),
+        "frozenset": (frozenset(paths), r"got a frozenset, which has no order.*sorted\(X\)"),
+        "dict": (dict.fromkeys(paths, 0), r"got a mapping \(dict\), which would be read as its keys.*X\.values"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["generator", "map", "iter", "set", "frozenset", "dict"])
+@pytest.mark.parametrize("name", EXTRACTORS)
+def test_one_shot_iterators_sets_and_mappings_are_refused_with_the_fix(paths, kind, name):
+    est = _extractor(name)
+    X, match = _unordered_or_one_shot(paths)[kind]
+    with pytest.raises(InvalidImageError, match=match):
+        est.fit_transform(X)
+    X, match = _unordered_or_one_shot(paths)[kind]
+    with pytest.raises(InvalidImageError, match=match):
+        est.fit(paths).transform(X)
+    assert est.fit_transform(list(paths)).shape == (len(paths), est.n_features_out_)  # the fix works
+
+
+@pytest.mark.parametrize("kind", ["generator", "set", "dict"])
+def test_load_images_refuses_one_shot_iterators_sets_and_mappings(paths, kind):
+    X, match = _unordered_or_one_shot(paths)[kind]
+    with pytest.raises(InvalidImageError, match=match):
+        featclf.load_images(X)
