@@ -27,7 +27,13 @@ from featclf.engine import (
     merge_skipped,
     paired_rows,
 )
-from featclf.exceptions import ImageLoadError, ImageSizeError, InvalidImageError, InvalidParameterError
+from featclf.exceptions import (
+    ImageLoadError,
+    ImageSizeError,
+    InvalidImageError,
+    InvalidParameterError,
+    SkippedImagesWarning,
+)
 from featclf.io import convert_image
 from featclf.kernels import Kernel
 
@@ -559,3 +565,45 @@ def test_load_images_refuses_one_shot_iterators_sets_and_mappings(paths, kind):
     X, match = _unordered_or_one_shot(paths)[kind]
     with pytest.raises(InvalidImageError, match=match):
         featclf.load_images(X)
+
+
+# --------------------------------------------------------------------------- images with no pixel (kind 10)
+def _empty_sources():
+    return {
+        "PIL 0x5": (Image.new("L", (0, 5)), r"empty image of 0x5 pixels"),
+        "PIL RGB 7x0": (Image.new("RGB", (7, 0)), r"empty image of 7x0 pixels"),
+        "PIL RGBA 0x0": (Image.new("RGBA", (0, 0)), r"empty image of 0x0 pixels"),
+        "array (0, 4)": (np.zeros((0, 4), np.uint8), r"empty image of shape \(0, 4\)"),
+        "array (4, 0, 3)": (np.zeros((4, 0, 3), np.uint8), r"empty image of shape \(4, 0, 3\)"),
+    }
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("kind", list(_empty_sources()))
+@pytest.mark.parametrize("name", EXTRACTORS)
+def test_an_image_with_no_pixel_is_that_images_error_skippable(name, kind, n_jobs):
+    empty, reason = _empty_sources()[kind]
+    good = [np.full((20, 20, 3), 40 * i, np.uint8) for i in range(1, 3)]
+    sources = [good[0], empty, good[1]]
+    est = _extractor(name).set_params(n_jobs=n_jobs)
+    with pytest.raises(InvalidImageError, match=r"item 1 \(\w+\): " + reason):
+        est.fit(good).transform(sources)
+    record = est.set_params(on_error="skip").fit(good).extract(sources)
+    assert record.indices.tolist() == [0, 2] and [s.index for s in record.skipped] == [1]
+    assert re.search(reason, record.skipped[0].reason)
+    np.testing.assert_array_equal(record.features, est.transform(good))
+    with pytest.warns(SkippedImagesWarning, match=r"1 of 3 images"):
+        out = est.set_params(on_error="nan").transform(sources)
+    assert np.isnan(out[1]).all() and np.array_equal(out[[0, 2]], record.features)
+
+
+@pytest.mark.parametrize("kind", list(_empty_sources()))
+def test_an_image_with_no_pixel_is_refused_at_fit_and_by_load_image(kind):
+    empty, reason = _empty_sources()[kind]
+    good = np.full((20, 20), 9, np.uint8)
+    with pytest.raises(InvalidImageError, match=reason):
+        featclf.RawPixels(verbose=0).fit([good, empty])  # size=None reads sizes: on_error='raise' refuses it
+    est = featclf.RawPixels(on_error="skip", verbose=0).fit([good, empty])
+    assert est.image_size_ == (20, 20)  # the readable image decides
+    with pytest.raises(InvalidImageError, match=reason):
+        featclf.load_image(empty)
