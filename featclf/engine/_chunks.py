@@ -31,7 +31,7 @@ FILE_CHUNK = 32
 PROGRESS_DELAY_S = 2.0
 
 
-def as_sources(X) -> Sequence:
+def as_sources(X, *, one_shot: bool = False) -> Sequence:
     """Turn what a user passes into an indexable sequence of image sources, one per image.
 
     Accepted, so that no input is ever read as something else:
@@ -56,7 +56,8 @@ def as_sources(X) -> Sequence:
       refuses it): refused, with both fixes (``np.moveaxis(X, 0, -1)[np.newaxis]`` or
       ``list(X)``), rather than read as 3 or 4 rows.
 
-    Refused: one-shot iterators (a generator, ``map``, ``iter(list)``: anything whose
+    Refused (unless ``one_shot=True``, for callers that read the input once, such as
+    :func:`featclf.load_images`): one-shot iterators (a generator, ``map``, ``iter(list)``: anything whose
     ``iter(X)`` is ``X``), which ``fit`` would consume and leave ``transform`` with no
     image (fix: ``list(X)``); sets, which have no order, so rows could not be matched to
     labels; and mappings, which would be read as their keys.
@@ -100,10 +101,10 @@ def as_sources(X) -> Sequence:
             "rows could not be matched to labels or to the inputs", "Pass a list in the order you want, e.g. sorted(X)",
         )
     try:
-        one_shot = iter(X) is X
+        is_one_shot = iter(X) is X
     except TypeError:
-        one_shot = False
-    if one_shot:
+        is_one_shot = False
+    if is_one_shot and not one_shot:
         raise InvalidImageError(
             "input", f"expected a collection of images, got a one-shot iterator ({type(X).__name__}): fit would "
             "consume it and leave nothing to transform", "Pass list(X)",
