@@ -1,4 +1,4 @@
-"""Peak memory of HOG on very large images: sixteen 12000x12000 grey PNGs through ``HOG(size=(64, 64))``.
+"""Peak memory on very large images: sixteen 12000x12000 grey PNGs through HOG(size=(64, 64)) and ColorHistogram().
 
 The case of issue 9 (kind 5): a batch of full-size images decoded before any was
 resized drove one worker to 6.9 GB. The rule now: a worker holds about one full-size
@@ -6,8 +6,14 @@ decoded image at a time (each image decoded, prepared by every extractor and dro
 before the next is decoded; decoding holds Pillow's image and the array it becomes,
 converted a strip of rows at a time, with no other full-size temporary).
 
+ColorHistogram (default ``size=None``: images kept at their native size) once kept
+every full-size RGBA image of a batch until computing the histograms (9.9 GB on this
+case); its kernel now computes each histogram right after decoding. It is compared with
+``--colorhist-before`` (the commit before that change).
+
 Each measurement is a fresh child process running
-``featclf.HOG(size=(64, 64), n_jobs=1).fit(None).transform(paths)`` on the same
+``featclf.HOG(size=(64, 64), n_jobs=1).fit(None).transform(paths)`` (or
+``featclf.ColorHistogram(n_jobs=1).fit(paths).transform(paths)``) on the same
 generated files (mostly constant, so each PNG is small on disk); its peak RSS is its
 own ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, next to its RSS after importing
 featclf. Compared, in the same run, with the code of two reference commits taken with
@@ -41,6 +47,13 @@ import _common
 OLD_REF = "28c8b8c"
 #: The parent of this change (decoding without strips).
 PARENT_REF = "ade6118"
+#: The commit before ColorHistogram computed each histogram in ``prepare``.
+COLORHIST_BEFORE_REF = "7d72b0e"
+#: What each child runs, by extractor.
+EXTRACTORS = {
+    "hog": "featclf.HOG(size=(64, 64), n_jobs=1, verbose=0).fit(None)",
+    "colorhist": "featclf.ColorHistogram(n_jobs=1, verbose=0).fit(paths)",
+}
 TARGET_GB = 1.5
 
 CHILD = r"""
@@ -52,7 +65,7 @@ assert featclf.__file__.startswith(sys.argv[1]), featclf.__file__
 paths = sys.argv[2].split("\n")
 imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
-X = featclf.HOG(size=(64, 64), n_jobs=1, verbose=0).fit(None).transform(paths)
+X = eval(sys.argv[3], {"featclf": featclf, "paths": paths}).transform(paths)
 seconds = time.perf_counter() - t
 print("RESULT " + json.dumps({"peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
                               "rss_after_import_gb": imported / 1e9, "seconds": seconds, "rows": int(X.shape[0]),
@@ -66,6 +79,9 @@ def parse_args(argv=None):
     p.add_argument("--side", type=int, default=12000, help="image height and width (default: 12000)")
     p.add_argument("--old", default=OLD_REF, help=f"reference commit with the batch decode (default: {OLD_REF})")
     p.add_argument("--parent", default=PARENT_REF, help=f"reference commit before this change ({PARENT_REF})")
+    p.add_argument("--colorhist-before", default=COLORHIST_BEFORE_REF,
+                   help=f"reference commit before ColorHistogram's prepare (default: {COLORHIST_BEFORE_REF})")
+    p.add_argument("--extractors", default="hog,colorhist", help="comma-separated, of: hog, colorhist")
     p.add_argument("--old-images", type=int, default=None,
                    help="images for the --old baseline (default: all when the memory allows, else 4)")
     p.add_argument("--quick", action="store_true", help="4 images of 6000x6000; not saved")
@@ -99,8 +115,9 @@ def code_of(ref, folder):
     return root
 
 
-def measure(root, paths):
-    proc = subprocess.run([sys.executable, "-c", CHILD, root, "\n".join(paths)], capture_output=True, text=True,
+def measure(root, paths, extractor="hog"):
+    proc = subprocess.run([sys.executable, "-c", CHILD, root, "\n".join(paths), EXTRACTORS[extractor]],
+                          capture_output=True, text=True,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
@@ -120,40 +137,48 @@ def main(argv=None):
         sizes = [os.path.getsize(p) for p in paths]
         print(f"{len(paths)} PNGs of {args.side}x{args.side} written in {time.perf_counter() - began:.1f} s "
               f"({min(sizes) / 1e3:.0f}-{max(sizes) / 1e3:.0f} kB each)", flush=True)
-        roots = {"working tree": _common.ROOT, "parent": code_of(args.parent, tmp), "old": code_of(args.old, tmp)}
-        # The old code holds a chunk's images decoded as RGB at once (3 bytes a pixel): run it on all the
-        # images only when that fits in the memory available, with a margin for the other work here.
-        old_need = 3 * args.side**2 * args.n_images * 1.2
+        # The old codes hold a batch of decoded images at once (3 bytes a pixel as RGB, 4 as RGBA): they run
+        # on all the images only when that fits in the memory available, with a margin for the other work here.
         available = available_memory() or 0
-        old_images = args.old_images or (args.n_images if available > old_need + 4e9 else min(4, args.n_images))
+
+        def images_for(bytes_per_pixel):
+            need = bytes_per_pixel * args.side**2 * args.n_images * 1.2
+            return args.old_images or (args.n_images if available > need + 4e9 else min(4, args.n_images))
+
+        plans = {
+            "hog": {"working tree": (_common.ROOT, len(paths)), "parent": (code_of(args.parent, tmp), len(paths)),
+                    "old": (code_of(args.old, tmp), images_for(3))},
+            "colorhist": {"working tree": (_common.ROOT, len(paths)),
+                          "before": (code_of(args.colorhist_before, tmp), images_for(4))},
+        }
         runs = {}
-        for name, root in roots.items():
-            subset = paths if name != "old" else paths[:old_images]
-            runs[name] = {"images": len(subset), **measure(root, subset)}
-            print(f"{name:13s} {runs[name]}", flush=True)
-    tree, parent, old = runs["working tree"], runs["parent"], runs["old"]
-    same = tree.get("checksum") == parent.get("checksum")
-    if old.get("images") == tree.get("images"):
-        same = same and tree.get("checksum") == old.get("checksum")
-    table = [("code", "images", "peak RSS GB", "RSS after import GB", "s")]
-    for name in roots:
-        r = runs[name]
-        table.append((name, r["images"], f"{r.get('peak_rss_gb', float('nan')):.2f}",
-                      f"{r.get('rss_after_import_gb', float('nan')):.2f}", f"{r.get('seconds', float('nan')):.1f}"))
+        for extractor in args.extractors.split(","):
+            runs[extractor] = {}
+            for name, (root, n) in plans[extractor].items():
+                runs[extractor][name] = {"images": n, **measure(root, paths[:n], extractor)}
+                print(f"{extractor:9s} {name:13s} {runs[extractor][name]}", flush=True)
+    same, targets = {}, {}
+    table = [("extractor", "code", "images", "peak RSS GB", "RSS after import GB", "s")]
+    for extractor, by_code in runs.items():
+        tree = by_code["working tree"]
+        same[extractor] = all(r.get("checksum") == tree.get("checksum")
+                              for r in by_code.values() if r["images"] == tree["images"])
+        for name, r in by_code.items():
+            table.append((extractor, name, r["images"], f"{r.get('peak_rss_gb', float('nan')):.2f}",
+                          f"{r.get('rss_after_import_gb', float('nan')):.2f}", f"{r.get('seconds', float('nan')):.1f}"))
+        targets[f"{extractor}_peak_rss_under_1.5_gb"] = _common.target(tree.get("peak_rss_gb"), TARGET_GB,
+                                                                       unit=" GB", higher_is_better=False)
     for row in table:
         print(" | ".join(f"{c!s:>20s}" for c in row))
     print(f"features identical across the code versions measured on the same images: {same}")
     payload = {
         **_common.header(),
-        "params": {"n_images": args.n_images, "side": args.side, "extractor": "HOG(size=(64, 64), n_jobs=1)",
-                   "old_ref": args.old, "parent_ref": args.parent, "old_images": old_images,
+        "params": {"n_images": args.n_images, "side": args.side, "extractors": EXTRACTORS,
+                   "old_ref": args.old, "parent_ref": args.parent, "colorhist_before_ref": args.colorhist_before,
                    "file_kb": [round(s / 1e3, 1) for s in sizes], "memory_available_gb": round(available / 1e9, 1)},
         "runs": runs,
         "features_identical": same,
-        "targets": {
-            "peak_rss_under_1.5_gb": _common.target(tree.get("peak_rss_gb"), TARGET_GB, unit=" GB",
-                                                    higher_is_better=False),
-        },
+        "targets": targets,
     }
     if not (args.quick or args.no_save):
         print("saved", _common.save_json("memory", payload))

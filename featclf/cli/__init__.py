@@ -60,8 +60,10 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except ImageSizeError as exc:
-        print(f"{prog}: error: {_one_line(exc)} On the command line: --extractor NAME:size=HxW "
-              "(e.g. pixels:size=32x32).", file=sys.stderr)
+        message = _one_line(exc)
+        # The extractor's own message names its spec (e.g. hog:size=16x16) where it knows it.
+        hint = "" if "on the command line:" in message else " On the command line: --extractor NAME:size=HxW."
+        print(f"{prog}: error: {message}{hint}", file=sys.stderr)
         return 2
     except (UnknownNameError, InvalidParameterError, DatasetError) as exc:
         print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import joblib
 import numpy as np
@@ -30,13 +31,14 @@ FILE_CHUNK = 32
 PROGRESS_DELAY_S = 2.0
 
 
-def as_sources(X) -> Sequence:
+def as_sources(X, *, one_shot: bool = False) -> Sequence:
     """Turn what a user passes into an indexable sequence of image sources, one per image.
 
     Accepted, so that no input is ever read as something else:
 
     * a featclf dataset (its ``sources``);
-    * a list or tuple of sources (paths, bytes, PIL images, arrays), or any iterable of them;
+    * a list or tuple of sources (paths, bytes, PIL images, arrays), or any other ordered
+      collection that can be iterated more than once (e.g. ``dict.values()``);
     * a 1-D numpy array of paths or other sources (dtype str, bytes or object), e.g. what
       ``train_test_split(np.array(paths))`` returns, or a 2-D one with a single column;
     * a pandas Series of sources, or a one-column DataFrame (what ``ColumnTransformer``
@@ -45,16 +47,28 @@ def as_sources(X) -> Sequence:
       1, 3, 4.
 
     The rule for 3-D numeric arrays: ``(N, H, W)`` is a stack of N grey images, except
-    when its last axis is 3 or 4, where it could be one colour image ``(H, W, C)`` as
-    well; that ambiguity is refused, with both fixes, rather than read as N images
-    of width 3 or 4 (one row per image row).
+
+    * when its last axis is 1 to 4, where it could be one image ``(H, W, C)`` with 1 to 4
+      channels as well: refused, with both fixes (``[image]`` or ``X[..., np.newaxis]``),
+      rather than read as N images of width 1 to 4 (one row per image row);
+    * when its first axis is 3 or 4 and both others are larger, where it could be one
+      channels-first image ``(C, H, W)``, which featclf never reads (``load_image``
+      refuses it): refused, with both fixes (``np.moveaxis(X, 0, -1)[np.newaxis]`` or
+      ``list(X)``), rather than read as 3 or 4 rows.
+
+    Refused (unless ``one_shot=True``, for callers that read the input once, such as
+    :func:`featclf.load_images`): one-shot iterators (a generator, ``map``, ``iter(list)``: anything whose
+    ``iter(X)`` is ``X``), which ``fit`` would consume and leave ``transform`` with no
+    image (fix: ``list(X)``); sets, which have no order, so rows could not be matched to
+    labels; and mappings, which would be read as their keys.
 
     Raises
     ------
     InvalidImageError
-        A single image (path, bytes, PIL image, 2-D array, or a 3-D array whose last axis
-        is 3 or 4), a DataFrame of several columns, or something that is not a
-        collection; the message gives the fix.
+        A one-shot iterator, a set or a mapping; a single image (path, bytes, PIL image,
+        2-D array, or a 3-D array as above: last axis 1 to 4, or first axis 3 or 4), a
+        DataFrame of several columns, or something that is not a collection; the message
+        gives the fix.
     """
     if isinstance(X, ImageDataset):
         return X.sources
@@ -76,6 +90,25 @@ def as_sources(X) -> Sequence:
         )
     if isinstance(X, Sequence):
         return X
+    if isinstance(X, Mapping):
+        raise InvalidImageError(
+            "input", f"expected a collection of images, got a mapping ({type(X).__name__}), which would be read as "
+            "its keys", "Pass list(X.values()) for its values as images, or list(X) for its keys",
+        )
+    if isinstance(X, AbstractSet):
+        raise InvalidImageError(
+            "input", f"expected an ordered collection of images, got a {type(X).__name__}, which has no order: its "
+            "rows could not be matched to labels or to the inputs", "Pass a list in the order you want, e.g. sorted(X)",
+        )
+    try:
+        is_one_shot = iter(X) is X
+    except TypeError:
+        is_one_shot = False
+    if is_one_shot and not one_shot:
+        raise InvalidImageError(
+            "input", f"expected a collection of images, got a one-shot iterator ({type(X).__name__}): fit would "
+            "consume it and leave nothing to transform", "Pass list(X)",
+        )
     try:
         return list(X)
     except TypeError:
@@ -99,12 +132,20 @@ def _array_sources(X: np.ndarray) -> Sequence:
     if X.ndim == 4:
         return X
     if X.ndim == 3:
-        if X.shape[-1] in (3, 4):
-            n, h, w = X.shape
+        n, h, w = X.shape
+        if w <= 4:
             raise InvalidImageError(
-                "input", f"an array of shape {X.shape} is ambiguous: one colour image ({n}x{h}, {w} channels) or a "
-                f"stack of {n} grey images of width {w}", "For one colour image pass [image] or image[np.newaxis]; "
-                "for a stack of grey images pass X[..., np.newaxis] (shape (N, H, W, 1))",
+                "input", f"an array of shape {X.shape} is ambiguous: one image of {n}x{h} with {w} channel"
+                f"{'s' if w > 1 else ''}, or a stack of {n} grey images of width {w}",
+                "For one image pass [image] or image[np.newaxis]; for a stack of grey images pass "
+                "X[..., np.newaxis] (shape (N, H, W, 1))",
+            )
+        if n in (3, 4) and h > n and w > n:
+            raise InvalidImageError(
+                "input", f"an array of shape {X.shape} may be one channels-first image ({n} channels of {h}x{w}), "
+                f"which featclf does not read, or a stack of {n} grey images of {h}x{w}",
+                "For one channels-first image pass np.moveaxis(X, 0, -1)[np.newaxis] (shape (1, H, W, C)); "
+                "for a stack of grey images pass list(X)",
             )
         return X
     if X.ndim == 2:

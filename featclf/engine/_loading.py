@@ -64,7 +64,9 @@ def load_images(
     Parameters
     ----------
     sources : iterable
-        Anything :func:`featclf.load_image` accepts, one per image (or a dataset object).
+        Anything :func:`featclf.load_image` accepts, one per image (or a dataset object);
+        a generator is accepted here (each image is read once); sets and dicts are
+        refused (no order, or keys), as by the extractors.
     mode, background
         As in :func:`featclf.load_image`.
     on_error : {'raise', 'skip'}, default='raise'
@@ -101,7 +103,8 @@ def load_images(
     mode = check_mode(mode)
     if background is not WHITE:
         background = check_background(background)
-    sources = as_sources(sources)
+    # Read once, so a one-shot iterator (a generator) is fine here, unlike an extractor's fit.
+    sources = as_sources(sources, one_shot=True)
     result = LoadedImages()
     for part in iter_chunks(
         _load_chunk, sources, n_jobs=n_jobs, verbose=verbose, desc="loading images",

@@ -51,7 +51,9 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
       :class:`~featclf.exceptions.ImageSizeError`, skippable with ``on_error='skip'``;
     * otherwise resizes every image to the extractor's documented default size
       (``size_rule_`` starts with ``'default'``): a folder of photos of many sizes
-      works with the default constructor.
+      works with the default constructor. The default also applies when the shared
+      size is one the extractor cannot use (``_unusable_size(size)`` gives why, e.g.
+      digits' 8x8 is smaller than one HOG block); ``size_rule_`` then says so.
 
     The size used is ``image_size_``. With ``size`` set, every image is resized to it
     (``'size'``); extractors whose features need no common size use images as they
@@ -103,6 +105,10 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     def _default_image_size(self):
         """The size images of several sizes are resized to (``_default_size``; subclasses may adapt it)."""
         return self._default_size
+
+    def _unusable_size(self, size):
+        """Why images of ``size=(height, width)`` cannot be used as they come, or ``None`` (they can)."""
+        return None
 
     def _check_common_params(self):
         check_option("on_error", self.on_error, EXTRACTOR_ON_ERROR_OPTIONS, self)
@@ -226,12 +232,16 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
                 "Check the paths, and pass images that can be read",
             )
         n = sum(sizes.values())
+        default = self._default_image_size()
         if len(sizes) == 1:
             (common,) = sizes
-            return common, f"native: all {n} fitted images are {_hw(common)}, kept as they come"
+            why = self._unusable_size(common)
+            if why is None or default is None:  # without a default, the extractor's own error says why
+                return common, f"native: all {n} fitted images are {_hw(common)}, kept as they come"
+            return tuple(default), (f"default: the native {_hw(common)} of all {n} fitted images is {why}, so "
+                                    f"every image is resized to {name}'s default {_hw(default)}")
         smallest = min(sizes, key=lambda s: (s[0] * s[1], s))
         largest = max(sizes, key=lambda s: (s[0] * s[1], s))
-        default = self._default_image_size()
         if default is None:
             common, count = sizes.most_common(1)[0]
             raise ImageSizeError(

@@ -54,10 +54,11 @@ class HOG(BaseExtractor):
     size : (int, int) or None, default=None
         ``(height, width)`` to resize to. ``None``: images as they come when all the
         images given to ``fit`` share one size (kept: Fashion-MNIST stays 28x28);
-        otherwise every image is resized to 64x64, or to one block where a block is
-        larger (the size rule of :class:`~featclf.extract.BaseExtractor`;
-        ``size_rule_`` says which applied). Images must be at least
-        ``pixels_per_cell * cells_per_block`` in each dimension.
+        otherwise, or when that shared size is smaller than one block (digits' 8x8),
+        every image is resized to 64x64, or to one block where a block is larger (the
+        size rule of :class:`~featclf.extract.BaseExtractor`; ``size_rule_`` says which
+        applied and why). Images must be at least ``pixels_per_cell * cells_per_block``
+        in each dimension.
     color : {'rgb', 'grey'}, default='rgb'
         ``'rgb'``: the per-pixel strongest channel gradient (step 2); ``'grey'``:
         convert to grey (ITU-R 601-2 luma) first, a little faster on colour images.
@@ -214,6 +215,12 @@ class HOG(BaseExtractor):
         (ch, cw), (cy, cx) = self._geometry()
         return max(self._default_size[0], ch * cy), max(self._default_size[1], cw * cx)
 
+    def _unusable_size(self, size):
+        (ch, cw), (cy, cx) = self._geometry()
+        if size[0] < ch * cy or size[1] < cw * cx:
+            return f"smaller than one HOG block {ch * cy}x{cw * cx} (pixels_per_cell * cells_per_block)"
+        return None
+
     def _geometry(self):
         """``(pixels_per_cell, cells_per_block)`` as (rows, cols) int pairs."""
         return check_pair("pixels_per_cell", self.pixels_per_cell), check_pair("cells_per_block", self.cells_per_block)
@@ -228,7 +235,8 @@ class HOG(BaseExtractor):
                 f"Images of {h}x{w} (height x width) are too small for HOG(pixels_per_cell=({ch}, {cw}), "
                 f"cells_per_block=({cy}, {cx})): one block needs at least {min_h}x{min_w} pixels "
                 f"(pixels_per_cell * cells_per_block). Set size=({max(h, min_h)}, {max(w, min_w)}) or larger "
-                f"to resize, or use smaller pixels_per_cell or cells_per_block."
+                f"to resize (on the command line: hog:size={max(h, min_h)}x{max(w, min_w)}), or use smaller "
+                f"pixels_per_cell or cells_per_block."
             )
         return h // ch - cy + 1, w // cw - cx + 1
 

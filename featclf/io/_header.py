@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from ._image import DEFAULT_MAX_PIXELS, _check_pixels, _open_unguarded, decode_image, describe_source
+from ._image import DEFAULT_MAX_PIXELS, _check_not_empty, _check_pixels, _open_unguarded, decode_image, describe_source
 
 __all__ = ["image_size"]
 
@@ -47,7 +47,8 @@ def image_size(source, *, index: int | None = None, max_pixels=DEFAULT_MAX_PIXEL
     ImageLoadError, ImageNotFoundError, InvalidImageError
         As :func:`load_image`, for a source whose header cannot be read: it is then
         decoded, to raise that source's own error. A file whose header is sound but
-        whose pixels are truncated passes here and fails when decoded.
+        whose pixels are truncated passes here and fails when decoded. An image with a
+        zero width or height (any source) raises ``InvalidImageError``.
 
     Notes
     -----
@@ -77,9 +78,10 @@ def image_size(source, *, index: int | None = None, max_pixels=DEFAULT_MAX_PIXEL
         except Exception:  # noqa: BLE001 - as above
             pass
     elif isinstance(source, np.ndarray) and source.ndim in (2, 3) and source.dtype == np.uint8:
-        if source.ndim == 2 or source.shape[2] in (1, 3, 4):
+        if (source.ndim == 2 or source.shape[2] in (1, 3, 4)) and source.shape[0] > 0 and source.shape[1] > 0:
             return int(source.shape[0]), int(source.shape[1])
     if size is not None:
+        _check_not_empty(size[0], describe_source(source, index))
         _check_pixels(size[0], max_pixels, describe_source(source, index))
         return size[1]
     return tuple(int(v) for v in decode_image(source, index=index, max_pixels=max_pixels).shape[:2])

@@ -95,6 +95,13 @@ def _check_pixels(size, max_pixels, label: str) -> None:
         )
 
 
+def _check_not_empty(size, label: str) -> None:
+    """Refuse an image of ``size=(width, height)`` with no pixel: this source's (skippable) error."""
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise InvalidImageError(label, f"empty image of {width}x{height} pixels (width x height): nothing to read")
+
+
 # --------------------------------------------------------------------------- decoding
 def _open_encoded(source, label: str, background=None, max_pixels=DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Decode a path or bytes with Pillow into a canonical uint8 array (H, W), (H, W, 3) or (H, W, 4).
@@ -170,7 +177,8 @@ def _open_file(path: str, label: str):
 
 
 def _decode_opened(im: Image.Image, label: str, background, max_pixels) -> np.ndarray:
-    _check_pixels(im.size, max_pixels, label)  # from the header: nothing decoded yet
+    _check_not_empty(im.size, label)  # from the header: nothing decoded yet
+    _check_pixels(im.size, max_pixels, label)
     im.load()  # decode fully now, so that truncated files fail here
     return _pil_to_array(im, background)
 
@@ -528,6 +536,7 @@ def decode_image(source, *, index: int | None = None, background=None, max_pixel
     if _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
         return _open_encoded(source, label, background, max_pixels)
     if isinstance(source, Image.Image):
+        _check_not_empty(source.size, label)
         _check_pixels(source.size, max_pixels, label)  # its pixels may not be decoded yet
         try:
             with warnings.catch_warnings():
@@ -613,7 +622,9 @@ def load_image(source, *, mode: str = "rgb", background=WHITE, index: int | None
         The file (or PIL image) has more than ``max_pixels`` pixels; the message gives
         its size and the ``max_pixels`` that would accept it.
     InvalidImageError
-        An array of the wrong shape, dtype or range, or an unsupported source type.
+        An array of the wrong shape, dtype or range, an image with no pixel (a zero width
+        or height, from any source: array, PIL image or file header), or an unsupported
+        source type.
 
     Examples
     --------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..io import convert_image
 from ._base import SizedKernel
 
 COLOR_SPACES = ("rgb", "hsv", "lab")
@@ -51,6 +52,16 @@ def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), 
         Each histogram sums to 1 over the pixels whose alpha is not 0; all zeros
         when every pixel is fully transparent.
     """
+    counts, n_pixels = histogram_counts(rgba, color_space, bins, joint, lut)
+    return counts / n_pixels if n_pixels else counts
+
+
+def histogram_counts(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), joint: bool = True,
+                     lut: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Unnormalised :func:`color_histogram`: ``(counts, n_pixels)``, counts float64, n_pixels the opaque pixels.
+
+    Counts of parts of an image (strips of rows) add up to the counts of the whole image.
+    """
     import cv2
 
     bins = [int(b) for b in bins]
@@ -61,7 +72,7 @@ def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), 
         mask = (alpha != 0).view(np.uint8)
         n_pixels = cv2.countNonZero(mask)
         if n_pixels == 0:
-            return np.zeros(size)
+            return np.zeros(size), 0
     pixels = cv2.cvtColor(np.ascontiguousarray(rgba), cv2.COLOR_RGBA2RGB)
     if color_space in _CONVERSIONS:
         pixels = cv2.cvtColor(pixels, getattr(cv2, _CONVERSIONS[color_space]))
@@ -73,11 +84,16 @@ def color_histogram(rgba: np.ndarray, color_space: str = "rgb", bins=(8, 8, 8), 
         counts = np.concatenate([
             cv2.calcHist([binned], [c], mask, [b], [0, b]).reshape(-1) for c, b in enumerate(bins)
         ])
-    return counts.reshape(-1).astype(np.float64) / n_pixels
+    return counts.reshape(-1).astype(np.float64), int(n_pixels)
+
+
+#: Pixels converted to RGBA and counted at a time in :meth:`ColorHistogramKernel.prepare`: a
+#: full-size image needs no full-size RGBA, RGB or bin-index copy (each a strip at a time).
+STRIP_PIXELS = 1 << 20
 
 
 class ColorHistogramKernel(SizedKernel):
-    """Histogram of each RGBA image, transparent pixels left out.
+    """Histogram of each RGBA image, transparent pixels left out, computed in :meth:`prepare`.
 
     Parameters
     ----------
@@ -95,11 +111,25 @@ class ColorHistogramKernel(SizedKernel):
         self.color_space = color_space
         self.bins = tuple(int(b) for b in bins)
         self.joint = bool(joint)
+        self.lut = bin_lut(self.color_space, self.bins)
+
+    def prepare(self, image, source, index):
+        """The image's histogram, ndarray of shape (n_features,), float32.
+
+        Computed here, right after decoding, so that a worker never keeps full-size
+        images across a batch (``size=None`` keeps images at their native size): what
+        a batch holds is one small row per image, whatever the images' size.
+        """
+        if self.image_size is not None:  # brought to its (small) size first, as RGBA
+            image = self.fit_size(convert_image(image, self.mode), source, index)
+        rows = max(1, STRIP_PIXELS // max(1, image.shape[1]))
+        total, n_pixels = 0.0, 0
+        for top in range(0, image.shape[0], rows):  # a strip at a time: no full-size temporary
+            counts, n = histogram_counts(convert_image(image[top : top + rows], self.mode), self.color_space,
+                                         self.bins, self.joint, lut=self.lut)
+            total, n_pixels = total + counts, n_pixels + n
+        return (total / n_pixels if n_pixels else total).astype(np.float32)
 
     def compute(self, images):
-        lut = bin_lut(self.color_space, self.bins)
-        n = int(np.prod(self.bins)) if self.joint else sum(self.bins)
-        out = np.empty((len(images), n), dtype=np.float32)
-        for row, image in enumerate(images):
-            out[row] = color_histogram(image, self.color_space, self.bins, self.joint, lut=lut)
-        return out
+        """Rows of the histograms :meth:`prepare` computed: ndarray of shape (len(images), n_features)."""
+        return np.stack(images).astype(np.float32, copy=False)

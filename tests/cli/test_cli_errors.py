@@ -91,7 +91,7 @@ def test_a_test_image_of_another_size_than_the_native_one_exit_2_with_the_fix(tm
     assert code == 2 and len(err) == 1
     assert "1.png: image is 12x9 but RawPixels was fitted on 8x8 images" in err[0]
     assert "Set size=(8, 8)" in err[0]
-    assert err[0].endswith("On the command line: --extractor NAME:size=HxW (e.g. pixels:size=32x32).")
+    assert err[0].endswith("On the command line: --extractor NAME:size=HxW.")  # no other extractor named
 
 
 def test_help_and_version(capsys):

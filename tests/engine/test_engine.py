@@ -27,7 +27,13 @@ from featclf.engine import (
     merge_skipped,
     paired_rows,
 )
-from featclf.exceptions import ImageLoadError, ImageSizeError, InvalidImageError, InvalidParameterError
+from featclf.exceptions import (
+    ImageLoadError,
+    ImageSizeError,
+    InvalidImageError,
+    InvalidParameterError,
+    SkippedImagesWarning,
+)
 from featclf.io import convert_image
 from featclf.kernels import Kernel
 
@@ -102,11 +108,11 @@ def paths(tmp_path):
 
 # --------------------------------------------------------------------------- as_sources
 def test_as_sources_accepts_collections():
-    stack = np.zeros((3, 5, 6), np.uint8)  # (3, 4, 4) would be ambiguous: see the colour-image test below
+    stack = np.zeros((5, 5, 6), np.uint8)  # (5, 4, 4) or (3, 5, 6) would be ambiguous: see the tests below
     assert as_sources(stack) is stack
     data = featclf.ArrayDataset(stack)
     assert as_sources(data) is data.sources
-    assert as_sources(x for x in ["a.png", "b.png"]) == ["a.png", "b.png"]
+    assert as_sources({"a": "a.png", "b": "b.png"}.values()) == ["a.png", "b.png"]  # ordered, re-iterable
 
 
 @pytest.mark.parametrize(("X", "match"), [
@@ -362,7 +368,8 @@ def test_an_image_size_error_about_one_image_is_skipped_for_every_extractor_of_t
 # --------------------------------------------------------------------------- pairing and merging
 def _record(indices, skipped, n):
     features = np.asarray(indices, dtype=np.float32).reshape(-1, 1) * 10
-    return Extraction(features, np.asarray(indices, dtype=np.intp), [SkippedInput(i, f"s{i}", r) for i, r in skipped], n)
+    return Extraction(features, np.asarray(indices, dtype=np.intp), [SkippedInput(i, f"s{i}", r) for i, r in skipped],
+                      n)
 
 
 def test_paired_rows_keeps_what_every_record_kept_and_aligns_rows():
@@ -425,16 +432,50 @@ def test_what_workers_import_and_run_pulls_in_neither_sklearn_nor_scipy_nor_torc
 
 
 # --------------------------------------------------------------------------- what users pass (issue 9, kinds 1, 2, 10)
-@pytest.mark.parametrize("shape", [(48, 64, 3), (48, 64, 4), (5, 7, 3)])
-def test_a_colour_image_is_never_read_as_a_stack_of_thin_grey_images(shape):
+def _extractor(name):
+    if name == "cnn":
+        pytest.importorskip("torch")
+        return featclf.CNNEmbedding(backbone="tiny", verbose=0)
+    return {"hog": featclf.HOG, "pixels": featclf.RawPixels, "colorhist": featclf.ColorHistogram}[name](
+        size=(32, 32), verbose=0)
+
+
+EXTRACTORS = ["hog", "pixels", "colorhist", "cnn"]
+
+
+@pytest.mark.parametrize("name", EXTRACTORS)
+@pytest.mark.parametrize("shape", [(48, 64, 1), (48, 64, 2), (48, 64, 3), (48, 64, 4), (5, 7, 3), (6, 6, 1)])
+def test_one_image_with_channels_last_is_never_read_as_a_stack_of_thin_grey_images(shape, name):
     image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
-    est = featclf.HOG(size=(32, 32), verbose=0)
-    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} is ambiguous: one colour image") +
-                       r".*pass \[image\] or image\[np\.newaxis\]"):
+    est = _extractor(name)
+    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} is ambiguous: one image of "
+                                                          f"{shape[0]}x{shape[1]} with {shape[2]} channel") +
+                       r".*pass \[image\] or image\[np\.newaxis\].*X\[\.\.\., np\.newaxis\]"):
         est.fit_transform(image)
-    one = est.fit([image]).transform([image])
-    assert one.shape == (1, est.n_features_out_)
-    np.testing.assert_array_equal(est.transform(image[np.newaxis]), one)  # the first fix the message gives
+    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} is ambiguous")):
+        est.fit([np.zeros((32, 32, 3), np.uint8)]).transform(image)
+    if shape[2] in (1, 3, 4):  # the layouts load_image reads: the first fix works
+        one = est.fit([image]).transform([image])
+        assert one.shape == (1, est.n_features_out_)
+        np.testing.assert_array_equal(est.transform(image[np.newaxis]), one)
+
+
+@pytest.mark.parametrize("name", EXTRACTORS)
+@pytest.mark.parametrize("shape", [(3, 48, 64), (4, 48, 64), (3, 5, 6)])
+def test_a_channels_first_image_is_refused_with_both_fixes(shape, name):
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    est = _extractor(name)
+    with pytest.raises(InvalidImageError, match=re.escape(f"shape {shape} may be one channels-first image") +
+                       r".*np\.moveaxis\(X, 0, -1\)\[np\.newaxis\].*list\(X\)"):
+        est.fit_transform(image)
+    one = est.fit_transform(np.moveaxis(image, 0, -1)[np.newaxis])  # the first fix: one row
+    np.testing.assert_array_equal(one, est.transform([np.moveaxis(image, 0, -1)]))
+    assert est.transform(list(image)).shape == (shape[0], est.n_features_out_)  # the second: one per grey image
+
+
+def test_a_stack_of_three_or_four_grey_images_with_small_sides_is_still_a_stack():
+    stack = np.random.default_rng(2).integers(0, 256, (3, 3, 8), dtype=np.uint8)  # 3 images of 3x8
+    assert featclf.RawPixels(size=(3, 8), verbose=0).fit_transform(stack).shape == (3, 24)
 
 
 def test_a_stack_of_grey_images_of_width_3_has_a_fix_that_works():
@@ -492,3 +533,79 @@ def test_a_closed_pil_image_is_that_source_s_error_and_can_be_skipped(paths, n_j
     record = featclf.RawPixels(verbose=0, n_jobs=n_jobs, on_error="skip").fit(paths).extract(sources)
     assert record.indices.tolist() == [0, 2, 3] and record.skipped_indices.tolist() == [1]
     np.testing.assert_array_equal(record.features[1:], featclf.RawPixels(verbose=0).fit(paths).transform(paths[2:4]))
+
+
+# ------------------------------------------------------------------------- one-shot iterators, sets, mappings (kind 2)
+def _unordered_or_one_shot(paths):
+    return {
+        "generator": ((p for p in paths), r"one-shot iterator \(generator\).*Pass list\(X\)"),
+        "map": (map(str, paths), r"one-shot iterator \(map\).*Pass list\(X\)"),
+        "iter": (iter(paths), r"one-shot iterator \(list_iterator\).*Pass list\(X\)"),
+        "set": (set(paths), r"got a set, which has no order.*sorted\(X\)"),
+        "frozenset": (frozenset(paths), r"got a frozenset, which has no order.*sorted\(X\)"),
+        "dict": (dict.fromkeys(paths, 0), r"got a mapping \(dict\), which would be read as its keys.*X\.values"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["generator", "map", "iter", "set", "frozenset", "dict"])
+@pytest.mark.parametrize("name", EXTRACTORS)
+def test_one_shot_iterators_sets_and_mappings_are_refused_with_the_fix(paths, kind, name):
+    est = _extractor(name)
+    X, match = _unordered_or_one_shot(paths)[kind]
+    with pytest.raises(InvalidImageError, match=match):
+        est.fit_transform(X)
+    X, match = _unordered_or_one_shot(paths)[kind]
+    with pytest.raises(InvalidImageError, match=match):
+        est.fit(paths).transform(X)
+    assert est.fit_transform(list(paths)).shape == (len(paths), est.n_features_out_)  # the fix works
+
+
+@pytest.mark.parametrize("kind", ["set", "frozenset", "dict"])
+def test_load_images_refuses_sets_and_mappings_but_reads_a_generator_once(paths, kind):
+    X, match = _unordered_or_one_shot(paths)[kind]
+    with pytest.raises(InvalidImageError, match=match):
+        featclf.load_images(X, verbose=0)
+    loaded = featclf.load_images((p for p in paths), verbose=0)
+    assert len(loaded.images) == len(paths)
+
+
+# --------------------------------------------------------------------------- images with no pixel (kind 10)
+def _empty_sources():
+    return {
+        "PIL 0x5": (Image.new("L", (0, 5)), r"empty image of 0x5 pixels"),
+        "PIL RGB 7x0": (Image.new("RGB", (7, 0)), r"empty image of 7x0 pixels"),
+        "PIL RGBA 0x0": (Image.new("RGBA", (0, 0)), r"empty image of 0x0 pixels"),
+        "array (0, 4)": (np.zeros((0, 4), np.uint8), r"empty image of shape \(0, 4\)"),
+        "array (4, 0, 3)": (np.zeros((4, 0, 3), np.uint8), r"empty image of shape \(4, 0, 3\)"),
+    }
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("kind", list(_empty_sources()))
+@pytest.mark.parametrize("name", EXTRACTORS)
+def test_an_image_with_no_pixel_is_that_images_error_skippable(name, kind, n_jobs):
+    empty, reason = _empty_sources()[kind]
+    good = [np.full((20, 20, 3), 40 * i, np.uint8) for i in range(1, 3)]
+    sources = [good[0], empty, good[1]]
+    est = _extractor(name).set_params(n_jobs=n_jobs)
+    with pytest.raises(InvalidImageError, match=r"item 1 \(\w+\): " + reason):
+        est.fit(good).transform(sources)
+    record = est.set_params(on_error="skip").fit(good).extract(sources)
+    assert record.indices.tolist() == [0, 2] and [s.index for s in record.skipped] == [1]
+    assert re.search(reason, record.skipped[0].reason)
+    np.testing.assert_array_equal(record.features, est.transform(good))
+    with pytest.warns(SkippedImagesWarning, match=r"1 of 3 images"):
+        out = est.set_params(on_error="nan").transform(sources)
+    assert np.isnan(out[1]).all() and np.array_equal(out[[0, 2]], record.features)
+
+
+@pytest.mark.parametrize("kind", list(_empty_sources()))
+def test_an_image_with_no_pixel_is_refused_at_fit_and_by_load_image(kind):
+    empty, reason = _empty_sources()[kind]
+    good = np.full((20, 20), 9, np.uint8)
+    with pytest.raises(InvalidImageError, match=reason):
+        featclf.RawPixels(verbose=0).fit([good, empty])  # size=None reads sizes: on_error='raise' refuses it
+    est = featclf.RawPixels(on_error="skip", verbose=0).fit([good, empty])
+    assert est.image_size_ == (20, 20)  # the readable image decides
+    with pytest.raises(InvalidImageError, match=reason):
+        featclf.load_image(empty)

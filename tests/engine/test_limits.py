@@ -134,7 +134,7 @@ def test_a_feature_matrix_beyond_available_memory_is_refused_before_decoding(mon
 
 # --------------------------------------------------------------------------- constant output
 def test_output_constant_over_all_images_warns_naming_the_extractor():
-    same = np.full((4, 8, 8), 77, np.uint8)
+    same = list(np.full((4, 8, 8), 77, np.uint8))  # a list: a (4, 8, 8) array may be one channels-first image
     with pytest.warns(ConstantFeaturesWarning, match=r"^RawPixels gave the same 64 features for all 4 images: its "
                       r"output cannot tell them apart"):
         featclf.RawPixels(verbose=0).fit_transform(same)

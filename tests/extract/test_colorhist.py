@@ -257,3 +257,23 @@ def test_resized_cut_outs_count_no_colour_from_under_transparent_pixels():
     small = ColorHistogram(color_space="rgb", bins=4, size=(1, 1), verbose=0).fit([image]).transform([image])
     assert full.argmax() == 48 and full.max() == 1.0  # (r bin 3, g 0, b 0)
     np.testing.assert_array_equal(small, full)
+
+
+@pytest.mark.parametrize("space", ["rgb", "hsv", "lab"])
+@pytest.mark.parametrize("joint", [True, False])
+def test_histogram_counted_a_strip_of_rows_at_a_time_equals_the_whole_images(space, joint, monkeypatch):
+    """Kind 5: the kernel counts strips (no full-size RGBA copy); the result is the whole image's, bit for bit."""
+    from featclf.io import convert_image
+    from featclf.kernels import _colorhist
+
+    monkeypatch.setattr(_colorhist, "STRIP_PIXELS", 1000)  # many strips, one partial
+    rng = np.random.default_rng(3)
+    rgba = rng.integers(0, 256, (95, 70, 4), dtype=np.uint8)
+    rgba[..., 3][rgba[..., 3] < 90] = 0
+    images = [rgba, rng.integers(0, 256, (81, 40), dtype=np.uint8), rng.integers(0, 256, (33, 120, 3), dtype=np.uint8),
+              np.zeros((50, 50, 4), np.uint8)]
+    kernel = _colorhist.ColorHistogramKernel("ColorHistogram", None, False, color_space=space, bins=(8, 6, 4),
+                                             joint=joint)
+    for image in images:
+        expected = color_histogram(convert_image(image, "rgba"), space, (8, 6, 4), joint).astype(np.float32)
+        np.testing.assert_array_equal(kernel.prepare(image, None, 0), expected)

@@ -591,3 +591,21 @@ def test_extract_many_refuses_unfitted_extractors(images):
 
     with pytest.raises(NotFittedError, match="HOG instance is not fitted yet"):
         extract_many([make("hog")], images)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_prepared_image_does_not_grow_with_the_image(name):
+    """A worker keeps each image's prepared form across a batch: it must not scale with the image.
+
+    Fitted on images of two sizes (so every extractor resizes to one size, or needs none),
+    the prepared forms of a 64x64 and a 640x640 image have the same, small size.
+    """
+    rng = np.random.default_rng(0)
+    fit_images = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8),
+                  rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)]
+    est = fit_or_skip(make(name, size=None), fit_images)
+    kernel = est._kernel(fit_images)
+    small, large = (kernel.prepare(rng.integers(0, 256, (side, side, 3), dtype=np.uint8), None, 0)
+                    for side in (64, 640))
+    assert small.nbytes == large.nbytes
+    assert large.nbytes < 640 * 640 * 3 // 4

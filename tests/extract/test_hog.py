@@ -176,7 +176,7 @@ def test_opencv_descriptor_is_built_once_per_transform(monkeypatch):
 # --------------------------------------------------------------------------- scikit-image reference
 @pytest.mark.parametrize("block_norm", ["L1", "L1-sqrt", "L2", "L2-Hys"])
 def test_skimage_method_matches_skimage(block_norm):
-    images = shapes(3, size=24)
+    images = shapes(5, size=24)
     out = hog("skimage", pixels_per_cell=(6, 6), cells_per_block=(2, 2), orientations=8,
               block_norm=block_norm).fit_transform(images)
     expected = [skimage_hog(im, orientations=8, pixels_per_cell=(6, 6), cells_per_block=(2, 2),
@@ -227,7 +227,7 @@ def test_opencv_relates_to_skimage_on_fashion_mnist():
 # --------------------------------------------------------------------------- colour
 @pytest.mark.parametrize("method", METHODS)
 def test_grey_image_equals_the_same_image_as_rgb(method):
-    grey = shapes(3)
+    grey = shapes(5)
     rgb = np.repeat(grey[..., None], 3, axis=-1)
     from_grey = hog(method, pixels_per_cell=(4, 4)).fit_transform(grey)
     np.testing.assert_array_equal(hog(method, pixels_per_cell=(4, 4)).fit_transform(rgb), from_grey)
@@ -308,10 +308,39 @@ def test_mixed_sizes_resize_to_the_default_size_at_least_one_block():
 
 @pytest.mark.parametrize("method", METHODS)
 def test_too_small_images_say_the_minimum_size(method):
-    with pytest.raises(ImageSizeError, match=r"10x12 .*too small.*at least 16x16 pixels.*size=\(16, 16\)"):
-        hog(method).fit(np.zeros((1, 10, 12), np.uint8))
+    with pytest.raises(ImageSizeError, match=r"10x12 .*too small.*at least 16x16 pixels.*size=\(16, 16\) or larger "
+                       r"to resize \(on the command line: hog:size=16x16\)"):
+        hog(method, size=(10, 12)).fit(None)
     with pytest.raises(ImageSizeError, match=r"at least 12x8 pixels"):
         hog(method, pixels_per_cell=(4, 4), cells_per_block=(3, 2), size=(11, 30)).fit(None)
+
+
+@pytest.mark.parametrize(("shape", "params", "block", "default"), [
+    ((10, 12), {}, "16x16", (64, 64)),
+    ((8, 8), {}, "16x16", (64, 64)),
+    ((40, 12), {}, "16x16", (64, 64)),  # too narrow only
+    ((30, 30), {"pixels_per_cell": (40, 24)}, "80x48", (80, 64)),
+])
+def test_a_shared_native_size_smaller_than_one_block_falls_back_to_the_default_size(shape, params, block, default):
+    images = shapes(5, size=max(shape))[:, : shape[0], : shape[1]]
+    est = hog(**params).fit(images)
+    h, w = shape
+    assert est.image_size_ == default
+    assert est.size_rule_ == (f"default: the native {h}x{w} of all 5 fitted images is smaller than one HOG block "
+                              f"{block} (pixels_per_cell * cells_per_block), so every image is resized to HOG's "
+                              f"default {default[0]}x{default[1]}")
+    out = est.transform(images)
+    np.testing.assert_array_equal(out, hog(size=default, **params).fit(None).transform(images))
+
+
+def test_hog_on_digits_fits_and_evaluates():
+    """Kind 11: digits are 8x8, smaller than one 16x16 block: HOG's default size is used, with the reason."""
+    digits = featclf.load_digits()
+    est = HOG(verbose=0).fit(digits)
+    assert est.image_size_ == (64, 64) and "native 8x8 of all 1797 fitted images is smaller than one HOG block" \
+        in est.size_rule_
+    result = featclf.evaluate(digits.subset(np.arange(300)), ["hog"], ["svm"], cv=3, verbose=0, n_jobs=1)
+    assert result.best.accuracy_mean > 0.8
 
 
 def test_smallest_size_works():
@@ -368,7 +397,7 @@ def test_grey_images_are_never_copied_to_three_channels():
 
 @pytest.mark.parametrize("method", METHODS)
 def test_grey_stack_and_list_give_the_same_features(method):
-    grey = shapes(4)
+    grey = shapes(5)
     est = hog(method, pixels_per_cell=(4, 4)).fit(grey)
     np.testing.assert_array_equal(est.transform(grey), est.transform(list(grey)))
 

@@ -54,7 +54,7 @@ def test_size_resizes_with_area_averaging():
 
 
 def test_size_none_learns_the_size_from_the_first_image():
-    est = pixels().fit(np.zeros((3, 5, 7), np.uint8))
+    est = pixels().fit(np.zeros((5, 5, 7), np.uint8))
     assert est.image_size_ == (5, 7) and est.n_features_out_ == 35
 
 
