@@ -116,7 +116,7 @@ warnings.simplefilter("ignore", featclf.exceptions.SkippedImagesWarning)
 loaded = featclf.load_clustering({str(path)!r})
 paths = {paths!r}
 new = np.load({str(tmp_path / 'new.npy')!r})
-print(json.dumps({{"train": loaded.predict(paths).tolist(), "new": loaded.predict(new).tolist(),
+print(json.dumps({{"train": loaded.predict(paths).tolist(), "new": loaded.predict(list(new)).tolist(),
                   "labels": loaded.labels_.tolist(), "similar": loaded.similar(5, n=3).indices.tolist()}}))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
@@ -125,7 +125,7 @@ print(json.dumps({{"train": loaded.predict(paths).tolist(), "new": loaded.predic
     out = json.loads(proc.stdout)
     assert out["labels"] == result.labels_.tolist()
     assert out["train"] == result.labels_.tolist()
-    assert out["new"] == result.predict(new).tolist()
+    assert out["new"] == result.predict(list(new)).tolist()  # 3 images: a list (a (3, H, W) stack is ambiguous)
     assert out["similar"] == result.similar(5, n=3).indices.tolist()
 
 

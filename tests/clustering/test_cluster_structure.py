@@ -59,7 +59,7 @@ def test_hdbscan_that_finds_no_cluster_warns_and_still_labels_every_image():
         result = featclf.cluster(images, "pixels", method="hdbscan:min_cluster_size=6", verbose=0)
     assert result.n_clusters_ == 0 and (result.labels_ == NOISE).all()
     assert result.metrics_["silhouette"] is None and len(result.outliers_) == 0
-    assert (result.predict(images[:3]) == NOISE).all()
+    assert (result.predict(list(images[:3])) == NOISE).all()
 
 
 def test_clusters_are_numbered_by_decreasing_size():

@@ -154,9 +154,9 @@ class CNNEmbedding(BaseExtractor):
     Examples
     --------
     >>> import numpy as np, featclf
-    >>> images = np.random.default_rng(0).integers(0, 255, (4, 28, 28), dtype=np.uint8)
+    >>> images = np.random.default_rng(0).integers(0, 255, (5, 28, 28), dtype=np.uint8)
     >>> featclf.CNNEmbedding(backbone="tiny", verbose=0).fit_transform(images).shape
-    (4, 16)
+    (5, 16)
 
     The default backbone (pretrained, 1280-d) at a resolution suited to small images:
 
