@@ -51,7 +51,7 @@ def test_a_missing_dependency_stops_before_extraction(no_extraction, monkeypatch
 
     monkeypatch.setattr(CNNEmbedding, "_torch", no_torch)
     argv = ["evaluate", "digits", "-e", "pixels:size=32x32", "-e", "colorhist", "-e", "cnn", "--out", str(tmp_path)]
-    assert main(argv) == 1
+    assert main(argv) == 2
     assert _one_line_error(capsys).endswith('Install it with: pip install "featclf[cnn]"')
 
 

@@ -195,10 +195,14 @@ class CNNEmbedding(BaseExtractor):
             )
 
     def _check_dependencies(self):
-        """torch (and ONNX Runtime for ``compile='onnxruntime'``), and a known backbone name."""
+        """torch (and ONNX Runtime for ``compile='onnxruntime'``), and a known backbone name.
+
+        torch is checked first: :mod:`._inference` imports it at module level, so importing
+        that module without torch would raise a bare ``ModuleNotFoundError``.
+        """
+        self._torch()
         from . import _inference
 
-        self._torch()
         if self.compile == "onnxruntime":
             for package in _inference.ONNX_PACKAGES:
                 import_optional(package, purpose="CNNEmbedding(compile='onnxruntime')")
