@@ -87,7 +87,20 @@ def unknown_name(kind: str, name, options: Iterable[str]) -> UnknownNameError:
 
 
 def available_memory() -> int | None:
-    """Bytes of memory available to allocate now (Linux ``MemAvailable``; else free physical pages), or None."""
+    """Bytes of memory available to allocate now, or None when unknown.
+
+    psutil's ``virtual_memory().available`` when psutil is installed; else Linux
+    ``MemAvailable`` (``/proc/meminfo``); else the free physical pages (``os.sysconf``).
+    """
+    try:
+        import psutil
+    except ImportError:
+        pass
+    else:
+        try:
+            return int(psutil.virtual_memory().available)
+        except Exception:  # noqa: BLE001 - an unsupported platform: fall back below
+            pass
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -99,6 +112,18 @@ def available_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):
         return None
+
+
+def effective_workers(n_jobs, n_tasks: int) -> int:
+    """Worker processes featclf starts for ``n_tasks`` tasks: ``min(n_jobs, cores, n_tasks)``, at least 1.
+
+    ``n_jobs`` as joblib reads it (None: 1; -1: every core); the cores are
+    ``joblib.cpu_count()`` (which honours cgroup and affinity limits). More workers
+    than cores or than tasks only cost memory and start-up time.
+    """
+    from joblib import cpu_count, effective_n_jobs
+
+    return max(1, min(effective_n_jobs(n_jobs), cpu_count(), int(n_tasks)))
 
 
 def format_bytes(n: float) -> str:
