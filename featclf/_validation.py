@@ -55,8 +55,12 @@ def check_n_jobs(value, owner=None):
     return int(value)
 
 
-def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bool = False):
-    """Return ``value`` as a (int, int) tuple, e.g. ``size=(height, width)`` or ``pixels_per_cell``."""
+def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bool = False, example=None):
+    """Return ``value`` as a (int, int) tuple, e.g. ``size=(height, width)`` or ``pixels_per_cell``.
+
+    ``example``: the valid pair the error message suggests (e.g. the extractor's default
+    size), so that the suggestion works; default ``(max(minimum, 8),) * 2``.
+    """
     if value is None and allow_none:
         return None
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -68,9 +72,10 @@ def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bo
     )
     if not ok:
         extra = " or None" if allow_none else ""
+        ex = tuple(example) if example is not None else (max(minimum, 8),) * 2
         raise InvalidParameterError(
             f"The {name!r} parameter{_owner(owner)} must be a pair of ints >= {minimum} "
-            f"(e.g. ({max(minimum, 8)}, {max(minimum, 8)})){extra}. Got {value!r} instead."
+            f"(e.g. ({ex[0]}, {ex[1]})){extra}. Got {value!r} instead."
         )
     return (int(value[0]), int(value[1]))
 

@@ -260,7 +260,7 @@ def worker_died(during: str, n_workers: int) -> WorkerDiedError:
         f"A worker process died while {during} with n_jobs={n_workers}: most likely the system killed it for "
         f"lack of memory (or it crashed in native code). Use fewer workers (n_jobs={fewer}, on the command line "
         f"--n-jobs {fewer}); for extraction also a smaller batch_size or max_pixels, so that each worker holds "
-        "fewer decoded images."
+        "fewer decoded images (command line: -e NAME:batch_size=16, --max-pixels N)."
     )
 
 

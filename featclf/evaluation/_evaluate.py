@@ -143,10 +143,15 @@ def _check_class_counts(y, classes, n_splits):
         low = [(classes[i], int(n)) for i, n in enumerate(counts) if 0 < n < n_splits]
         if low:
             shown = ", ".join(f"{c!r} ({n})" for c, n in low[:5])
+            fewest = min(n for _, n in low)
+            if fewest >= 2:  # a cv that works: the smallest class count
+                fix = f"Lower cv to at most {fewest} (e.g. cv={fewest}; command line: --cv {fewest}), or add images."
+            else:  # a class of one image cannot be in both a training and a test part
+                fix = ("A class of a single image cannot be cross-validated at any cv: add images to it, leave it "
+                       "out, or use a separate test set (test=...; command line: --test DATA).")
             raise InvalidParameterError(
                 f"The 'cv' parameter of evaluate is {n_splits}, but stratified {n_splits}-fold cross-validation needs "
-                f"at least {n_splits} images per class; these classes have fewer: {shown}. Lower cv (e.g. "
-                f"cv={max(2, min(n for _, n in low))}) or add images."
+                f"at least {n_splits} images per class; these classes have fewer: {shown}. {fix}"
             )
 
 
