@@ -120,15 +120,21 @@ def available_memory() -> int | None:
 
 
 def effective_workers(n_jobs, n_tasks: int) -> int:
-    """Worker processes featclf starts for ``n_tasks`` tasks: ``min(n_jobs, cores, n_tasks)``, at least 1.
+    """Workers featclf runs for ``n_tasks`` tasks: ``min(n_jobs, cores, n_tasks)``, at least 1.
 
-    ``n_jobs`` as joblib reads it (None: 1; -1: every core); the cores are
-    ``joblib.cpu_count()`` (which honours cgroup and affinity limits). More workers
-    than cores or than tasks only cost memory and start-up time.
+    ``n_jobs`` as joblib reads it (None: the active ``joblib.parallel_config``, else 1;
+    -1: every core). The cores are ``joblib.cpu_count()`` (which honours cgroup and
+    affinity limits), for joblib's local backends (processes, threads) only: a backend
+    chosen with ``parallel_config`` (e.g. Dask) runs elsewhere. More workers than cores
+    or than tasks only cost memory and start-up time (``n_jobs=1000`` on 2 cores: 2).
     """
-    from joblib import cpu_count, effective_n_jobs
+    import joblib
 
-    return max(1, min(effective_n_jobs(n_jobs), cpu_count(), int(n_tasks)))
+    n = joblib.effective_n_jobs(n_jobs)
+    backend, _ = joblib.parallel.get_active_backend()
+    if type(backend).__name__ in ("LokyBackend", "ThreadingBackend", "MultiprocessingBackend", "SequentialBackend"):
+        n = min(n, joblib.cpu_count())
+    return max(1, min(n, int(n_tasks)))
 
 
 def format_bytes(n: float) -> str:

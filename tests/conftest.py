@@ -38,19 +38,25 @@ def write(tmp_path):
 
 @pytest.fixture
 def progress_bars(monkeypatch):
-    """Record every tqdm bar featclf opens: a list of ``{desc, disable, total, steps}``, one per bar."""
+    """Record every tqdm bar featclf opens: a list of ``{desc, disable, total, steps, times}``, one per bar.
+
+    ``times``: ``time.monotonic()`` of each step.
+    """
+    import time
+
     import tqdm.auto
 
     bars = []
 
     class Recording(tqdm.auto.tqdm):
         def __init__(self, *args, **kwargs):
-            self.record = {key: kwargs.get(key) for key in ("desc", "disable", "total")} | {"steps": []}
+            self.record = {key: kwargs.get(key) for key in ("desc", "disable", "total")} | {"steps": [], "times": []}
             bars.append(self.record)
             super().__init__(*args, **kwargs)
 
         def update(self, n=1):
             self.record["steps"].append(n)
+            self.record["times"].append(time.monotonic())
             return super().update(n)
 
     monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
