@@ -55,8 +55,12 @@ def check_n_jobs(value, owner=None):
     return int(value)
 
 
-def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bool = False):
-    """Return ``value`` as a (int, int) tuple, e.g. ``size=(height, width)`` or ``pixels_per_cell``."""
+def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bool = False, example=None):
+    """Return ``value`` as a (int, int) tuple, e.g. ``size=(height, width)`` or ``pixels_per_cell``.
+
+    ``example``: the valid pair the error message suggests (e.g. the extractor's default
+    size), so that the suggestion works; default ``(max(minimum, 8),) * 2``.
+    """
     if value is None and allow_none:
         return None
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -68,9 +72,10 @@ def check_pair(name: str, value, *, minimum: int = 1, owner=None, allow_none: bo
     )
     if not ok:
         extra = " or None" if allow_none else ""
+        ex = tuple(example) if example is not None else (max(minimum, 8),) * 2
         raise InvalidParameterError(
             f"The {name!r} parameter{_owner(owner)} must be a pair of ints >= {minimum} "
-            f"(e.g. ({max(minimum, 8)}, {max(minimum, 8)})){extra}. Got {value!r} instead."
+            f"(e.g. ({ex[0]}, {ex[1]})){extra}. Got {value!r} instead."
         )
     return (int(value[0]), int(value[1]))
 
@@ -87,7 +92,20 @@ def unknown_name(kind: str, name, options: Iterable[str]) -> UnknownNameError:
 
 
 def available_memory() -> int | None:
-    """Bytes of memory available to allocate now (Linux ``MemAvailable``; else free physical pages), or None."""
+    """Bytes of memory available to allocate now, or None when unknown.
+
+    psutil's ``virtual_memory().available`` when psutil is installed; else Linux
+    ``MemAvailable`` (``/proc/meminfo``); else the free physical pages (``os.sysconf``).
+    """
+    try:
+        import psutil
+    except ImportError:
+        pass
+    else:
+        try:
+            return int(psutil.virtual_memory().available)
+        except Exception:  # noqa: BLE001 - an unsupported platform: fall back below
+            pass
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -99,6 +117,24 @@ def available_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):
         return None
+
+
+def effective_workers(n_jobs, n_tasks: int) -> int:
+    """Workers featclf runs for ``n_tasks`` tasks: ``min(n_jobs, cores, n_tasks)``, at least 1.
+
+    ``n_jobs`` as joblib reads it (None: the active ``joblib.parallel_config``, else 1;
+    -1: every core). The cores are ``joblib.cpu_count()`` (which honours cgroup and
+    affinity limits), for joblib's local backends (processes, threads) only: a backend
+    chosen with ``parallel_config`` (e.g. Dask) runs elsewhere. More workers than cores
+    or than tasks only cost memory and start-up time (``n_jobs=1000`` on 2 cores: 2).
+    """
+    import joblib
+
+    n = joblib.effective_n_jobs(n_jobs)
+    backend, _ = joblib.parallel.get_active_backend()
+    if type(backend).__name__ in ("LokyBackend", "ThreadingBackend", "MultiprocessingBackend", "SequentialBackend"):
+        n = min(n, joblib.cpu_count())
+    return max(1, min(n, int(n_tasks)))
 
 
 def format_bytes(n: float) -> str:

@@ -38,19 +38,31 @@ def write(tmp_path):
 
 @pytest.fixture
 def progress_bars(monkeypatch):
-    """Record every tqdm bar featclf opens: a list of ``{desc, disable, total, steps}``, one per bar."""
+    """Record every tqdm bar featclf opens: a list of ``{desc, disable, total, steps}``, one per bar.
+
+    ``bars.times[i]``: the ``time.monotonic()`` of each step of bar ``i``.
+    """
+    import time
+
     import tqdm.auto
 
-    bars = []
+    class Bars(list):
+        times: list
+
+    bars = Bars()
+    bars.times = []
 
     class Recording(tqdm.auto.tqdm):
         def __init__(self, *args, **kwargs):
             self.record = {key: kwargs.get(key) for key in ("desc", "disable", "total")} | {"steps": []}
             bars.append(self.record)
+            self.times = []
+            bars.times.append(self.times)
             super().__init__(*args, **kwargs)
 
         def update(self, n=1):
             self.record["steps"].append(n)
+            self.times.append(time.monotonic())
             return super().update(n)
 
     monkeypatch.setattr(tqdm.auto, "tqdm", Recording)

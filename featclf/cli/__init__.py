@@ -6,9 +6,9 @@ exit code. ``evaluate``, ``cluster`` and ``demo`` exist today; ``train``, ``pred
 ``extract`` and ``list`` slot in the same way.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
-values, unusable data, images whose sizes need ``size=``), printed as one line; 1 other failures (an unreadable image
-with ``--on-error raise``, a missing optional dependency, a file that cannot be
-written), also one line, without a traceback.
+values, unusable data, images whose sizes need ``size=``, a missing optional dependency:
+all found before any extraction), printed as one line; 1 other failures (an unreadable image
+with ``--on-error raise``, a file that cannot be written), also one line, without a traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ import argparse
 import sys
 
 from .._version import __version__
-from ..exceptions import DatasetError, FeatclfError, ImageSizeError, InvalidParameterError, UnknownNameError
+from ..exceptions import (
+    DatasetError,
+    FeatclfError,
+    ImageSizeError,
+    InvalidParameterError,
+    MissingDependencyError,
+    UnknownNameError,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -65,7 +72,7 @@ def main(argv=None) -> int:
         hint = "" if "on the command line:" in message else " On the command line: --extractor NAME:size=HxW."
         print(f"{prog}: error: {message}{hint}", file=sys.stderr)
         return 2
-    except (UnknownNameError, InvalidParameterError, DatasetError) as exc:
+    except (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError) as exc:
         print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except (FeatclfError, OSError) as exc:

@@ -380,13 +380,17 @@ class CSVManifest(ImageDataset):
         reader = csv.DictReader(io.StringIO(_read_csv_text(csv_path, encoding), newline=""), strict=True)
         done = 0
         try:
-            header = reader.fieldnames or []
+            header = [name.strip() for name in reader.fieldnames or []]  # ' label' is the column 'label'
+            reader.fieldnames = header
+            cli = {"path_column": f"on the command line, name the column {path_column!r}",
+                   "label_column": f"on the command line, name the column {label_column!r}",
+                   "group_column": "on the command line, --groups COLUMN"}
             for column, param in ((path_column, "path_column"), (label_column, "label_column"),
                                   (group_column, "group_column")):
                 if column is not None and column not in header:
                     sep = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
                     hint = (f" The header looks {sep!r}-separated: save the file comma-separated."
-                            if sep else f" Set {param}= to the column's name.")
+                            if sep else f" Set {param}= to the column's name ({cli[param]}).")
                     raise DatasetError(f"{csv_path}: no column {column!r}; the header has {header}.{hint}")
             paths, values, groups, real_lines = [], [], [], {}
             no_path, no_label, no_group, outside, repeated = [], [], [], [], []

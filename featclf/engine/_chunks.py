@@ -1,10 +1,13 @@
 """Chunks of sources streamed through joblib workers, in input order.
 
-Sources are split into contiguous chunks that joblib workers process in order
-(``Parallel(return_as="generator")``, so ``joblib.parallel_config`` -- including a
-Dask backend -- applies unchanged). A featclf error raised in a chunk travels back
-as a value and is raised when that chunk's turn comes, so the error reported is the
-one of the *first* bad source in input order, whatever the number of workers.
+Sources are split into contiguous chunks that joblib workers process
+(``Parallel(return_as="generator_unordered")``, so ``joblib.parallel_config`` --
+including a Dask backend -- applies unchanged). Progress advances as each chunk
+completes, in any order; results are handed on in input order. A featclf error raised
+in a chunk travels back as a value and is raised when that chunk's turn comes, so the
+error reported is the one of the *first* bad source in input order, whatever the number
+of workers. Workers: ``min(n_jobs, cores, chunks)``
+(:func:`featclf._validation.effective_workers`), so ``n_jobs=1000`` on 2 cores starts 2.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Set as AbstractSet
 import joblib
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_int, effective_workers
 from ..datasets import ImageDataset
 from ..exceptions import FeatclfError, InvalidImageError, WorkerDiedError
 
@@ -222,7 +225,8 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     sources : sequence
         Indexable; ``sources[s:e]`` is what a chunk receives.
     n_jobs : int, optional
-        Workers; ``None`` follows ``joblib.parallel_config``.
+        Workers; ``None`` follows ``joblib.parallel_config``. At most the number of
+        cores (local backends) and of chunks are used (:func:`effective_workers`).
     batch_size : int or 'auto'
         Sources per chunk (see :func:`chunk_size`).
     verbose : int
@@ -237,8 +241,9 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     parent_helps : bool
 
     ``func`` runs in joblib workers when ``n_jobs`` (or the active
-    ``joblib.parallel_config``) asks for more than one; results stream back in input
-    order while later chunks are still being computed. ``prefer='threads'`` is
+    ``joblib.parallel_config``) asks for more than one; results are handed on in input
+    order (chunks done early wait in a buffer) while the bar advances as each chunk
+    completes, in any order. ``prefer='threads'`` is
     joblib's soft hint (a backend chosen with ``parallel_config`` wins). A featclf
     error raised in a chunk is re-raised here when that chunk's turn comes. A worker
     process that dies (killed for lack of memory, a crash in native code) raises
@@ -258,30 +263,42 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     n = len(sources)
     if n == 0:
         return
-    n_workers = joblib.effective_n_jobs(n_jobs)
+    n_workers = effective_workers(n_jobs, n)
     size = chunk_size(n, n_workers, batch_size, MAX_CHUNK if in_memory(sources) else FILE_CHUNK)
     starts = range(0, n, size)
+    n_workers = effective_workers(n_jobs, len(starts))  # never more workers than chunks (or cores)
     if n_workers == 1:  # no worker to feed: run inline, without joblib's overhead
-        results = (_guarded(func, sources[s : s + size], s, *args) for s in starts)
+        done = ((i, _guarded(func, sources[s : s + size], s, *args)) for i, s in enumerate(starts))
     elif parent_helps and prefer is None and _loky_default():
-        results = _shared_work(func, sources, starts, size, n_workers, args)
+        done = _shared_work(func, sources, starts, size, n_workers, args)
     else:
-        tasks = (joblib.delayed(_guarded)(func, sources[s : s + size], s, *args) for s in starts)
-        results = joblib.Parallel(n_jobs=n_jobs, return_as="generator", prefer=prefer)(tasks)
+        tasks = (joblib.delayed(_numbered)(i, func, sources[s : s + size], s, *args) for i, s in enumerate(starts))
+        done = joblib.Parallel(n_jobs=n_workers, return_as="generator_unordered", prefer=prefer)(tasks)
+    ready: dict = {}  # chunks done ahead of their turn
+    wanted = 0
     try:
         with tqdm(total=n, desc=desc, unit="img", disable=None if verbose else True, delay=PROGRESS_DELAY_S,
                   leave=False) as bar:
-            for start, result in zip(starts, _alive(results, n_workers, desc)):
-                if isinstance(result, _Failed):
-                    raise result.error
-                yield result
-                bar.update(min(size, n - start))
+            for number, result in _alive(done, n_workers, desc):  # in the order chunks complete
+                ready[number] = result
+                if not isinstance(result, _Failed):
+                    bar.update(min(size, n - starts[number]))  # progress as each chunk completes
+                while wanted in ready:  # results (and errors) in input order
+                    result = ready.pop(wanted)
+                    if isinstance(result, _Failed):
+                        raise result.error
+                    yield result
+                    wanted += 1
     finally:
         with warnings.catch_warnings():  # joblib's note about cancelled tasks is noise after an error
             warnings.filterwarnings("ignore", category=UserWarning,
                                     message=r"\d+ tasks (have been successfully executed|which were still being)")
-            if hasattr(results, "close"):
-                results.close()
+            if hasattr(done, "close"):
+                done.close()
+
+
+def _numbered(number, func, chunk, start, *args):
+    return number, _guarded(func, chunk, start, *args)
 
 
 def _alive(results, n_workers, desc):
@@ -301,7 +318,7 @@ def worker_died(during: str, n_workers: int) -> WorkerDiedError:
         f"A worker process died while {during} with n_jobs={n_workers}: most likely the system killed it for "
         f"lack of memory (or it crashed in native code). Use fewer workers (n_jobs={fewer}, on the command line "
         f"--n-jobs {fewer}); for extraction also a smaller batch_size or max_pixels, so that each worker holds "
-        "fewer decoded images."
+        "fewer decoded images (command line: -e NAME:batch_size=16, --max-pixels N)."
     )
 
 
@@ -334,17 +351,18 @@ def _helper_pool(n: int):
 
 
 def _shared_work(func, sources, starts, size, n_workers, args):
-    """Chunk results in input order, computed by ``n_workers - 1`` loky processes and this one.
+    """``(number, result)`` of each chunk as it completes, computed by ``n_workers - 1`` loky processes and this one.
 
     Chunks are claimed in input order; a few are kept in flight on the workers, and
-    whenever the next result in order is not ready this process computes the next
-    unclaimed chunk itself. Results that arrive early wait in a small buffer.
+    whenever none of them is done this process computes the next unclaimed chunk
+    itself, so progress never waits for a slow worker (e.g. one still starting).
     """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     executor = _helper_pool(n_workers - 1)
     depth = 2 * (n_workers - 1)
     claimed = iter(range(len(starts)))
     in_flight: dict = {}
-    ready: dict = {}
 
     def submit():
         while len(in_flight) < depth and (number := next(claimed, None)) is not None:
@@ -352,19 +370,20 @@ def _shared_work(func, sources, starts, size, n_workers, args):
             in_flight[number] = executor.submit(_guarded, func, sources[s : s + size], s, *args)
 
     try:
-        for wanted in range(len(starts)):
-            submit()
-            while wanted not in ready:
-                future = in_flight.get(wanted)
-                if future is not None and future.done():
-                    ready[wanted] = in_flight.pop(wanted).result()
-                elif (number := next(claimed, None)) is not None:  # help: the next unclaimed chunk, here
+        submit()
+        while in_flight:
+            finished = [number for number, future in in_flight.items() if future.done()]
+            if not finished:
+                if (number := next(claimed, None)) is not None:  # help: the next unclaimed chunk, here
                     s = starts[number]
-                    ready[number] = _guarded(func, sources[s : s + size], s, *args)
+                    yield number, _guarded(func, sources[s : s + size], s, *args)
                     submit()
-                else:  # everything is claimed: wait for the workers
-                    ready[wanted] = in_flight.pop(wanted).result()
-            yield ready.pop(wanted)
+                    continue
+                wait(list(in_flight.values()), return_when=FIRST_COMPLETED)  # everything is claimed
+                finished = [number for number, future in in_flight.items() if future.done()]
+            for number in sorted(finished):
+                yield number, in_flight.pop(number).result()
+            submit()
     finally:
         for future in in_flight.values():
             future.cancel()

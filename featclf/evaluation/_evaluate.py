@@ -51,7 +51,7 @@ from concurrent.futures import BrokenExecutor
 
 import numpy as np
 
-from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
+from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, effective_workers
 from ..datasets import ImageDataset, left_out_summary, missing_positions
 from ..engine import warn_skipped, worker_died
 from ..exceptions import DatasetError, InvalidParameterError
@@ -143,10 +143,15 @@ def _check_class_counts(y, classes, n_splits):
         low = [(classes[i], int(n)) for i, n in enumerate(counts) if 0 < n < n_splits]
         if low:
             shown = ", ".join(f"{c!r} ({n})" for c, n in low[:5])
+            fewest = min(n for _, n in low)
+            if fewest >= 2:  # a cv that works: the smallest class count
+                fix = f"Lower cv to at most {fewest} (e.g. cv={fewest}; command line: --cv {fewest}), or add images."
+            else:  # a class of one image cannot be in both a training and a test part
+                fix = ("A class of a single image cannot be cross-validated at any cv: add images to it, leave it "
+                       "out, or use a separate test set (test=...; command line: --test DATA).")
             raise InvalidParameterError(
                 f"The 'cv' parameter of evaluate is {n_splits}, but stratified {n_splits}-fold cross-validation needs "
-                f"at least {n_splits} images per class; these classes have fewer: {shown}. Lower cv (e.g. "
-                f"cv={max(2, min(n for _, n in low))}) or add images."
+                f"at least {n_splits} images per class; these classes have fewer: {shown}. {fix}"
             )
 
 
@@ -322,7 +327,8 @@ def _fit_all(tasks, clf_components, ext_components, X_by_extractor, y, folds, n_
     with threadpool_limits(limits=FIT_THREADS), tqdm(total=len(tasks), desc="fitting", unit="fit", leave=False,
                                                      disable=None if verbose else True) as bar:
         try:
-            for key, output in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+            workers = effective_workers(n_jobs, len(tasks))
+            for key, output in Parallel(n_jobs=workers, return_as="generator_unordered")(jobs):
                 by_task[key] = output
                 bar.update(1)
                 e, c, _ = key
@@ -330,9 +336,7 @@ def _fit_all(tasks, clf_components, ext_components, X_by_extractor, y, folds, n_
                 if left[(e, c)] == 0:
                     on_done(e, c, [by_task[(e, c, f)] for f in range(len(folds))])
         except BrokenExecutor as exc:  # a worker process died: loky's TerminatedWorkerError
-            from joblib import effective_n_jobs
-
-            raise worker_died("fitting the classifiers", effective_n_jobs(n_jobs)) from exc
+            raise worker_died("fitting the classifiers", effective_workers(n_jobs, len(tasks))) from exc
 
 
 def _fold_scores(y_true, y_pred) -> dict:
@@ -499,8 +503,9 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
         )
     classes = list(train.classes)
     _check_class_counts(train.labels, classes, n_splits if mode == "cv" else None)
+    n_folds = 1
     if mode == "cv":
-        make_folds(splitter, train.labels, groups, classes)  # as they will be if every image can be read
+        n_folds = len(make_folds(splitter, train.labels, groups, classes))  # as if every image can be read
     extractors_ready = [configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
                         for component in ext_components]
     for extractor in extractors_ready:
@@ -509,7 +514,9 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     # 1. Features, once per extractor (every image decoded once for all of them).
     log_step(verbose, f"extracting {', '.join(c.label for c in ext_components)} from {len(train)}"
                   f"{' + ' + str(len(test)) if test else ''} images")
-    feature_sets = compute_features(extractors_ready, train, test, on_error=on_error, verbose=verbose)
+    fit_workers = effective_workers(n_jobs, len(ext_components) * len(clf_components) * n_folds)
+    feature_sets = compute_features(extractors_ready, train, test, on_error=on_error, verbose=verbose,
+                                    fit_workers=fit_workers)
     for component, fs in zip(ext_components, feature_sets):
         log_step(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s")
 

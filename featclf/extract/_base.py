@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -116,7 +117,16 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
         check_max_pixels(getattr(self, "max_pixels", DEFAULT_MAX_PIXELS), self)
-        self._check_output_size("size", check_pair("size", getattr(self, "size", None), owner=self, allow_none=True))
+        size = check_pair("size", getattr(self, "size", None), owner=self, allow_none=True,
+                          example=self._example_size())
+        self._check_output_size("size", size)
+
+    def _example_size(self):
+        """A size to suggest in errors: the default image size, when it can be worked out (else None)."""
+        try:
+            return self._default_image_size()
+        except Exception:  # noqa: BLE001 - other parameters invalid: their own check reports them
+            return None
 
     def _check_output_size(self, name, size) -> None:
         """Refuse a target image size (``size``, ``input_size``) of more pixels than ``max_pixels``.
@@ -129,11 +139,15 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         if size is None or limit is None or size[0] * size[1] <= limit:
             return
         h, w = size
+        side = min(64, math.isqrt(limit))
+        smaller = (f"Use a smaller {name} of at most {limit:,} pixels, e.g. {name}=({side}, {side}) "
+                   f"(command line: NAME:{name}={side}x{side}); or, if that size is really meant, r" if side >= 8
+                   else "If that size is really meant, r")
         raise InvalidParameterError(
             f"The {name!r} parameter of {type(self).__name__} asks for images of {h}x{w} = {h * w:,} pixels, more "
-            f"than max_pixels={limit:,} (the largest image featclf decodes): features of that size would not fit "
-            f"in memory. Use a smaller {name}, e.g. {name}=(64, 64); or, if that size is really meant, raise "
-            f"max_pixels to at least {h * w}."
+            f"than max_pixels={limit:,} (the largest image featclf decodes; a size beyond it is usually a typo or a "
+            f"unit mistake). {smaller}aise max_pixels to at least {h * w} "
+            f"(command line: --max-pixels {h * w})."
         )
 
     def fit(self, X, y=None):

@@ -54,7 +54,10 @@ __all__ = [
 MODES = ("rgb", "grey", "gray", "rgba")
 #: The default background transparent pixels are composited onto.
 WHITE = (255, 255, 255)
-_SKIP_ONLY = "pass on_error='skip' to skip unreadable images"
+#: on_error='skip' works where rows may be dropped (extract(), evaluate, cluster); an extractor's
+#: transform (e.g. inside a Pipeline) must keep one row per input, so there it is on_error='nan'.
+_SKIP_ONLY = ("pass on_error='skip' to leave unreadable images out (extract(), evaluate, cluster), or "
+              "on_error='nan' to keep a row of NaN for each (an extractor's transform, e.g. in a Pipeline)")
 _SKIP_HINT = "Fix or remove the file, or " + _SKIP_ONLY
 _ORIENTATION = 0x0112  # the EXIF orientation tag
 #: Pillow's own refusal point at its default settings (``2 * PIL.Image.MAX_IMAGE_PIXELS``):

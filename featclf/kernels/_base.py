@@ -96,6 +96,7 @@ class SizedKernel(Kernel):
                   f"the size its fitted images share)")
         raise ImageSizeError(
             f"{label}: {reason}. Set size=({fh}, {fw}) (height, width) to resize every image to it, or "
-            f"on_error='skip' to leave such images out",
+            f"on_error='skip' to leave such images out (extract(), evaluate, cluster; in a Pipeline, "
+            f"on_error='nan' keeps a row of NaN for each)",
             source=label, reason=reason,
         )

@@ -8,7 +8,7 @@ The string form is shared by the Python API and the command line
 
 Values are read as Python literals when they parse as one (``12``, ``0.5``,
 ``(4, 4)``, ``None``, ``True``, ``'rgb'``); ``4x4`` reads as the pair ``(4, 4)``;
-``true``/``false``/``none`` in any case read as ``True``/``False``/``None``;
+``true``/``false``/``none`` in any case read as ``True``/``False``/``None``; ``inf``, ``-inf`` and ``nan`` as floats;
 anything else is kept as a string (``color=rgb``). Commas inside brackets do not
 split parameters, so ``size=(32,32)`` works.
 """
@@ -35,6 +35,8 @@ def parse_value(text: str):
         return (int(pair.group(1)), int(pair.group(2)))
     if text.lower() in _WORDS:
         return _WORDS[text.lower()]
+    if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):  # floats Python's literals lack
+        return float(text)
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):

@@ -5,12 +5,12 @@ none of them re-implements computing features, pairing rows across extractors,
 merging skipped lists or recording versions.
 """
 
-from ._features import FeatureSet, PairedFeatures, compute_features, pair_features
+from ._features import MEMORY_MARGIN, FeatureSet, PairedFeatures, check_run_memory, compute_features, pair_features
 from ._provenance import collect_versions, dataset_fingerprint
 from ._setup import check_extractor_ready, configure_extractor, log_step
 
-__all__ = ["FeatureSet", "PairedFeatures", "check_extractor_ready", "collect_versions", "compute_features",
-           "configure_extractor", "dataset_fingerprint", "log_step", "pair_features"]
+__all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_extractor_ready", "check_run_memory",
+           "collect_versions", "compute_features", "configure_extractor", "dataset_fingerprint", "log_step", "pair_features"]
 
 from .._public import set_public_module  # noqa: E402
 

@@ -25,11 +25,63 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import available_memory, format_bytes
 from ..engine import Extraction, extract_many, merge_skipped, paired_rows
-from ..exceptions import InvalidParameterError, SkippedImagesWarning
+from ..exceptions import InvalidParameterError, OutputTooLargeError, SkippedImagesWarning
 from ..extract import BaseExtractor
 
-__all__ = ["FeatureSet", "PairedFeatures", "compute_features", "pair_features"]
+__all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_run_memory", "compute_features", "pair_features"]
+
+#: The share of the available memory a run may plan to hold; the rest is left for Python,
+#: the images being decoded, the classifiers' own state and the rest of the machine.
+MEMORY_MARGIN = 0.8
+
+
+def check_run_memory(extractors, n: int, *, fit_workers: int = 1) -> None:
+    """Refuse, before any image is decoded, a run whose features would not fit in memory.
+
+    The estimate (bytes), for ``n`` images and fitted extractors of ``F_e`` features each::
+
+        4 * n * sum(F_e)                       the float32 features of every extractor, kept together
+      + fit_workers * 16 * n * max(F_e)        per parallel fit: scikit-learn's float64 copy of
+                                               the largest matrix, and one transformed copy
+                                               (e.g. a scaler's output)
+
+    must be at most ``MEMORY_MARGIN`` (80 %) of the memory available now
+    (:func:`featclf._validation.available_memory`: psutil, else ``MemAvailable``);
+    when the available memory is unknown nothing is checked.
+
+    Parameters
+    ----------
+    extractors : list of fitted transformers
+        Those without ``n_features_out_`` count as 0 features.
+    n : int
+        Images the run will extract (train + test).
+    fit_workers : int, default=1
+        Fits the caller runs at the same time on these features (0: none).
+
+    Raises
+    ------
+    OutputTooLargeError
+        Naming the largest extractor, the estimate, the memory available and the fixes.
+    """
+    sizes = [int(getattr(e, "n_features_out_", 0) or 0) for e in extractors]
+    if not sizes or n <= 0:
+        return
+    needed = 4 * n * sum(sizes) + max(0, int(fit_workers)) * 16 * n * max(sizes)
+    available = available_memory()
+    if available is None or needed <= MEMORY_MARGIN * available:
+        return
+    largest = extractors[sizes.index(max(sizes))]
+    raise OutputTooLargeError(
+        f"This run would hold about {format_bytes(needed)} for the features of {n:,} images, more than "
+        f"{MEMORY_MARGIN:.0%} of the {format_bytes(available)} of memory available now; the largest is "
+        f"{type(largest).__name__} with {max(sizes):,} features per image (estimate: float32 features of every "
+        f"extractor + {max(0, int(fit_workers))} parallel fit(s) x 2 float64 copies of the largest). Use a smaller "
+        "'size' (e.g. size=64x64) or fewer features per image (e.g. fewer HOG orientations), fewer images "
+        "(--limit on the command line), or fewer parallel fits (n_jobs / --n-jobs)."
+    )
+
 
 
 @dataclass
@@ -130,7 +182,8 @@ def _run(extractors, data, on_error, n_jobs, verbose) -> tuple[list[Extraction],
     return records, seconds
 
 
-def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None, verbose=0) -> list[FeatureSet]:
+def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None, verbose=0,
+                     fit_workers=1) -> list[FeatureSet]:
     """Fit each extractor on the training images and compute the features of train (and test).
 
     The one place where entry points compute features: featclf extractors run
@@ -150,6 +203,9 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
     n_jobs : int, optional
         Workers of the shared pass; default: the first extractor's own.
     verbose : int, default=0
+    fit_workers : int, default=1
+        Fits the caller will run at the same time on the features, for the memory
+        check (:func:`check_run_memory`), made after ``fit`` and before any extraction.
 
     Returns
     -------
@@ -162,6 +218,8 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
     NotFittedError, FeatclfError
         As :func:`featclf.engine.extract_many` (with ``on_error='raise'``, the first
         unreadable image) and the extractors' ``fit``.
+    OutputTooLargeError
+        The run would not fit in the memory available (:func:`check_run_memory`).
     InvalidParameterError
         A transformer outside featclf returns rows that are not one per image
         without a record of which images are missing.
@@ -171,6 +229,7 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
         began = time.perf_counter()
         extractor.fit(train)
         fit_seconds.append(time.perf_counter() - began)
+    check_run_memory(extractors, len(train) + (len(test) if test is not None else 0), fit_workers=fit_workers)
     train_records, train_seconds = _run(extractors, train, on_error, n_jobs, verbose)
     if test is None:
         test_records, test_seconds = [None] * len(extractors), [0.0] * len(extractors)

@@ -51,7 +51,7 @@ def test_a_missing_dependency_stops_before_extraction(no_extraction, monkeypatch
 
     monkeypatch.setattr(CNNEmbedding, "_torch", no_torch)
     argv = ["evaluate", "digits", "-e", "pixels:size=32x32", "-e", "colorhist", "-e", "cnn", "--out", str(tmp_path)]
-    assert main(argv) == 1
+    assert main(argv) == 2
     assert _one_line_error(capsys).endswith('Install it with: pip install "featclf[cnn]"')
 
 
@@ -161,7 +161,7 @@ def test_groups_column_missing_or_empty(shots_manifest, tmp_path, capsys):
     argv = ["evaluate", str(shots_manifest), "-e", "pixels", "-c", "knn", "--out", str(tmp_path / "o")]
     assert main([*argv, "--groups", "session"]) == 2
     assert f"{shots_manifest}: no column 'session'; the header has ['path', 'label', 'object']. Set " \
-           "group_column= to the column's name." in _one_line_error(capsys)
+           "group_column= to the column's name (on the command line, --groups COLUMN)." in _one_line_error(capsys)
     text = shots_manifest.read_text().splitlines()
     text[5] = text[5].rsplit(",", 1)[0] + ","
     broken = shots_manifest.parent / "broken.csv"

@@ -105,7 +105,7 @@ def test_a_size_beyond_max_pixels_is_refused_at_fit(make, name):
     h, w = extractor.size
     with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter of {type(extractor).__name__} asks for "
                        rf"images of {h}x{w} = {h * w:,} pixels, more than max_pixels=.*raise max_pixels to at "
-                       rf"least {h * w}\."):
+                       rf"least {h * w} \(command line: --max-pixels {h * w}\)\."):
         extractor.fit(["never/read.png"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import warnings
 
 import numpy as np
@@ -39,6 +40,9 @@ class MeanKernel(Kernel):
 
     def compute(self, images):
         if self.how is not None and os.getpid() != self.parent:
+            if self.how == "slow":
+                time.sleep(1.5)
+                return np.array([[image.mean()] for image in images], dtype=np.float32)
             if self.how == "exit":
                 os._exit(1)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -66,6 +70,35 @@ def test_progress_moves_every_few_files_whatever_n_jobs(many_paths, progress_bar
     assert max(bar["steps"]) <= FILE_CHUNK  # never a jump of 256 images
     assert len(bar["steps"]) >= 100 // FILE_CHUNK
     assert bar["disable"] is None  # tqdm draws only when stderr is a terminal
+
+
+def test_progress_does_not_wait_for_a_slow_worker(many_paths, progress_bars):
+    # n_jobs=2: one worker process (1.5 s per chunk: two chunks) and this process (the rest, at once).
+    # The bar advances as each chunk completes; it used to wait for chunk 0 then jump (issue 9, kind 12).
+    record = extract(MeanExtractor(n_jobs=2, verbose=1, how="slow"), many_paths)
+    assert record.features[:, 0].tolist() == list(range(100))  # rows still in input order
+    (bar,) = progress_bars
+    assert sum(bar["steps"]) == 100 and max(bar["steps"]) <= FILE_CHUNK
+    (times,) = progress_bars.times
+    early = [t for t in times if t < times[-1] - 1.0]  # steps more than 1 s before the last
+    assert len(early) >= 3, bar
+
+
+def test_the_worker_count_is_capped_by_cores_and_tasks(monkeypatch, many_paths):
+    import joblib
+
+    from featclf._validation import effective_workers
+
+    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: 2)
+    assert [effective_workers(n, t) for n, t in [(1000, 50), (-1, 50), (1000, 1), (None, 9), (2, 9)]] == [
+        2, 2, 1, 1, 2]
+    pools = []
+    real = _chunks._helper_pool
+    monkeypatch.setattr(_chunks, "_helper_pool", lambda n: pools.append(n) or real(n))
+    record = extract(MeanExtractor(n_jobs=1000, verbose=0), many_paths)
+    assert record.features.shape == (100, 1) and pools == [1]  # 2 workers: this process and one helper
+    with joblib.parallel_config(backend="threading"):
+        assert effective_workers(1000, 50) == 2
 
 
 def test_no_bar_at_verbose_0(many_paths, progress_bars):

@@ -186,7 +186,7 @@ class CNNEmbedding(BaseExtractor):
         self._check_common_params()  # on_error, n_jobs, batch_size, verbose: as every extractor
         check_option("pooling", self.pooling, POOLINGS, self)
         check_option("compile", self.compile, COMPILE_OPTIONS, self)
-        check_pair("input_size", self.input_size, owner=self, allow_none=True)
+        check_pair("input_size", self.input_size, owner=self, allow_none=True, example=self._example_input_size())
         if self.weights is not None and not isinstance(self.weights, (str, bytes)) and not hasattr(
                 self.weights, "__fspath__"):
             raise InvalidParameterError(
@@ -194,11 +194,23 @@ class CNNEmbedding(BaseExtractor):
                 f"Got {type(self.weights).__name__} instead."
             )
 
+    def _example_input_size(self):
+        """The backbone's smallest usable input size (its total stride), to suggest in errors; None if unknown."""
+        try:
+            m = get_backbone(self.backbone).min_input_size
+        except Exception:  # noqa: BLE001 - an unknown backbone is reported by its own check
+            return None
+        return (m, m)
+
     def _check_dependencies(self):
-        """torch (and ONNX Runtime for ``compile='onnxruntime'``), and a known backbone name."""
+        """torch (and ONNX Runtime for ``compile='onnxruntime'``), and a known backbone name.
+
+        torch is checked first: :mod:`._inference` imports it at module level, so importing
+        that module without torch would raise a bare ``ModuleNotFoundError``.
+        """
+        self._torch()
         from . import _inference
 
-        self._torch()
         if self.compile == "onnxruntime":
             for package in _inference.ONNX_PACKAGES:
                 import_optional(package, purpose="CNNEmbedding(compile='onnxruntime')")
