@@ -6,7 +6,6 @@ import copy
 import csv
 import datetime
 import json
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +14,7 @@ from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_optio
 from ..engine import Extraction, as_sources, warn_skipped
 from ..exceptions import InvalidParameterError
 from ..extract import BaseExtractor
+from ..report import json_ready
 from ._algorithms import NOISE, SKIPPED, distances_to, nearest_centres
 from ._saved import load_saved, save_payload
 from ._space import to_space
@@ -44,21 +44,6 @@ class Neighbours(NamedTuple):
     indices: np.ndarray
     distances: np.ndarray
     sources: list
-
-
-def _clean(value):
-    """Numpy scalars and arrays to plain Python; non-finite floats to None (JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 class ClusteringResult:
@@ -416,7 +401,7 @@ class ClusteringResult:
         if self.true_labels_ is not None:
             table, rows, classes = self.contingency()
             contingency = {"rows": rows, "classes": classes, "table": table}
-        return _clean({
+        return json_ready({
             "schema_version": JSON_SCHEMA_VERSION,
             "generator": f"featclf {__version__}",
             "created": self.created_,
@@ -576,7 +561,7 @@ class ClusteringResult:
         :meth:`similar`), not the images. Written to a temporary file first, then renamed:
         an existing file is replaced only by a complete one.
         """
-        save_payload(self, path, _clean({
+        save_payload(self, path, json_ready({
             "created": self.created_,
             "versions": self.versions_,
             "config": self.config_,

@@ -11,10 +11,10 @@ import os
 
 from ._clusters import clustering_to_html
 from ._html import result_to_html
-from ._json import SCHEMA_VERSION, result_to_dict, write_json
+from ._json import SCHEMA_VERSION, json_ready, result_to_dict, write_json
 from ._markdown import comparison_rows, result_to_markdown, score_text
 
-__all__ = ["SCHEMA_VERSION", "check_output_dir", "clustering_to_html", "comparison_rows", "result_to_dict",
+__all__ = ["SCHEMA_VERSION", "check_output_dir", "clustering_to_html", "comparison_rows", "json_ready", "result_to_dict",
            "result_to_html", "result_to_markdown", "score_text", "write_json", "write_reports"]
 
 

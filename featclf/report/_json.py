@@ -105,19 +105,19 @@ import math
 
 import numpy as np
 
-__all__ = ["SCHEMA_VERSION", "result_to_dict", "write_json"]
+__all__ = ["SCHEMA_VERSION", "json_ready", "result_to_dict", "write_json"]
 
 SCHEMA_VERSION = 1
 
 
-def _clean(value):
-    """Numpy scalars and arrays to plain Python; non-finite floats to None."""
+def json_ready(value):
+    """Numpy scalars and arrays to plain Python, recursively; non-finite floats to None (JSON has no NaN)."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
+        return json_ready(value.tolist())
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -181,7 +181,7 @@ def result_to_dict(result) -> dict:
         "config": result.config,
         "versions": result.versions,
     }
-    return _clean(data)
+    return json_ready(data)
 
 
 def write_json(result, path=None, *, indent: int = 2) -> str:
