@@ -82,3 +82,32 @@ def no_extraction(monkeypatch):
     monkeypatch.setattr(_evaluate, "compute_features", refuse)
     monkeypatch.setattr(_cluster, "compute_features", refuse)
     monkeypatch.setattr(stages, "compute_features", refuse)
+
+
+@pytest.fixture
+def chromium_screenshot(tmp_path):
+    """``chromium_screenshot(page)``: the pixels (2000, 1200, 3) of an HTML file in headless Chromium; skips without it."""
+    import shutil
+    import subprocess
+
+    import numpy as np
+
+    browser = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    if browser is None:
+        pytest.skip("needs Chromium for the browser test: apt-get install chromium (.ci/run installs it)")
+
+    def _shot(page):
+        shot = tmp_path / f"{page.stem}.png"
+        proc = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,2000",
+             "--hide-scrollbars", page.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
+        pixels = np.asarray(Image.open(shot).convert("RGB"))
+        assert pixels.shape == (2000, 1200, 3)
+        return pixels
+
+    return _shot

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -147,23 +145,10 @@ def test_bad_max_per_cluster_is_refused(on_disk):
 
 
 @pytest.mark.browser
-def test_the_page_renders_in_a_headless_browser(on_disk, tmp_path):
-    browser = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-    if browser is None:
-        pytest.skip("needs Chromium for the browser test: apt-get install chromium (.ci/run installs it)")
+def test_the_page_renders_in_a_headless_browser(on_disk, tmp_path, chromium_screenshot):
     page = tmp_path / "clusters.html"
     on_disk[1].to_html(page)
-    shot = tmp_path / "shot.png"
-    proc = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,2000",
-         "--hide-scrollbars", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
-    pixels = np.asarray(Image.open(shot).convert("RGB"))
-    assert pixels.shape == (2000, 1200, 3)
+    pixels = chromium_screenshot(page)
     grey = pixels.mean(axis=2)
     assert grey.std() > 20 and (grey[:150] < 100).sum() > 500  # not blank; the title and figures at the top
     assert len(np.unique(pixels.reshape(-1, 3) // 8, axis=0)) > 30  # the scatter's cluster colours
