@@ -14,7 +14,7 @@ from ._folders import EXPORT_LISTING, EXPORT_MODES, check_export_folder
 from ._metrics import SILHOUETTE_SAMPLE_SIZE, agreement_metrics, internal_metrics, matched_accuracy
 from ._result import JSON_SCHEMA_VERSION, ClusteringResult, Neighbours, load_clustering
 from ._saved import read_manifest
-from ._space import PREPROCESS_DEFAULTS, PREPROCESS_OPTIONS, REDUCE_OPTIONS
+from ._space import PREPROCESS_DEFAULTS, PREPROCESS_OPTIONS, REDUCE_OPTIONS, UMAP_MIN_DIST
 
 __all__ = [
     "AGGLOMERATIVE_MAX",
@@ -31,6 +31,7 @@ __all__ = [
     "REDUCE_OPTIONS",
     "SILHOUETTE_SAMPLE_SIZE",
     "SKIPPED",
+    "UMAP_MIN_DIST",
     "ClusteringResult",
     "Neighbours",
     "agreement_metrics",

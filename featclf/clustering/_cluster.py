@@ -438,6 +438,8 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
         "preprocess_requested": preprocess_requested,
         "reduce": reduce,
         "n_components": int(space.shape[1]) if reduce else None,
+        "umap": ({"n_neighbors": int(space_pipeline.named_steps["umap"].n_neighbors),
+                  "min_dist": float(space_pipeline.named_steps["umap"].min_dist)} if reduce == "umap" else None),
         "space": space_text,
         "method": resolved.label,
         "method_params": resolved.params,
