@@ -231,15 +231,20 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     preprocess : {'auto', 'l2', 'standard', 'none'}, default='auto'
         Scaling of the features: ``'auto'`` is the default of the extractor
         (:data:`featclf.clustering.PREPROCESS_DEFAULTS`: ``'l2'`` for CNN embeddings,
-        ``'none'`` for HOG, colour histograms and raw pixels, chosen by measurement:
-        standardised colour histograms fall into one cluster); ``'l2'`` divides each
-        image's features by their norm; ``'standard'`` scales each column to unit
-        variance.
+        HOG and raw pixels, ``'none'`` for colour histograms, chosen by measurement:
+        L2-normalised raw pixels reach NMI 0.615 against 0.516 unscaled on the
+        Fashion-MNIST test set; standardised colour histograms fall into one cluster);
+        ``'l2'`` divides each image's features by their norm; ``'standard'`` scales
+        each column to unit variance.
     reduce : {None, 'pca', 'umap'}, default=None
         Optional reduction after scaling: a PCA, or UMAP (needs umap-learn:
         ``pip install "featclf[cluster]"``; features of more than 50 dimensions first
-        go through a PCA to 50). UMAP often separates classes better (issue 10: NMI
-        0.633 on Fashion-MNIST HOG, against 0.602 without) at a cost in time.
+        go through a PCA to 50; ``min_dist``
+        :data:`featclf.clustering.UMAP_MIN_DIST`). UMAP separates classes better at a
+        cost in time: k-means NMI on the Fashion-MNIST test set, k=10, with
+        ``reduce='umap'``: HOG 0.643, raw pixels 0.652, CNN embeddings
+        (``'cnn:input_size=128'``) 0.677, against 0.601 and 0.615 for HOG and raw
+        pixels without.
     n_components : int, optional
         Dimensions kept by the reduction: default 50 for PCA, 10 for UMAP.
     method : str or (name, params) pair, default='kmeans'
