@@ -13,7 +13,7 @@ from ._cluster import DEFAULT_EXTRACTOR, K_MAX, cluster
 from ._folders import EXPORT_LISTING, EXPORT_MODES, check_export_folder
 from ._metrics import SILHOUETTE_SAMPLE_SIZE, agreement_metrics, internal_metrics, matched_accuracy
 from ._result import JSON_SCHEMA_VERSION, ClusteringResult, Neighbours, load_clustering
-from ._saved import read_manifest
+from ._saved import check_save_path, read_manifest
 from ._space import PREPROCESS_DEFAULTS, PREPROCESS_OPTIONS, REDUCE_OPTIONS, UMAP_MIN_DIST
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Neighbours",
     "agreement_metrics",
     "check_export_folder",
+    "check_save_path",
     "cluster",
     "internal_metrics",
     "load_clustering",
