@@ -72,8 +72,9 @@ def add_parser(subparsers):
                         help=f"also write DIR/{FOLDERS}/cluster_00, ... with links to (or copies of) the images, to "
                              "look at and rename into class folders; DIR/folders must not exist or be empty")
     parser.add_argument("--save", metavar="MODEL", default=None,
-                        help="also save the fitted clustering to the file MODEL (replaced if it exists), to assign "
-                             "new images later: featclf.load_clustering(MODEL).predict(sources)")
+                        help="also save the fitted clustering to the file MODEL (replaced if it exists; its folder "
+                             "must exist, or be DIR), to assign new images later: "
+                             "featclf.load_clustering(MODEL).predict(sources)")
     parser.add_argument("--limit", type=_positive, default=None, metavar="N",
                         help="cluster a random subset of at most N images, seeded by --seed (stratified by class "
                              "when DATA has classes), e.g. for a quick look at a large collection")
@@ -117,7 +118,9 @@ def run(args) -> int:
         raise InvalidParameterError(f"--split picks a split of fashion-mnist, and DATA is {args.data!r}: drop "
                                     f"--split {args.split}.")
     check_output_dir(args.out, option="--out")
-    if args.save is not None:
+    in_new_out = args.save is not None and not os.path.exists(args.out) and \
+        os.path.dirname(os.path.abspath(args.save)) == os.path.abspath(args.out)
+    if args.save is not None and not in_new_out:  # into a new --out folder: checked as --out, created below
         try:
             check_save_path(args.save, option="--save")
         except ModelFileError as exc:  # a usage error here, found before any work

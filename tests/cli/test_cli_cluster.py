@@ -255,3 +255,10 @@ def test_fashion_mnist_split_and_limit(tmp_path, capsys):
         assert dataset["name"] == name and dataset["n_inputs"] == 200
         assert set(dataset["fingerprint"]["class_counts"].values()) == {20}
         assert f"Subset: 200 of {total} images (--limit 200, stratified by class, --seed 0)." in stdout
+
+
+def test_save_into_the_new_out_folder(flat, tmp_path, capsys):
+    out = tmp_path / "new" / "out"
+    code, stdout, stderr = run(["cluster", str(flat), *ARGS, "--out", str(out), "--save", str(out / "m.zip")], capsys)
+    assert code == 0, stderr
+    assert sorted(os.listdir(out)) == ["clusters.csv", "clusters.html", "clusters.json", "m.zip"]
