@@ -9,7 +9,7 @@ import textwrap
 import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
-from ._data import DATA_HELP, is_manifest, open_collection
+from ._data import DATA_HELP, is_manifest, open_collection, stratified_subset
 from ._evaluate import _max_pixels, _n_jobs, _non_negative, _positive
 
 DEFAULT_OUT = "featclf-clusters"
@@ -47,7 +47,10 @@ def add_parser(subparsers):
         epilog="examples:\n"
                "  featclf cluster photos/ --out clusters\n"
                "  featclf cluster photos/ -k 8 -e hog:size=64x64 --reduce umap --export-folders symlink\n"
-               "  featclf cluster fashion-mnist -e hog --reduce pca -k 10 --method kmeans",
+               "  featclf cluster photos/ -e hog:size=64x64 --save photos.clusters   # then, in Python:\n"
+               "      featclf.load_clustering('photos.clusters').predict(['new.jpg'])\n"
+               "  featclf cluster fashion-mnist --limit 2000 -e hog -k 10 --reduce pca\n"
+               "  featclf cluster fashion-mnist --split test -e hog -k 10 --reduce umap",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("data", metavar="DATA", help=DATA_HELP + "; for cluster, also a flat folder of images")
@@ -68,6 +71,15 @@ def add_parser(subparsers):
     parser.add_argument("--export-folders", choices=EXPORT_MODES, default=None, metavar="symlink|copy",
                         help=f"also write DIR/{FOLDERS}/cluster_00, ... with links to (or copies of) the images, to "
                              "look at and rename into class folders; DIR/folders must not exist or be empty")
+    parser.add_argument("--save", metavar="MODEL", default=None,
+                        help="also save the fitted clustering to the file MODEL (replaced if it exists; its folder "
+                             "must exist, or be DIR), to assign new images later: "
+                             "featclf.load_clustering(MODEL).predict(sources)")
+    parser.add_argument("--limit", type=_positive, default=None, metavar="N",
+                        help="cluster a random subset of at most N images, seeded by --seed (stratified by class "
+                             "when DATA has classes), e.g. for a quick look at a large collection")
+    parser.add_argument("--split", choices=("train", "test"), default=None,
+                        help="fashion-mnist: which split to cluster (default: train)")
     parser.add_argument("--unlabelled", action="store_true",
                         help="read a folder as unlabelled even when its images are all in subfolders")
     parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
@@ -84,16 +96,17 @@ def add_parser(subparsers):
                              "every N")
     parser.add_argument("--max-thumbnails", type=_positive, default=24, metavar="N",
                         help="thumbnails per cluster in clusters.html (default: 24)")
-    parser.add_argument("--seed", type=_non_negative, default=0, help="random_state of the clustering (default: 0)")
+    parser.add_argument("--seed", type=_non_negative, default=0,
+                        help="random_state of the clustering, and of --limit's subset (default: 0)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args) -> int:
-    from ..clustering import check_export_folder, cluster
+    from ..clustering import check_export_folder, check_save_path, cluster
     from ..datasets import describe_left_out
-    from ..exceptions import InvalidParameterError
+    from ..exceptions import InvalidParameterError, ModelFileError
     from ..report import check_output_dir
 
     if (args.allow_outside or args.csv_encoding) and not is_manifest(args.data):
@@ -101,11 +114,21 @@ def run(args) -> int:
                                              ("--csv-encoding", args.csv_encoding)) if v)
         raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
                                     ".csv manifest.")
+    if args.split is not None and args.data.partition(":")[0] != "fashion-mnist":
+        raise InvalidParameterError(f"--split picks a split of fashion-mnist, and DATA is {args.data!r}: drop "
+                                    f"--split {args.split}.")
     check_output_dir(args.out, option="--out")
+    in_new_out = args.save is not None and not os.path.exists(args.out) and \
+        os.path.dirname(os.path.abspath(args.save)) == os.path.abspath(args.out)
+    if args.save is not None and not in_new_out:  # into a new --out folder: checked as --out, created below
+        try:
+            check_save_path(args.save, option="--save")
+        except ModelFileError as exc:  # a usage error here, found before any work
+            raise InvalidParameterError(str(exc)) from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FeatclfWarning)
-        dataset = open_collection(args.data, unlabelled=args.unlabelled, allow_outside=args.allow_outside,
-                                  encoding=args.csv_encoding)
+        dataset = open_collection(args.data, unlabelled=args.unlabelled, split=args.split or "train",
+                                  allow_outside=args.allow_outside, encoding=args.csv_encoding)
     _say(caught)
     folders = os.path.join(args.out, FOLDERS)
     if args.export_folders:  # refused before extraction: a full folder, or one inside the images' own folder
@@ -114,6 +137,9 @@ def run(args) -> int:
         except InvalidParameterError as exc:
             raise InvalidParameterError(f"{exc} On the command line the folders go to DIR/{FOLDERS}: pass another "
                                         "--out DIR.") from None
+    n_all = len(dataset)
+    if args.limit is not None:
+        dataset = stratified_subset(dataset, args.limit, random_state=args.seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FeatclfWarning)
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the outputs
@@ -127,6 +153,9 @@ def run(args) -> int:
     result.to_json(paths["json"])
     result.to_html(paths["html"], max_per_cluster=args.max_thumbnails)
     print(result.summary())
+    if len(dataset) < n_all:
+        kind = "stratified by class" if dataset.labels is not None else "a random sample"
+        print(f"Subset: {len(dataset)} of {n_all} images (--limit {args.limit}, {kind}, --seed {args.seed}).")
     if result.skipped_:
         first = result.skipped_[0]
         print(f"Skipped {len(result.skipped_)} unreadable images, e.g. {first.source}: {first.reason} (all listed in "
@@ -135,6 +164,10 @@ def run(args) -> int:
     if left_out:
         print(f"Folder scan of {result.dataset_['name']}: {left_out} (counted in clusters.json).")
     print(f"Clusters: {os.path.abspath(paths['html'])} (also clusters.csv, clusters.json)")
+    if args.save is not None:
+        result.save(args.save)
+        print(f"Model: {os.path.abspath(args.save)} (assign new images with "
+              f"featclf.load_clustering({args.save!r}).predict(sources))")
     if args.export_folders:
         counts = result.export_folders(folders, mode=args.export_folders)
         kind = "links to" if args.export_folders == "symlink" else "copies of"

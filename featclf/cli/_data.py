@@ -75,7 +75,7 @@ def holds_images_directly(folder: str) -> bool:
         return False  # ImageFolder then says why the folder cannot be listed
 
 
-def open_collection(text: str, *, unlabelled: bool = False, allow_outside: bool = False,
+def open_collection(text: str, *, unlabelled: bool = False, split: str = "train", allow_outside: bool = False,
                     encoding: str | None = None):
     """Open the DATA argument of ``featclf cluster``: as :func:`open_dataset`, with a rule for folders.
 
@@ -84,6 +84,7 @@ def open_collection(text: str, *, unlabelled: bool = False, allow_outside: bool 
     a folder that holds images directly (a flat folder), or any folder with
     ``unlabelled=True`` (``--unlabelled``), is read as an :class:`~featclf.UnlabelledFolder`:
     every image below it, recursively, none left out for being outside a class folder.
+    ``split`` is Fashion-MNIST's (``'train'`` or ``'test'``).
 
     Raises
     ------
@@ -104,19 +105,26 @@ def open_collection(text: str, *, unlabelled: bool = False, allow_outside: bool 
             f"--unlabelled reads a folder without class folders, and DATA ({text!r}) is not a folder: drop "
             "--unlabelled (the clusters are made without labels anyway; known ones only score them)."
         )
-    return open_dataset(text, allow_outside=allow_outside, encoding=encoding)
+    return open_dataset(text, split=split, allow_outside=allow_outside, encoding=encoding)
 
 
 def stratified_subset(dataset, n: int, *, random_state: int = 0):
-    """At most ``n`` images of ``dataset``, keeping class proportions (deterministic for a seed)."""
+    """At most ``n`` images of ``dataset``, in input order, keeping class proportions (deterministic for a seed).
+
+    An unlabelled dataset gets a plain random sample of ``n`` images, seeded the same way.
+    """
     if n >= len(dataset):
         return dataset
     from sklearn.model_selection import train_test_split
 
+    n_classes = 0 if dataset.labels is None else len(np.unique(dataset.labels))
+    if n < n_classes:
+        raise InvalidParameterError(f"--limit {n}: a stratified subset of {dataset.name} needs at least one image of "
+                                    f"each of its {n_classes} classes; pass --limit {n_classes} or more.")
     try:
         chosen, _ = train_test_split(np.arange(len(dataset)), train_size=n, stratify=dataset.labels,
                                      random_state=random_state)
     except ValueError as exc:
-        raise InvalidParameterError(f"Cannot take a stratified subset of {n} images of {dataset.name}: {exc} "
-                                    "Raise --limit.") from None
+        raise InvalidParameterError(f"Cannot take a stratified subset of {n} images of {dataset.name}: "
+                                    f"{str(exc).rstrip('.')}. Raise --limit.") from None
     return dataset.subset(np.sort(chosen))

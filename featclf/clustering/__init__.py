@@ -13,8 +13,8 @@ from ._cluster import DEFAULT_EXTRACTOR, K_MAX, cluster
 from ._folders import EXPORT_LISTING, EXPORT_MODES, check_export_folder
 from ._metrics import SILHOUETTE_SAMPLE_SIZE, agreement_metrics, internal_metrics, matched_accuracy
 from ._result import JSON_SCHEMA_VERSION, ClusteringResult, Neighbours, load_clustering
-from ._saved import read_manifest
-from ._space import PREPROCESS_DEFAULTS, PREPROCESS_OPTIONS, REDUCE_OPTIONS
+from ._saved import check_save_path, read_manifest
+from ._space import PREPROCESS_DEFAULTS, PREPROCESS_OPTIONS, REDUCE_OPTIONS, UMAP_MIN_DIST
 
 __all__ = [
     "AGGLOMERATIVE_MAX",
@@ -31,10 +31,12 @@ __all__ = [
     "REDUCE_OPTIONS",
     "SILHOUETTE_SAMPLE_SIZE",
     "SKIPPED",
+    "UMAP_MIN_DIST",
     "ClusteringResult",
     "Neighbours",
     "agreement_metrics",
     "check_export_folder",
+    "check_save_path",
     "cluster",
     "internal_metrics",
     "load_clustering",

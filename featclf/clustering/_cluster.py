@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
-from ..datasets import ImageDataset, left_out_summary, missing_positions
+from ..datasets import ImageDataset, encode_labels, left_out_summary
 from ..engine import as_sources, warn_skipped
 from ..exceptions import DatasetError, FeatclfWarning, InvalidParameterError, MissingDependencyError
 from ..extract import CNNEmbedding
@@ -80,7 +80,11 @@ def _check_data(data):
 
 
 def _check_labels(labels, data, n):
-    """``(true labels as int64 or None, class names or None)``; ``labels=`` wins over the dataset's own."""
+    """``(true labels as int64 or None, class names or None)``; ``labels=`` wins over the dataset's own.
+
+    Encoded as a dataset's labels are (:func:`featclf.datasets.encode_labels`: missing values
+    and text mixed with other types are refused), with the errors as this parameter's.
+    """
     if labels is None:
         if isinstance(data, ImageDataset) and data.is_labelled:
             return np.asarray(data.labels, np.int64), list(data.classes)
@@ -92,28 +96,15 @@ def _check_labels(labels, data, n):
             f"The 'labels' parameter of cluster must hold one known class per image (a list or array of {n}). "
             f"Got {type(labels).__name__} instead."
         ) from None
-    if values.ndim != 1 or len(values) != n:
+    if values.shape != (n,):
         raise InvalidParameterError(
             f"The 'labels' parameter of cluster must hold one known class per image ({n}); got shape "
             f"{values.shape}."
         )
-    missing = missing_positions(values)
-    if missing:
-        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
-        raise InvalidParameterError(
-            f"The 'labels' parameter of cluster has no class for {len(missing)} images (positions {shown}): give "
-            "every image its class, or pass labels=None."
-        )
-    if values.dtype == object:
-        kinds = {type(v).__name__ for v in values}
-        if len(kinds) > 1:
-            raise InvalidParameterError(
-                f"The 'labels' parameter of cluster mixes types ({', '.join(sorted(kinds))}); use one type, e.g. "
-                "[str(y) for y in labels]."
-            )
-        values = np.asarray(values.tolist())
-    classes, codes = np.unique(values, return_inverse=True)
-    return codes.astype(np.int64).ravel(), [str(c) for c in classes]
+    try:
+        return encode_labels(values, "The 'labels' parameter of cluster")
+    except DatasetError as exc:
+        raise InvalidParameterError(f"{exc} Or pass labels=None (the clusters are then not scored).") from None
 
 
 def _too_few_for(method, n, what) -> str | None:
@@ -231,15 +222,20 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     preprocess : {'auto', 'l2', 'standard', 'none'}, default='auto'
         Scaling of the features: ``'auto'`` is the default of the extractor
         (:data:`featclf.clustering.PREPROCESS_DEFAULTS`: ``'l2'`` for CNN embeddings,
-        ``'none'`` for HOG, colour histograms and raw pixels, chosen by measurement:
-        standardised colour histograms fall into one cluster); ``'l2'`` divides each
-        image's features by their norm; ``'standard'`` scales each column to unit
-        variance.
+        HOG and raw pixels, ``'none'`` for colour histograms, chosen by measurement:
+        L2-normalised raw pixels reach NMI 0.615 against 0.516 unscaled on the
+        Fashion-MNIST test set; standardised colour histograms fall into one cluster);
+        ``'l2'`` divides each image's features by their norm; ``'standard'`` scales
+        each column to unit variance.
     reduce : {None, 'pca', 'umap'}, default=None
         Optional reduction after scaling: a PCA, or UMAP (needs umap-learn:
         ``pip install "featclf[cluster]"``; features of more than 50 dimensions first
-        go through a PCA to 50). UMAP often separates classes better (issue 10: NMI
-        0.633 on Fashion-MNIST HOG, against 0.602 without) at a cost in time.
+        go through a PCA to 50; ``min_dist``
+        :data:`featclf.clustering.UMAP_MIN_DIST`). UMAP separates classes better at a
+        cost in time: k-means NMI on the Fashion-MNIST test set, k=10, with
+        ``reduce='umap'``: HOG 0.643, raw pixels 0.652, CNN embeddings
+        (``'cnn:input_size=128'``) 0.677, against 0.601 and 0.615 for HOG and raw
+        pixels without.
     n_components : int, optional
         Dimensions kept by the reduction: default 50 for PCA, 10 for UMAP.
     method : str or (name, params) pair, default='kmeans'
@@ -438,6 +434,8 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
         "preprocess_requested": preprocess_requested,
         "reduce": reduce,
         "n_components": int(space.shape[1]) if reduce else None,
+        "umap": ({"n_neighbors": int(space_pipeline.named_steps["umap"].n_neighbors),
+                  "min_dist": float(space_pipeline.named_steps["umap"].min_dist)} if reduce == "umap" else None),
         "space": space_text,
         "method": resolved.label,
         "method_params": resolved.params,

@@ -26,7 +26,7 @@ import zipfile
 from .._public import user_stacklevel
 from ..exceptions import FeatclfWarning, ModelFileError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_saved", "read_manifest", "save_payload"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "check_save_path", "load_saved", "read_manifest", "save_payload"]
 
 FORMAT = "featclf-clustering"
 FORMAT_VERSION = 1
@@ -52,12 +52,8 @@ def save_payload(obj, path, fields: dict) -> None:
     """
     import joblib
 
-    path = os.fspath(path)
+    path = check_save_path(path)
     folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise ModelFileError(f"{path}: is a folder; pass a file name to save the clustering to, e.g. clusters.zip.")
-    if not os.path.isdir(folder):
-        raise ModelFileError(f"{path}: the folder {folder} does not exist; create it first.")
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, **fields, "payload": PAYLOAD}
     text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=".featclf-", suffix=".tmp", dir=folder)
@@ -71,6 +67,47 @@ def save_payload(obj, path, fields: dict) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def check_save_path(path, *, option: str | None = None) -> str:
+    """Make sure a clustering can be saved to ``path``, before long work, without writing anything there.
+
+    ``path`` must not be a folder, and its folder must exist and be writable (a temporary
+    file is created there and removed). An existing file at ``path`` is fine: saving
+    replaces it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    option : str, optional
+        How the path was given, for the message (e.g. ``'--save'``).
+
+    Returns
+    -------
+    path : str
+
+    Raises
+    ------
+    ModelFileError
+        ``path`` is a folder, or its folder does not exist or cannot be written in.
+    """
+    path = os.fspath(path)
+    named = f"{option} {path}" if option else path
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ModelFileError(f"{named}: is a folder; pass a file name to save the clustering to, e.g. "
+                             f"{os.path.join(path, 'clusters.zip')}.")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ModelFileError(f"{named}: {folder} is a file, not a folder; save to a file in a folder.")
+    if not os.path.isdir(folder):
+        raise ModelFileError(f"{named}: the folder {folder} does not exist; create it first.")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ModelFileError(f"{named}: cannot write in the folder {folder} ({exc.strerror or exc}); save to a "
+                             "folder you can write in.") from None
+    return path
 
 
 def read_manifest(path) -> dict:

@@ -13,7 +13,8 @@ Steps, in order:
 2. **Reduction**, optional: ``'pca'`` (:class:`~sklearn.decomposition.PCA` to
    ``n_components``, 50 by default) or ``'umap'`` (``umap-learn``, the ``cluster`` extra: a
    PCA to 50 dimensions first when there are more, then UMAP to ``n_components``, 10 by
-   default, with ``n_neighbors`` 15 or fewer for small collections).
+   default, with ``n_neighbors`` 15 or fewer for small collections and ``min_dist``
+   :data:`UMAP_MIN_DIST`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .._validation import check_int, check_option
 from ..exceptions import InvalidParameterError
 
 __all__ = ["PCA_BEFORE_UMAP", "PREPROCESS_DEFAULTS", "PREPROCESS_OPTIONS", "REDUCE_DEFAULT_COMPONENTS",
-           "REDUCE_OPTIONS", "build_space", "check_space", "default_preprocess"]
+           "REDUCE_OPTIONS", "UMAP_MIN_DIST", "build_space", "check_space", "default_preprocess", "umap_settings"]
 
 #: The scaling ``preprocess='auto'`` applies, by extractor registry name; any other extractor
 #: (a user transformer) gets ``'none'``. The one place to change a default.
@@ -55,6 +56,11 @@ REDUCE_DEFAULT_COMPONENTS = {"pca": 50, "umap": 10}
 PCA_BEFORE_UMAP = 50
 #: UMAP's neighbourhood size (its own default), lowered to ``n - 1`` for smaller collections.
 UMAP_NEIGHBOURS = 15
+#: UMAP's ``min_dist``: 0.0, umap-learn's recommendation for clustering ("Using UMAP for
+#: Clustering" in its documentation: points packed into denser clumps), not its default 0.1
+#: (made for pictures). Measured on the Fashion-MNIST test set, k=10, l2 + PCA(50) + UMAP(10)
+#: + k-means: NMI 0.652 on raw pixels against 0.635 with 0.1; HOG 0.643 with either.
+UMAP_MIN_DIST = 0.0
 
 
 def default_preprocess(extractor_name: str) -> str:
@@ -120,20 +126,27 @@ def build_space(preprocess: str, reduce, n_components, n_samples: int, n_feature
         umap = import_optional("umap", purpose="cluster(reduce='umap')")
         if n_features > PCA_BEFORE_UMAP:
             steps.append(("pca", PCA(n_components=min(PCA_BEFORE_UMAP, most), random_state=random_state)))
-        steps.append(("umap", umap.UMAP(n_components=n_components, n_neighbors=max(2, min(UMAP_NEIGHBOURS,
-                                                                                          n_samples - 1)),
+        steps.append(("umap", umap.UMAP(n_components=n_components, **umap_settings(n_samples),
                                         random_state=random_state)))
     if not steps:
         steps.append(("none", "passthrough"))
     return Pipeline(steps)
 
 
+def umap_settings(n_samples: int) -> dict:
+    """UMAP's ``n_neighbors`` and ``min_dist`` for ``n_samples`` rows (:data:`UMAP_NEIGHBOURS`, :data:`UMAP_MIN_DIST`)."""
+    return {"n_neighbors": max(2, min(UMAP_NEIGHBOURS, n_samples - 1)), "min_dist": UMAP_MIN_DIST}
+
+
 def describe_space(pipeline, preprocess: str) -> str:
-    """The steps of a fitted space in words: ``'l2'``, ``'none + pca(50)'``, ``'none + pca(50) + umap(10)'``."""
+    """The steps of a fitted space in words: ``'l2'``, ``'none + pca(50)'``,
+    ``'none + pca(50) + umap(10, n_neighbors=15, min_dist=0.0)'``."""
     parts = [preprocess]
     for name, step in pipeline.steps:
-        if name in ("pca", "umap"):
-            parts.append(f"{name}({getattr(step, 'n_components_', None) or step.n_components})")
+        if name == "pca":
+            parts.append(f"pca({getattr(step, 'n_components_', None) or step.n_components})")
+        elif name == "umap":
+            parts.append(f"umap({step.n_components}, n_neighbors={step.n_neighbors}, min_dist={step.min_dist})")
     return " + ".join(parts)
 
 

@@ -1,7 +1,7 @@
 """Datasets: lazy collections of image sources with aligned labels."""
 
 from ._arrays import FASHION_MNIST_CLASSES, ArrayDataset, load_digits, load_fashion_mnist, read_idx
-from ._base import ImageDataset, missing_positions
+from ._base import ImageDataset, encode_labels, missing_positions
 from ._folders import CSVManifest, ImageFolder, UnlabelledFolder, find_images
 from ._scan import LeftOut, describe_left_out, left_out_summary
 
@@ -14,6 +14,7 @@ __all__ = [
     "LeftOut",
     "UnlabelledFolder",
     "describe_left_out",
+    "encode_labels",
     "find_images",
     "left_out_summary",
     "load_digits",

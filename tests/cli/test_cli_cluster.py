@@ -138,6 +138,16 @@ def test_the_same_clusters_for_one_and_two_workers(flat, tmp_path, capsys):
         (["--max-thumbnails", "0"], 2, "argument --max-thumbnails: invalid value '0': expected a positive int"),
         (["--export-folders", "copy", "--out", "{flat}/out"], 2, "The --export-folders folder '{flat}/out/folders' is "
                                                                  "inside the clustered images' folder '{flat}'"),
+        (["--save", "{flat}"], 2, "error: --save {flat}: is a folder; pass a file name to save the clustering to, "
+                                  "e.g. {flat}/clusters.zip."),
+        (["--save", "{flat}/nowhere/m.zip"], 2, "error: --save {flat}/nowhere/m.zip: the folder {flat}/nowhere does "
+                                                "not exist; create it first."),
+        (["--save", "{flat}/003.png/m.zip"], 2, "error: --save {flat}/003.png/m.zip: {flat}/003.png is a file, not a "
+                                                "folder"),
+        (["--limit", "0"], 2, "argument --limit: invalid value '0': expected a positive int"),
+        (["--split", "val"], 2, "argument --split: invalid choice: 'val'"),
+        (["--split", "test"], 2, "error: --split picks a split of fashion-mnist, and DATA is '{flat}': drop --split "
+                                 "test."),
     ],
 )
 def test_bad_settings_stop_before_extraction_in_one_line(flat, argv, code, message, no_extraction, capsys, tmp_path):
@@ -178,3 +188,77 @@ def test_cnn_embeddings_through_the_command_line(classes, tmp_path, capsys):
     assert code == 0, stderr
     assert stdout.startswith("3 clusters (kmeans, cnn:backbone=tiny, l2)")
     assert json.loads((out / "clusters.json").read_text(encoding="utf-8"))["config"]["preprocess"] == "l2"
+
+
+def test_save_writes_a_clustering_that_assigns_the_images_their_clusters(flat, tmp_path, capsys):
+    import featclf
+
+    model = tmp_path / "photos.clusters"
+    code, stdout, stderr = run(["cluster", str(flat), *ARGS, "--out", str(tmp_path / "out"), "--save", str(model)],
+                               capsys)
+    assert code == 0, stderr
+    assert f"Model: {model} (assign new images with featclf.load_clustering({str(model)!r}).predict(sources))" in stdout
+    table = rows(tmp_path / "out" / "clusters.csv")
+    sources = [r["source"] for r in table]
+    expected = [int(r["cluster"]) if r["cluster"] else featclf.clustering.SKIPPED for r in table]
+    with pytest.warns(featclf.exceptions.SkippedImagesWarning, match="003.png"):
+        assert featclf.load_clustering(model).predict(sources).tolist() == expected
+
+
+def test_limit_takes_a_stratified_subset_of_labelled_data(classes, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["cluster", str(classes), *ARGS, "-k", "3", "--limit", "9", "--out", str(out)], capsys)
+    assert code == 0, stderr
+    table = rows(out / "clusters.csv")
+    assert [r["class"] for r in table].count("a") == [r["class"] for r in table].count("b") == 3
+    assert len(table) == 9 and [r["source"] for r in table] == sorted(r["source"] for r in table)  # input order
+    assert json.loads((out / "clusters.json").read_text(encoding="utf-8"))["dataset"]["n_inputs"] == 9
+    assert "Subset: 9 of 27 images (--limit 9, stratified by class, --seed 0)." in stdout
+    code, stdout, stderr = run(["cluster", str(classes), *ARGS, "--limit", "100", "--out", str(out)], capsys)
+    assert code == 0 and len(rows(out / "clusters.csv")) == 27 and "Subset" not in stdout  # N >= the images: all
+
+
+def test_limit_takes_a_seeded_sample_of_unlabelled_data(flat, tmp_path, capsys):
+    chosen = {}
+    for seed in ("0", "0", "1"):
+        out = tmp_path / seed
+        code, stdout, stderr = run(["cluster", str(flat), *ARGS, "-k", "2", "--limit", "10", "--seed", seed, "--out",
+                                    str(out)], capsys)
+        assert code == 0, stderr
+        assert f"Subset: 10 of 28 images (--limit 10, a random sample, --seed {seed})." in stdout
+        sources = [r["source"] for r in rows(out / "clusters.csv")]
+        assert len(sources) == 10 and sources == sorted(sources) and set(sources) <= {str(p) for p in flat.iterdir()}
+        assert chosen.setdefault(seed, sources) == sources  # the same seed, the same images
+    assert chosen["0"] != chosen["1"]
+
+
+def test_a_limit_below_the_number_of_classes_stops_before_extraction(classes, tmp_path, no_extraction, capsys):
+    code, stdout, stderr = run(["cluster", str(classes), *ARGS, "--limit", "2", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and stdout == "" and stderr.count("\n") == 1
+    assert stderr == ("featclf cluster: error: --limit 2: a stratified subset of animals needs at least one image of each "
+                      "of its 3 classes; pass --limit 3 or more.\n")
+
+
+def test_fashion_mnist_split_and_limit(tmp_path, capsys):
+    import featclf
+
+    try:
+        featclf.load_fashion_mnist(split="test")
+    except featclf.exceptions.DatasetNotFoundError:
+        pytest.skip("Fashion-MNIST IDX files not installed (apt-get install dataset-fashion-mnist)")
+    for split, name, total in ((None, "fashion-mnist-train", 60000), ("test", "fashion-mnist-test", 10000)):
+        out = tmp_path / (split or "default")
+        code, stdout, stderr = run(["cluster", "fashion-mnist", *ARGS, "-k", "10", "--limit", "200", "--out", str(out),
+                                    *(["--split", split] if split else [])], capsys)
+        assert code == 0, stderr
+        dataset = json.loads((out / "clusters.json").read_text(encoding="utf-8"))["dataset"]
+        assert dataset["name"] == name and dataset["n_inputs"] == 200
+        assert set(dataset["fingerprint"]["class_counts"].values()) == {20}
+        assert f"Subset: 200 of {total} images (--limit 200, stratified by class, --seed 0)." in stdout
+
+
+def test_save_into_the_new_out_folder(flat, tmp_path, capsys):
+    out = tmp_path / "new" / "out"
+    code, stdout, stderr = run(["cluster", str(flat), *ARGS, "--out", str(out), "--save", str(out / "m.zip")], capsys)
+    assert code == 0, stderr
+    assert sorted(os.listdir(out)) == ["clusters.csv", "clusters.html", "clusters.json", "m.zip"]

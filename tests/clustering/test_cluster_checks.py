@@ -75,8 +75,13 @@ def no_cluster_extraction(monkeypatch):
     ({"max_pixels": 0}, InvalidParameterError, r"max_pixels"),
     ({"labels": [0, 1]}, InvalidParameterError, r"'labels' parameter of cluster must hold one known class per "
                                                 r"image \(15\); got shape \(2,\)"),
-    ({"labels": [0] * 14 + [None]}, InvalidParameterError, r"has no class for 1 images \(positions 14\)"),
-    ({"labels": [0] * 14 + ["a"]}, InvalidParameterError, r"'labels' parameter of cluster mixes types"),
+    ({"labels": [0] * 14 + [None]}, InvalidParameterError, r"^The 'labels' parameter of cluster: 1 missing labels "
+                                                           r"\(None, NaN or empty\) at positions 14\..* Or pass "
+                                                           r"labels=None"),
+    ({"labels": [0] * 14 + ["a"]}, InvalidParameterError, r"^The 'labels' parameter of cluster: labels mix text and "
+                                                          r"other types \(int, str\).*\[str\(y\) for y in labels\]"),
+    ({"labels": 5}, InvalidParameterError, r"must hold one known class per image \(a list or array of 15\). Got int"),
+    ({"labels": np.zeros((15, 1))}, InvalidParameterError, r"one known class per image \(15\); got shape \(15, 1\)"),
     ({"extractor": "hgo"}, UnknownNameError, r"Unknown extractor 'hgo'.*Did you mean 'hog'\?"),
     ({"extractor": "hog:orientations=0"}, InvalidParameterError, r"orientations"),
     ({"extractor": "hog:colour=1"}, InvalidParameterError, r"Extractor 'hog' \(HOG\) has no parameter 'colour'"),

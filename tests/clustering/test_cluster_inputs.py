@@ -95,7 +95,7 @@ def test_json_export(folder_with_broken, tmp_path):
     assert data["k_selection"]["chosen"] == 3
     assert [c["k"] for c in data["k_selection"]["curve"]] == list(range(2, 6))
     assert set(data["config"]) == {
-        "extractor", "preprocess", "preprocess_requested", "reduce", "n_components", "space", "method",
+        "extractor", "preprocess", "preprocess_requested", "reduce", "n_components", "umap", "space", "method",
         "method_params", "algorithm", "n_clusters_requested", "n_clusters_chosen", "k_range", "random_state",
         "silhouette_sample_size", "on_error", "n_jobs", "max_pixels", "n_exemplars", "n_outliers", "numbering"}
     assert set(data) == {"schema_version", "generator", "created", "dataset", "config", "n_clusters",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from clustergen import blobs, same_partition
@@ -118,15 +120,24 @@ def test_pca_reduction():
     images, truth = blobs((10, 10, 10), seed=11)
     result = featclf.cluster(images, "pixels", reduce="pca", n_components=5, verbose=0)
     assert result.embedding_.shape == (30, 5) and result.config_["space"] == "l2 + pca(5)"
+    assert result.config_["umap"] is None
     assert result.n_clusters_ == 3 and same_partition(result.labels_, truth)
     assert (result.predict(images) == result.labels_).all()
 
 
-def test_umap_reduction():
+def test_umap_reduction(tmp_path):
     pytest.importorskip("umap")
+    from featclf.clustering import UMAP_MIN_DIST, read_manifest
+
     images, truth = blobs((15, 15, 15), seed=12)
     result = featclf.cluster(images, "pixels", reduce="umap", n_components=2, verbose=0)
-    assert result.embedding_.shape == (45, 2) and result.config_["space"] == "l2 + pca(45) + umap(2)"  # PCA <= n
+    assert UMAP_MIN_DIST == 0.0 and result.space_.named_steps["umap"].min_dist == 0.0  # not umap-learn's 0.1
+    assert result.embedding_.shape == (45, 2)
+    assert result.config_["space"] == "l2 + pca(45) + umap(2, n_neighbors=15, min_dist=0.0)"  # PCA <= n
+    assert result.config_["umap"] == {"n_neighbors": 15, "min_dist": 0.0}
+    assert json.loads(result.to_json())["config"]["umap"] == {"n_neighbors": 15, "min_dist": 0.0}
+    result.save(tmp_path / "umap.zip")
+    assert read_manifest(tmp_path / "umap.zip")["config"]["umap"] == {"n_neighbors": 15, "min_dist": 0.0}
     assert result.n_clusters_ == 3 and same_partition(result.labels_, truth)
     assert result.predict(images).shape == (45,)
 
