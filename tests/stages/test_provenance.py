@@ -23,6 +23,16 @@ def test_versions_name_the_libraries_that_change_the_numbers():
                              "platform"}
 
 
+def test_versions_are_the_same_whether_or_not_opencv_was_imported_first():
+    # a clustering saved by a process that had imported cv2 and loaded by one that had not warned
+    # "opencv 4.14.0 -> 4.14.0.94": one source for every version
+    code = ("import json, sys; from featclf.stages import collect_versions; before = collect_versions(); "
+            "import cv2; after = collect_versions(); print(json.dumps([before, after, 'cv2' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    before, after, imported = json.loads(out)
+    assert imported and before == after and before["opencv"] is not None
+
+
 def test_collecting_versions_does_not_import_torch():
     code = ("import json, sys; from featclf.stages import collect_versions; v = collect_versions(); "
             "print(json.dumps(['torch' in sys.modules, v['torch'] is not None]))")
