@@ -156,6 +156,8 @@ def run(args) -> int:
     if len(dataset) < n_all:
         kind = "stratified by class" if dataset.labels is not None else "a random sample"
         print(f"Subset: {len(dataset)} of {n_all} images (--limit {args.limit}, {kind}, --seed {args.seed}).")
+    elif args.limit is not None:
+        print(f"All {n_all} images: --limit {args.limit} is not below their number.")
     if result.skipped_:
         first = result.skipped_[0]
         print(f"Skipped {len(result.skipped_)} unreadable images, e.g. {first.source}: {first.reason} (all listed in "

@@ -99,7 +99,15 @@ def open_collection(text: str, *, unlabelled: bool = False, split: str = "train"
     if os.path.isdir(text) and not named:
         if unlabelled or holds_images_directly(text):
             return datasets.UnlabelledFolder(text)
-        return datasets.ImageFolder(text)
+        try:
+            return datasets.ImageFolder(text)
+        except DatasetError:
+            # no images anywhere below: the flat-folder message ("no images found"), not the class-layout one
+            datasets.UnlabelledFolder(text)
+            raise
+    if not named and not os.path.exists(text):
+        raise DatasetNotFoundError(f"{text!r}: no such folder or file. DATA is {DATA_HELP}, or a flat folder of "
+                                   "images.")
     if unlabelled:
         raise InvalidParameterError(
             f"--unlabelled reads a folder without class folders, and DATA ({text!r}) is not a folder: drop "

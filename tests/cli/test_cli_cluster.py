@@ -168,7 +168,13 @@ def test_data_errors_exit_2_and_an_unreadable_image_with_raise_exits_1(flat, tmp
     empty = tmp_path / "empty"
     empty.mkdir()
     code, _, stderr = run(["cluster", str(empty), *ARGS, "--out", str(tmp_path / "e")], capsys)
-    assert code == 2 and stderr.count("\n") == 1 and "no class folder with images found" in stderr
+    assert code == 2 and stderr.count("\n") == 1 and "empty: no images found" in stderr  # not the class layout
+    (empty / "sub").mkdir()
+    (empty / "sub" / "notes.txt").write_text("no images here")
+    code, _, stderr = run(["cluster", str(empty), *ARGS, "--out", str(tmp_path / "e")], capsys)
+    assert code == 2 and stderr.count("\n") == 1 and "empty: no images found" in stderr
+    code, _, stderr = run(["cluster", str(tmp_path / "nowhere"), *ARGS], capsys)
+    assert "or a flat folder of images." in stderr  # cluster reads flat folders too
     code, _, stderr = run(["cluster", str(flat), *ARGS, "--on-error", "raise", "--out", str(tmp_path / "r")], capsys)
     assert code == 1 and stderr.count("\n") == 1 and "003.png" in stderr
 
@@ -216,6 +222,7 @@ def test_limit_takes_a_stratified_subset_of_labelled_data(classes, tmp_path, cap
     assert "Subset: 9 of 27 images (--limit 9, stratified by class, --seed 0)." in stdout
     code, stdout, stderr = run(["cluster", str(classes), *ARGS, "--limit", "100", "--out", str(out)], capsys)
     assert code == 0 and len(rows(out / "clusters.csv")) == 27 and "Subset" not in stdout  # N >= the images: all
+    assert "All 27 images: --limit 100 is not below their number." in stdout
 
 
 def test_limit_takes_a_seeded_sample_of_unlabelled_data(flat, tmp_path, capsys):
