@@ -46,11 +46,10 @@ from ._algorithms import (
     SKIPPED,
     Clusterer,
     choose_k,
-    nearest_centres,
     number_by_size,
-    own_distances,
     resolve_method,
 )
+from ._distances import nearest_centres, own_distances
 from ._metrics import SILHOUETTE_SAMPLE_SIZE, agreement_metrics, internal_metrics
 from ._result import ClusteringResult, created_now, source_names
 from ._space import build_space, check_space, default_preprocess, describe_space, fit_space

@@ -15,7 +15,8 @@ from ..engine import Extraction, as_sources, warn_skipped
 from ..exceptions import InvalidParameterError
 from ..extract import BaseExtractor
 from ..report import json_ready
-from ._algorithms import NOISE, SKIPPED, distances_to, nearest_centres
+from ._algorithms import NOISE, SKIPPED
+from ._distances import distances_to, nearest_centres
 from ._saved import load_saved, save_payload
 from ._space import to_space
 

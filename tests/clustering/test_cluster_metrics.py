@@ -71,6 +71,59 @@ def test_internal_metrics_are_scikit_learns_without_noise():
     assert scores["n_scored"] == 30 and scores["silhouette_sample_size"] is None
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunked_dispersion_scores_equal_scikit_learns_over_many_chunks(dtype, monkeypatch):
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+    import featclf.clustering._distances as distances
+
+    monkeypatch.setattr(distances, "CHUNK_BYTES", 8 * 5 * 64)  # 64 rows a chunk: 2,500 rows take 40 chunks
+    rng = np.random.default_rng(3)
+    labels = rng.integers(-1, 6, size=2500)  # noise mixed in, clusters of unequal sizes
+    X = (rng.normal(size=(2500, 5)) + 3 * labels[:, None]).astype(dtype)
+    keep = labels >= 0
+    scores = internal_metrics(X, labels, random_state=4)
+    assert scores["davies_bouldin"] == pytest.approx(davies_bouldin_score(X[keep], labels[keep]), rel=1e-5)
+    assert scores["calinski_harabasz"] == pytest.approx(calinski_harabasz_score(X[keep], labels[keep]), rel=1e-5)
+    # above the sample size the silhouette is the one scikit-learn's sample_size draws, same seed
+    assert keep.sum() > 2000 and scores["silhouette_sample_size"] == 2000
+    assert scores["silhouette"] == pytest.approx(silhouette_score(X[keep], labels[keep], sample_size=2000,
+                                                                  random_state=4))
+
+
+def test_dispersion_scores_edge_cases_as_scikit_learn():
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    same = np.repeat([[1.0, 2.0], [5.0, 5.0]], 5, axis=0)  # every image on its centroid
+    labels = np.repeat([0, 1], 5)
+    scores = internal_metrics(same, labels, random_state=0)
+    assert scores["davies_bouldin"] == davies_bouldin_score(same, labels) == 0.0
+    assert scores["calinski_harabasz"] == calinski_harabasz_score(same, labels) == 1.0
+    overlapping = np.random.default_rng(0).normal(size=(12, 2))  # two clusters with one centroid
+    overlapping[6:] = overlapping[:6]
+    labels = np.repeat([0, 1], 6)
+    assert internal_metrics(overlapping, labels, 0)["davies_bouldin"] == davies_bouldin_score(overlapping, labels)
+
+
+def test_internal_metrics_memory_does_not_grow_with_the_space():
+    import tracemalloc
+
+    def peak(n):
+        X = np.random.default_rng(0).normal(size=(n, 200)).astype(np.float32)
+        labels = np.random.default_rng(1).integers(-1, 4, size=n)
+        tracemalloc.start()
+        try:
+            internal_metrics(X, labels, random_state=0)
+            return tracemalloc.get_traced_memory()[1], X.nbytes
+        finally:
+            tracemalloc.stop()
+
+    (small, small_bytes), (large, large_bytes) = peak(60_000), peak(180_000)  # both above a few 32 MB chunks
+    # chunks of fixed size and a 2,000-row sample: a few per-row numbers more, no copy of X
+    # (scikit-learn's Davies-Bouldin and Calinski-Harabasz copy every cluster's rows: > 1x X more)
+    assert large - small < 0.2 * (large_bytes - small_bytes)
+
+
 @pytest.mark.parametrize("labels", [np.zeros(10, int), np.arange(10), np.full(10, -1)])
 def test_undefined_internal_metrics_are_none(labels):
     scores = internal_metrics(np.random.default_rng(1).normal(size=(10, 2)), labels, random_state=0)
