@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import os
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -241,6 +242,39 @@ class CNNEmbedding(BaseExtractor):
             )
         self._check_output_size("input_size", size)
         return config.replace(input_size=size)
+
+    def describe(self) -> dict:
+        """The configuration, defaults resolved from the backbone (no network is built, torch is not needed).
+
+        As :meth:`BaseExtractor.describe`, with ``backbone`` as its name,
+        ``input_size`` as the ``(height, width)`` used (the backbone's default when
+        ``input_size=None``), ``weights`` as given (``None``: the backbone's own) and
+        ``weights_source`` saying where the weights come from; ``backbone_config``
+        holds the backbone's preprocessing as data (:meth:`BackboneConfig.describe`:
+        resize policy, interpolation, mean, std, embedding dimension, licence).
+
+        Raises
+        ------
+        UnknownNameError, MissingDependencyError, InvalidParameterError
+            As ``fit``: an unknown backbone, a hub library missing, a bad ``input_size``.
+
+        Examples
+        --------
+        >>> import featclf
+        >>> info = featclf.CNNEmbedding(backbone="tiny", input_size=32).describe()
+        >>> info["backbone"], info["input_size"], info["pooling"]
+        ('tiny', (32, 32), 'avg')
+        """
+        config = self._resolved_config()
+        described = super().describe()
+        weights = described["weights"]
+        described.update(
+            backbone=config.name,
+            input_size=config.input_size,
+            weights_source=config.weights if weights is None else f"local state-dict file {os.fspath(weights)}",
+            backbone_config=config.describe(),
+        )
+        return described
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X=None, y=None):
