@@ -104,9 +104,9 @@ def check_parameter_names(what: str, params, valid) -> None:
     if not unknown:
         return
     message = f"{what} has no parameter {unknown[0]!r}. Valid parameters: {', '.join(valid)}."
-    close = difflib.get_close_matches(unknown[0], list(valid), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(unknown[0].lower(), [v.lower() for v in valid], n=1, cutoff=0.6)
     if close:
-        message += f" Did you mean {close[0]!r}?"
+        message += f" Did you mean {next(v for v in valid if v.lower() == close[0])!r}?"
     raise InvalidParameterError(message)
 
 

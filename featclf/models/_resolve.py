@@ -135,17 +135,16 @@ def describe_extractor(extractor) -> dict:
     Returns
     -------
     dict
-        ``{"spec": str | None, **parameters}``: ``spec`` is :func:`to_spec` of the
-        extractor (``None`` when no spec names it); tuples become lists, other objects
-        their ``repr``.
+        ``{parameter: value}``, tuples as lists, other objects as their ``repr``. The
+        spec string that rebuilds the extractor is :func:`to_spec`.
 
     Examples
     --------
     >>> from featclf.models import describe_extractor
     >>> import featclf
     >>> info = describe_extractor(featclf.CNNEmbedding(backbone="tiny", input_size=32))
-    >>> info["spec"], info["backbone"], info["input_size"]
-    ('cnn:backbone=tiny,input_size=32', 'tiny', [32, 32])
+    >>> info["backbone"], info["input_size"], info["weights_source"]
+    ('tiny', [32, 32], 'random (seeded)')
     """
     if hasattr(extractor, "describe"):
         params = extractor.describe()
@@ -154,7 +153,7 @@ def describe_extractor(extractor) -> dict:
             params = extractor.get_params(deep=False)
         except (AttributeError, TypeError):
             params = {}
-    return {"spec": _spec_or_none(extractor), **{k: _plain(v) for k, v in params.items()}}
+    return {k: _plain(v) for k, v in params.items()}
 
 
 def _spec_or_none(estimator):
