@@ -2,7 +2,8 @@
 
 Use them through :class:`featclf.evaluation.EvaluationResult`: ``result.to_json(path)``,
 ``result.to_markdown()``, ``result.to_html(path)``, or :func:`write_reports` for all three;
-and :meth:`featclf.clustering.ClusteringResult.to_html` (:func:`clustering_to_html`).
+and :meth:`featclf.clustering.ClusteringResult.to_html` (:func:`clustering_to_html`); features
+files of ``featclf extract`` (:func:`write_features`, :func:`read_features`: ``.npz``, ``.parquet``).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import os
 
 from ._clusters import clustering_to_html
+from ._features import FEATURE_FILE_SUFFIXES, check_features_path, read_features, write_features
 from ._html import result_to_html
 from ._json import SCHEMA_VERSION, json_ready, result_to_dict, write_json
 from ._markdown import comparison_rows, result_to_markdown, score_text
 
-__all__ = ["SCHEMA_VERSION", "check_output_dir", "clustering_to_html", "comparison_rows", "json_ready", "result_to_dict",
-           "result_to_html", "result_to_markdown", "score_text", "write_json", "write_reports"]
+__all__ = ["FEATURE_FILE_SUFFIXES", "SCHEMA_VERSION", "check_features_path", "check_output_dir", "clustering_to_html",
+           "comparison_rows", "json_ready", "read_features", "result_to_dict", "result_to_html", "result_to_markdown",
+           "score_text", "write_features", "write_json", "write_reports"]
 
 
 def check_output_dir(out_dir, *, option="out_dir", create=False) -> str:
