@@ -73,14 +73,14 @@ def check_features_path(path, *, option: str = "path") -> str:
         ``.parquet`` without pyarrow (the message says how to install it, or to use ``.npz``).
     """
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise InvalidParameterError(f"{option} {path} is a folder: name a file inside it, e.g. {path}/features.npz.")
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FEATURE_FILE_SUFFIXES:
         raise InvalidParameterError(
             f"{option} {path}: features are written to a .npz file (numpy) or a .parquet file (pyarrow); "
             f"name the file e.g. {os.path.splitext(path)[0] or 'features'}.npz."
         )
-    if os.path.isdir(path):
-        raise InvalidParameterError(f"{option} {path} is a folder: name a file inside it, e.g. {path}/features.npz.")
     from . import check_output_dir
 
     check_output_dir(os.path.dirname(os.path.abspath(path)), option=option)
