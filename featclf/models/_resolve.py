@@ -107,11 +107,13 @@ def resolve_extractor(item) -> Component:
         name, params = split
         estimator = make_extractor(name, **params)
         shown = {k: v for k, v in params.items() if k not in OPERATIONAL_PARAMS}
-        component = Component(format_spec(name, shown, strict=False), name, {k: _plain(v) for k, v in params.items()}, estimator)
+        component = Component(format_spec(name, shown, strict=False), name, {k: _plain(v) for k, v in params.items()},
+                              estimator)
     elif isinstance(item, BaseExtractor) or (hasattr(item, "fit") and hasattr(item, "transform")):
         name = vars(type(item)).get("registry_name") or type(item).__name__  # subclasses: their own name
         changed = _changed_params(item)
-        component = Component(format_spec(name, changed, strict=False), name, {k: _plain(v) for k, v in changed.items()}, item)
+        component = Component(format_spec(name, changed, strict=False), name,
+                              {k: _plain(v) for k, v in changed.items()}, item)
     else:
         raise InvalidParameterError(
             f"Cannot use {item!r} as an extractor: pass a name ('hog'), a spec ('hog:orientations=12'), "

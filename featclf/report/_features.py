@@ -137,7 +137,6 @@ def write_features(path, dataset, keys, labels, extractors, feature_sets) -> dic
         The file cannot be written.
     """
     from ..models import describe_extractor
-
     from . import check_output_dir
 
     suffix = check_features_path(path)

@@ -26,7 +26,8 @@ def photos(tmp_path):
     for cls in "ab":
         (tmp_path / "photos" / cls).mkdir(parents=True)
         for i in range(3):
-            Image.fromarray(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)).save(tmp_path / "photos" / cls / f"{i}.png")
+            image = rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)
+            Image.fromarray(image).save(tmp_path / "photos" / cls / f"{i}.png")
     (tmp_path / "photos" / "b" / "1_bad.png").write_bytes(b"\x89PNG not really")
     return tmp_path / "photos"
 

@@ -160,7 +160,8 @@ def test_describe_extractor_records_the_resolved_cnn_configuration():
 
 def test_describe_extractor_lists_every_parameter():
     info = describe_extractor(featclf.HOG(size=(64, 64)))
-    assert info == {k: list(v) if isinstance(v, tuple) else v for k, v in featclf.HOG(size=(64, 64)).get_params().items()}
+    params = featclf.HOG(size=(64, 64)).get_params()
+    assert info == {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
 
 
 def test_cnn_compile_none_typed_bare_runs_eager():
