@@ -145,7 +145,7 @@ def run(args) -> int:
 
 
 def _say(caught, command: str = "cluster") -> None:
-    """featclf's warnings as one line each on stderr (``featclf COMMAND: warning: ...``); others as Python shows them."""
+    """featclf's warnings as one line each on stderr (``featclf COMMAND: warning: ...``); others as Python shows."""
     for warning in caught:
         if issubclass(warning.category, FeatclfWarning):
             print(f"featclf {command}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)

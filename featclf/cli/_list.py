@@ -38,10 +38,9 @@ def add_parser(subparsers):
 
 def catalog() -> dict:
     """What ``featclf list`` shows, as plain data (JSON-ready)."""
-    from .. import list_classifiers, list_extractors
     from .._validation import parameter_names
-    from ..extract import get_extractor_class
-    from ..models import get_classifier_preset
+    from ..extract import get_extractor_class, list_extractors
+    from ..models import get_classifier_preset, list_classifiers
 
     extractors = []
     for name in list_extractors():

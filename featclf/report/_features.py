@@ -40,6 +40,7 @@ from ..engine import merge_skipped
 from ..exceptions import InvalidParameterError, MissingDependencyError
 from ..stages import collect_versions, dataset_fingerprint
 from ._json import json_ready
+from ._output import check_output_dir
 
 __all__ = ["FEATURES_FORMAT", "FEATURE_FILE_SUFFIXES", "check_features_path", "read_features", "write_features"]
 
@@ -81,8 +82,6 @@ def check_features_path(path, *, option: str = "path") -> str:
             f"{option} {path}: features are written to a .npz file (numpy) or a .parquet file (pyarrow); "
             f"name the file e.g. {os.path.splitext(path)[0] or 'features'}.npz."
         )
-    from . import check_output_dir
-
     check_output_dir(os.path.dirname(os.path.abspath(path)), option=option)
     if suffix == ".parquet":
         try:
@@ -137,8 +136,6 @@ def write_features(path, dataset, keys, labels, extractors, feature_sets) -> dic
         The file cannot be written.
     """
     from ..models import describe_extractor
-    from . import check_output_dir
-
     suffix = check_features_path(path)
     check_output_dir(os.path.dirname(os.path.abspath(path)), create=True)
     if len(set(keys)) != len(keys):
