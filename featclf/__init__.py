@@ -53,6 +53,8 @@ _LAZY = {
     "load_clustering": "featclf.clustering",
     "list_classifiers": "featclf.models",
     "make_classifier": "featclf.models",
+    "to_spec": "featclf.models",
+    "from_spec": "featclf.models",
 }
 
 __all__ = sorted(["FeatclfError", "__version__", "exceptions", *_LAZY])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import numbers
 import os
 from collections.abc import Iterable
@@ -89,6 +90,24 @@ def unknown_name(kind: str, name, options: Iterable[str]) -> UnknownNameError:
         nearest = next(o for o in options if o.lower() == close[0])
         message += f" Did you mean {nearest!r}?"
     return UnknownNameError(message)
+
+
+def parameter_names(cls) -> list[str]:
+    """The keyword parameters of ``cls``'s constructor, in signature order."""
+    return [p.name for p in inspect.signature(cls).parameters.values()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
+
+
+def check_parameter_names(what: str, params, valid) -> None:
+    """Raise InvalidParameterError for the first of ``params`` not in ``valid``: lists them, suggests the nearest."""
+    unknown = [key for key in params if key not in valid]
+    if not unknown:
+        return
+    message = f"{what} has no parameter {unknown[0]!r}. Valid parameters: {', '.join(valid)}."
+    close = difflib.get_close_matches(unknown[0].lower(), [v.lower() for v in valid], n=1, cutoff=0.6)
+    if close:
+        message += f" Did you mean {next(v for v in valid if v.lower() == close[0])!r}?"
+    raise InvalidParameterError(message)
 
 
 def available_memory() -> int | None:

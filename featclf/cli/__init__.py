@@ -2,8 +2,9 @@
 
 Subcommands live in their own modules, each providing ``add_parser(subparsers)``
 that registers its parser with ``set_defaults(run=...)``; ``run(args)`` returns the
-exit code. ``evaluate``, ``cluster`` and ``demo`` exist today; ``train``, ``predict``,
-``extract`` and ``list`` slot in the same way.
+exit code. ``evaluate``, ``cluster``, ``extract``, ``list`` and ``demo`` exist today;
+``train`` and ``predict`` slot in the same way. A subcommand with a ``--verbose`` option
+prints the traceback of an error before its one-line message.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
 values, unusable data, images whose sizes need ``size=``, a missing optional dependency:
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 
 from .._version import __version__
 from ..exceptions import (
@@ -37,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import _cluster, _demo, _evaluate
+    from . import _cluster, _demo, _evaluate, _extract, _list
 
     parser = _Parser(
         prog="featclf",
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"featclf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in (_evaluate, _cluster, _demo):
+    for module in (_evaluate, _cluster, _extract, _list, _demo):
         module.add_parser(subparsers)
     return parser
 
@@ -66,18 +68,22 @@ def main(argv=None) -> int:
     prog = f"featclf {args.command}"
     try:
         return args.run(args)
-    except ImageSizeError as exc:
-        message = _one_line(exc)
+    except (FeatclfError, OSError, KeyboardInterrupt) as exc:
+        if getattr(args, "verbose", False) is True:  # --verbose: the traceback, then the one line
+            traceback.print_exc(file=sys.stderr)
+        return _report(prog, exc)
+
+
+def _report(prog: str, exc: BaseException) -> int:
+    """Print the one-line message of ``exc`` on stderr and return the exit code."""
+    if isinstance(exc, KeyboardInterrupt):
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    message = _one_line(exc)
+    if isinstance(exc, ImageSizeError):
         # The extractor's own message names its spec (e.g. hog:size=16x16) where it knows it.
         hint = "" if "on the command line:" in message else " On the command line: --extractor NAME:size=HxW."
         print(f"{prog}: error: {message}{hint}", file=sys.stderr)
         return 2
-    except (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError) as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except (FeatclfError, OSError) as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return 2 if isinstance(exc, (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError)) else 1

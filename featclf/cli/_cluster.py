@@ -179,10 +179,10 @@ def run(args) -> int:
     return 0
 
 
-def _say(caught) -> None:
-    """featclf's warnings as one line each on stderr; others as Python shows them."""
+def _say(caught, command: str = "cluster") -> None:
+    """featclf's warnings as one line each on stderr (``featclf COMMAND: warning: ...``); others as Python shows."""
     for warning in caught:
         if issubclass(warning.category, FeatclfWarning):
-            print(f"featclf cluster: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+            print(f"featclf {command}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
         else:
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)

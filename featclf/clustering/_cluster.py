@@ -427,7 +427,8 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     metrics_s = time.perf_counter() - step
 
     config = {
-        "extractor": {"label": component.label, "name": component.name, "params": component.params,
+        "extractor": {"label": component.label, "name": component.name, "spec": component.spec,
+                      "params": component.config,
                       "fitted": feature_set.fitted},
         "preprocess": preprocess,
         "preprocess_requested": preprocess_requested,

@@ -432,7 +432,7 @@ class ClusteringResult:
               "dataset": {"name", "n_inputs", "fingerprint": {"n_images", "sha256", "class_counts"},
                           "left_out": {"n", "kinds", "extensions", "examples"},
                           "n_clustered", "n_noise", "n_skipped", "classes": [str] | null},
-              "config": {"extractor": {"label", "name", "params", "fitted"}, "preprocess",
+              "config": {"extractor": {"label", "name", "spec", "params", "fitted"}, "preprocess",
                          "preprocess_requested", "reduce", "n_components",
                          "umap": {"n_neighbors", "min_dist"} | null, "space", "method",
                          "method_params", "algorithm", "n_clusters_requested", "n_clusters_chosen",

@@ -604,8 +604,9 @@ def _combination(ext, clf, feature_set, folds, outcomes, y, classes) -> Combinat
         predict_s += p_s
         messages.update(msgs)
     return CombinationResult(
-        extractor=ext.label, classifier=clf.label, extractor_params=ext.params,
+        extractor=ext.label, classifier=clf.label, extractor_params=ext.config,
         classifier_params=clf.params, n_features=feature_set.n_features,
+        extractor_spec=ext.spec, classifier_spec=clf.spec,
         fold_scores={m: np.asarray(v) for m, v in scores.items()}, confusion_matrix=confusion,
         per_class=_per_class(confusion, classes), extract_s=feature_set.seconds, fit_s=fit_s,
         predict_s=predict_s, predictions=predictions, warnings=sorted(messages),
@@ -634,8 +635,10 @@ def _config(mode, cv, folds, splitter, random_state, rank_by, on_error, n_jobs, 
         "n_jobs": n_jobs,
         "fit_threads": FIT_THREADS,
         "fold_sizes": [{"train": int(len(a)), "test": int(len(b))} for a, b in folds],
-        "extractors": [{"label": x.label, "name": x.name, "params": x.params} for x in ext_components],
-        "classifiers": [{"label": x.label, "name": x.name, "params": x.params} for x in clf_components],
+        "extractors": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.config}
+                       for x in ext_components],
+        "classifiers": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.params}
+                        for x in clf_components],
         "features": "computed once per extractor on all images (extractors are unsupervised and per-image), "
                     "reused across classifiers and folds; scaling, PCA and classifiers fitted inside each fold",
     }

@@ -22,7 +22,11 @@ class CombinationResult:
     ----------
     extractor, classifier : str
         Labels (``'hog:orientations=12'``, ``'svm'``).
-    extractor_params, classifier_params : dict
+    extractor_params : dict
+        The extractor's full configuration, defaults resolved
+        (:func:`featclf.models.describe_extractor`: every parameter; for ``'cnn'`` the
+        backbone, input size, pooling, weights and where they come from).
+    classifier_params : dict
         Parameters as given (spec forms) or non-default parameters (objects).
     n_features : int
         Feature dimension of the extractor.
@@ -44,6 +48,9 @@ class CombinationResult:
     warnings : list of str
         Distinct warnings raised while fitting (e.g. convergence), instead of
         repeating them once per fold on the console.
+    extractor_spec, classifier_spec : str or None
+        Full spec strings that rebuild the extractor and the classifier
+        (:func:`featclf.models.from_spec`); None for objects no spec names.
     """
 
     extractor: str
@@ -59,6 +66,8 @@ class CombinationResult:
     predict_s: float
     predictions: np.ndarray
     warnings: list = field(default_factory=list)
+    extractor_spec: str | None = None
+    classifier_spec: str | None = None
 
     def mean(self, metric: str = "accuracy") -> float:
         """Mean of ``metric`` over folds."""

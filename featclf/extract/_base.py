@@ -10,7 +10,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .. import engine
-from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option, check_pair
+from .._validation import (
+    EXTRACTOR_ON_ERROR_OPTIONS,
+    check_int,
+    check_n_jobs,
+    check_option,
+    check_pair,
+    parameter_names,
+)
 from ..exceptions import ImageLoadError, ImageSizeError, InvalidImageError, InvalidParameterError, SkippedImagesError
 from ..io import DEFAULT_MAX_PIXELS, check_max_pixels, image_size
 
@@ -101,6 +108,31 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
 
     def _kernel(self, sources):
         raise NotImplementedError
+
+    # -- description ---------------------------------------------------------------------
+    def describe(self) -> dict:
+        """This extractor's configuration, defaults resolved, as reports and saved models record it.
+
+        Every parameter of ``get_params(deep=False)``; where a default is decided by
+        another parameter (the CNN's input size and weights come from its backbone),
+        the value it resolves to, and what it was resolved from. Nothing is computed
+        from images and nothing is set on the extractor: the image size ``fit`` chooses
+        from the data is ``image_size_`` (with ``size_rule_``).
+
+        Returns
+        -------
+        dict
+            ``{parameter: value}`` in the constructor's order (values as given: tuples
+            stay tuples), plus the extras a subclass documents.
+
+        Examples
+        --------
+        >>> import featclf
+        >>> featclf.HOG(size=(64, 64)).describe()["size"]
+        (64, 64)
+        """
+        params = self.get_params(deep=False)
+        return {name: params[name] for name in parameter_names(type(self)) if name in params}
 
     # -- shared machinery --------------------------------------------------------------
     def _default_image_size(self):

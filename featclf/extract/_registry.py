@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 
-from .._validation import unknown_name
+from .._spec import parse_spec
+from .._validation import check_parameter_names, parameter_names, unknown_name
+from ..exceptions import InvalidParameterError
 
 _EXTRACTORS: dict[str, type] = {}
 
@@ -45,10 +47,45 @@ def get_extractor_class(name: str) -> type:
 def make_extractor(name: str, **params):
     """Create the extractor registered under ``name`` with ``params``.
 
+    Parameters
+    ----------
+    name : str
+        A registry name (:func:`list_extractors`) or a spec string
+        ``"NAME:key=value,..."`` (the grammar of :func:`featclf.models.parse_spec`), e.g.
+        ``"hog:size=64x64,pixels_per_cell=4x4"``: the form reports and the command line print.
+    **params
+        Parameters of the extractor's class (added to those of the spec; a parameter
+        given in both is an error).
+
+    Returns
+    -------
+    extractor : BaseExtractor
+        Unfitted.
+
+    Raises
+    ------
+    UnknownNameError
+        ``name`` is not registered (the message lists the names and suggests the nearest).
+    InvalidParameterError
+        A malformed spec, a parameter given twice, or a parameter the class does not take
+        (the message lists those it takes and suggests the nearest).
+
     Examples
     --------
     >>> import featclf
     >>> featclf.make_extractor("hog", orientations=12)
     HOG(orientations=12)
+    >>> featclf.make_extractor("hog:size=64x64,pixels_per_cell=4x4")
+    HOG(pixels_per_cell=(4, 4), size=(64, 64))
     """
-    return get_extractor_class(name)(**params)
+    spec = name
+    name, given = parse_spec(name, kind="extractor") if isinstance(name, str) else (name, {})
+    twice = sorted(set(given) & set(params))
+    if twice:
+        raise InvalidParameterError(
+            f"The parameter {twice[0]!r} is given both in the spec {spec!r} and as a keyword argument: give it once."
+        )
+    cls = get_extractor_class(name)
+    params = {**given, **params}
+    check_parameter_names(f"Extractor {name!r} ({cls.__name__})", params, parameter_names(cls))
+    return cls(**params)

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import inspect
 from dataclasses import dataclass, field
 
-from .._validation import unknown_name
+from .._spec import parse_spec
+from .._validation import check_parameter_names, parameter_names, unknown_name
 from ..exceptions import InvalidParameterError
 
 __all__ = ["ClassifierPreset", "get_classifier_preset", "list_classifiers", "make_classifier"]
@@ -108,10 +108,12 @@ def make_classifier(name: str, **params):
     Parameters
     ----------
     name : str
-        One of :func:`list_classifiers`.
+        One of :func:`list_classifiers`, or a spec string ``"NAME:key=value,..."``
+        (``"svm:C=1,pca=50"``): the form reports and the command line print.
     **params
         ``scale`` (bool), ``pca`` (None, int or float in (0, 1)), and parameters of
-        the final estimator overriding the preset's defaults.
+        the final estimator overriding the preset's defaults (added to those of the
+        spec; a parameter given in both is an error).
 
     Returns
     -------
@@ -124,7 +126,8 @@ def make_classifier(name: str, **params):
     UnknownNameError
         ``name`` is not a preset (the message suggests the nearest).
     InvalidParameterError
-        A parameter the estimator does not take (the message lists those it takes).
+        A malformed spec, a parameter given twice, or one the estimator does not take
+        (the message lists those it takes and suggests the nearest).
 
     Examples
     --------
@@ -132,9 +135,20 @@ def make_classifier(name: str, **params):
     Pipeline(steps=[('scale', StandardScaler()), ('clf', SVC(C=10.0))])
     >>> make_classifier("rf", n_estimators=50)
     RandomForestClassifier(n_estimators=50, random_state=0)
+    >>> make_classifier("svm:C=1,pca=50")
+    Pipeline(steps=[('scale', StandardScaler()),
+                    ('pca', PCA(n_components=50, random_state=0)),
+                    ('clf', SVC(C=1))])
     """
+    spec = name
+    name, given = parse_spec(name, kind="classifier") if isinstance(name, str) else (name, {})
+    twice = sorted(set(given) & set(params))
+    if twice:
+        raise InvalidParameterError(
+            f"The parameter {twice[0]!r} is given both in the spec {spec!r} and as a keyword argument: give it once."
+        )
     preset = get_classifier_preset(name)
-    params = dict(params)
+    params = {**given, **params}
     scale = params.pop("scale", preset.scale)
     pca = params.pop("pca", None)
     if not isinstance(scale, bool):
@@ -142,13 +156,7 @@ def make_classifier(name: str, **params):
             f"The 'scale' parameter of classifier {name!r} must be True or False. Got {scale!r} instead."
         )
     cls = preset.estimator_class()
-    valid = sorted(inspect.signature(cls).parameters)
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        raise InvalidParameterError(
-            f"Classifier {name!r} ({cls.__name__}) has no parameter {unknown[0]!r}. "
-            f"Valid parameters: {', '.join(valid + ['pca', 'scale'])}."
-        )
+    check_parameter_names(f"Classifier {name!r} ({cls.__name__})", params, parameter_names(cls) + ["pca", "scale"])
     estimator = cls(**{**preset.defaults, **params})
     steps = []
     if scale:

@@ -7,7 +7,9 @@ Accepted forms, for both extractors and classifiers:
 * a ``(name, params)`` pair: ``("hog", {"orientations": 12})``;
 * an object: an extractor instance, or any scikit-learn classifier.
 
-Each resolves to a :class:`Component` carrying a readable label for reports.
+Each resolves to a :class:`Component` carrying a readable label for reports, the full
+spec string that rebuilds it (:func:`to_spec`; :func:`from_spec` reads it back) and,
+for extractors, the full configuration with defaults resolved (:func:`describe_extractor`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
-from ..exceptions import InvalidParameterError
-from ._spec import format_spec, parse_spec
+from .._spec import format_spec, parse_spec, same_value
+from .._validation import unknown_name
+from ..exceptions import InvalidParameterError, UnknownNameError
 
-__all__ = ["Component", "check_classifier", "resolve_classifier", "resolve_extractor", "unique_labels"]
+__all__ = ["Component", "check_classifier", "describe_extractor", "from_spec", "resolve_classifier",
+           "resolve_extractor", "to_spec", "unique_labels"]
 
 #: Parameters that change how work is run, not the features; left out of labels.
 OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device"})
@@ -39,12 +43,21 @@ class Component:
         Parameters given by the user (spec forms), or the non-default parameters of an object.
     estimator : object
         The unfitted estimator; callers ``clone`` it before fitting.
+    spec : str or None
+        The full spec string (:func:`to_spec`): ``from_spec(spec)`` rebuilds an estimator
+        with the same parameters. ``None`` for an object no spec can name (a classifier
+        that is not a featclf preset, an extractor outside the registry).
+    config : dict
+        For extractors, the full configuration with defaults resolved, as plain data
+        (:func:`describe_extractor`); for classifiers, ``params``.
     """
 
     label: str
     name: str
     params: dict = field(default_factory=dict)
     estimator: object = None
+    spec: str | None = None
+    config: dict = field(default_factory=dict)
 
 
 def _changed_params(estimator) -> dict:
@@ -87,31 +100,241 @@ def _split(item, kind):
 
 def resolve_extractor(item) -> Component:
     """Resolve an extractor given as a name, spec, ``(name, params)`` pair or object."""
-    from ..extract import BaseExtractor, get_extractor_class
+    from ..extract import BaseExtractor, make_extractor
 
     split = _split(item, "extractor")
     if split is not None:
         name, params = split
-        cls = get_extractor_class(name)
-        try:
-            estimator = cls(**params)
-        except TypeError:
-            valid = [p for p in inspect.signature(cls).parameters if p not in ("self",)]
-            bad = sorted(set(params) - set(valid))
-            raise InvalidParameterError(
-                f"Extractor {name!r} ({cls.__name__}) has no parameter {bad[0] if bad else '?'!r}. "
-                f"Valid parameters: {', '.join(valid)}."
-            ) from None
+        estimator = make_extractor(name, **params)
         shown = {k: v for k, v in params.items() if k not in OPERATIONAL_PARAMS}
-        return Component(format_spec(name, shown), name, {k: _plain(v) for k, v in params.items()}, estimator)
-    if isinstance(item, BaseExtractor) or (hasattr(item, "fit") and hasattr(item, "transform")):
+        component = Component(format_spec(name, shown, strict=False), name, {k: _plain(v) for k, v in params.items()},
+                              estimator)
+    elif isinstance(item, BaseExtractor) or (hasattr(item, "fit") and hasattr(item, "transform")):
         name = vars(type(item)).get("registry_name") or type(item).__name__  # subclasses: their own name
         changed = _changed_params(item)
-        return Component(format_spec(name, changed), name, {k: _plain(v) for k, v in changed.items()}, item)
+        component = Component(format_spec(name, changed, strict=False), name,
+                              {k: _plain(v) for k, v in changed.items()}, item)
+    else:
+        raise InvalidParameterError(
+            f"Cannot use {item!r} as an extractor: pass a name ('hog'), a spec ('hog:orientations=12'), "
+            "a (name, params) pair, or an extractor object such as featclf.HOG()."
+        )
+    component.spec = _spec_or_none(component.estimator)
+    component.config = describe_extractor(component.estimator)
+    return component
+
+
+def describe_extractor(extractor) -> dict:
+    """An extractor's full configuration as plain (JSON-ready) data: what reports and saved models record.
+
+    Parameters
+    ----------
+    extractor : transformer
+        A featclf extractor (its :meth:`~featclf.extract.BaseExtractor.describe`: every
+        parameter, defaults resolved, e.g. the CNN's backbone, input size and weights
+        source) or any transformer with ``get_params`` (every parameter).
+
+    Returns
+    -------
+    dict
+        ``{parameter: value}``, tuples as lists, other objects as their ``repr``. The
+        spec string that rebuilds the extractor is :func:`to_spec`.
+
+    Examples
+    --------
+    >>> from featclf.models import describe_extractor
+    >>> import featclf
+    >>> info = describe_extractor(featclf.CNNEmbedding(backbone="tiny", input_size=32))
+    >>> info["backbone"], info["input_size"], info["weights_source"]
+    ('tiny', [32, 32], 'random (seeded)')
+    """
+    if hasattr(extractor, "describe"):
+        params = extractor.describe()
+    else:
+        try:
+            params = extractor.get_params(deep=False)
+        except (AttributeError, TypeError):
+            params = {}
+    return {k: _plain(v) for k, v in params.items()}
+
+
+def _spec_or_none(estimator):
+    try:
+        return to_spec(estimator)
+    except (InvalidParameterError, UnknownNameError):
+        return None
+
+
+def to_spec(obj, *, defaults: bool = False) -> str:
+    """The spec string of an extractor or classifier: ``from_spec(to_spec(obj))`` rebuilds the same object.
+
+    Parameters
+    ----------
+    obj : extractor, classifier or Component
+        A registered extractor (``HOG(size=(64, 64))``), a classifier built by a preset
+        (``make_classifier("svm", C=1)``, or the same pipeline built by hand), or a
+        resolved :class:`Component` (its estimator).
+    defaults : bool, default=False
+        ``False``: the parameters that differ from what the name alone builds (the
+        shortest spec). ``True``: every parameter, defaults included (unchanged if a
+        later featclf changes a default).
+
+    Returns
+    -------
+    str
+        ``"NAME"`` or ``"NAME:key=value,..."``, parameters in the constructor's order
+        (a classifier's ``scale`` and ``pca`` last); pairs of ints as ``64x64``. The
+        string is checked: rebuilt, it gives the same ``get_params()``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``obj`` has no spec: an extractor outside the registry, a classifier no preset
+        builds (another pipeline, a meta-estimator), or a parameter value without a
+        spec form (an object, an array); the message says which.
+
+    Examples
+    --------
+    >>> import featclf
+    >>> from featclf.models import to_spec
+    >>> to_spec(featclf.HOG(size=(64, 64), pixels_per_cell=(4, 4)))
+    'hog:pixels_per_cell=4x4,size=64x64'
+    >>> to_spec(featclf.make_classifier("svm", C=1.0, pca=50))
+    'svm:C=1.0,pca=50'
+    """
+    from ..extract import BaseExtractor
+
+    estimator = obj.estimator if isinstance(obj, Component) else obj
+    if isinstance(estimator, BaseExtractor):
+        spec = _extractor_spec(estimator, defaults)
+    elif hasattr(estimator, "fit") and hasattr(estimator, "predict"):
+        spec = _classifier_spec(estimator, defaults)
+    else:
+        raise InvalidParameterError(
+            f"Cannot write {type(estimator).__name__} as a spec: to_spec takes a featclf extractor, a classifier "
+            "built by a featclf preset, or a resolved Component."
+        )
+    rebuilt = from_spec(spec)
+    if not _same_params(rebuilt, estimator):
+        raise InvalidParameterError(  # a guard: the spec must rebuild what it names
+            f"The spec {spec!r} does not rebuild {estimator!r} (its parameters differ); build it in Python instead."
+        )
+    return spec
+
+
+def from_spec(spec: str):
+    """Build the extractor or classifier a spec string names (the inverse of :func:`to_spec`).
+
+    Parameters
+    ----------
+    spec : str
+        ``"NAME"`` or ``"NAME:key=value,..."`` where NAME is an extractor
+        (:func:`featclf.list_extractors`) or a classifier preset
+        (:func:`featclf.list_classifiers`).
+
+    Returns
+    -------
+    estimator
+        Unfitted: :func:`featclf.make_extractor` or :func:`featclf.make_classifier` of the spec.
+
+    Raises
+    ------
+    UnknownNameError
+        NAME is neither (the message lists both and suggests the nearest).
+    InvalidParameterError
+        A malformed ``key=value``, or a parameter NAME does not take (listing those it takes).
+
+    Examples
+    --------
+    >>> from featclf.models import from_spec
+    >>> from_spec("hog:size=64x64,pixels_per_cell=4x4")
+    HOG(pixels_per_cell=(4, 4), size=(64, 64))
+    >>> from_spec("rf:n_estimators=50")
+    RandomForestClassifier(n_estimators=50, random_state=0)
+    """
+    from ..extract import list_extractors, make_extractor
+    from ._presets import list_classifiers, make_classifier
+
+    name, _ = parse_spec(spec)
+    if name in list_extractors():
+        return make_extractor(spec)
+    if name in list_classifiers():
+        return make_classifier(spec)
+    raise unknown_name("extractor or classifier", name, list_extractors() + list_classifiers())
+
+
+def _extractor_spec(extractor, defaults: bool) -> str:
+    from ..extract import get_extractor_class
+
+    cls = type(extractor)
+    name = vars(cls).get("registry_name")
+    try:
+        registered = get_extractor_class(name) is cls
+    except UnknownNameError:
+        registered = False
+    if not registered:
+        raise InvalidParameterError(
+            f"{cls.__name__} is not a registered extractor, so no spec names it: register it with "
+            "featclf.extract.register_extractor(NAME), or build it in Python."
+        )
+    params = extractor.get_params(deep=False)
+    base = cls().get_params(deep=False)
+    order = [k for k in _constructor_order(cls) if k in params]
+    return format_spec(name, {k: params[k] for k in order if defaults or not same_value(params[k], base.get(k))})
+
+
+def _constructor_order(cls) -> list[str]:
+    return [p for p in inspect.signature(cls).parameters if p != "self"]
+
+
+def _classifier_spec(estimator, defaults: bool) -> str:
+    from ._presets import _PRESETS
+
+    steps = getattr(estimator, "steps", None)
+    if steps is None:
+        steps = [("clf", estimator)]
+    names = [n for n, _ in steps]
+    final = steps[-1][1]
+    scale = "scale" in names
+    pca_step = dict(steps).get("pca")
+    pca = getattr(pca_step, "n_components", None)
+    for preset_name in sorted(_PRESETS):
+        preset = _PRESETS[preset_name]
+        if type(final) is not preset.estimator_class():
+            continue
+        expected = (["scale"] if scale else []) + (["pca"] if pca_step is not None else []) + ["clf"]
+        if names != expected:
+            continue
+        base = {**type(final)().get_params(deep=False), **preset.defaults}
+        params = final.get_params(deep=False)
+        chosen = {k: params[k] for k in _constructor_order(type(final))
+                  if k in params and (defaults or not same_value(params[k], base.get(k)))}
+        if defaults or scale != preset.scale:
+            chosen["scale"] = scale
+        if defaults or pca is not None:
+            chosen["pca"] = pca
+        spec = format_spec(preset_name, chosen)
+        if _same_params(from_spec(spec), estimator):
+            return spec
     raise InvalidParameterError(
-        f"Cannot use {item!r} as an extractor: pass a name ('hog'), a spec ('hog:orientations=12'), "
-        "a (name, params) pair, or an extractor object such as featclf.HOG()."
+        f"{_estimator_label(estimator)[0]} is not built by a featclf classifier preset, so no spec names it: "
+        f"presets are {', '.join(sorted(_PRESETS))} (featclf.list_classifiers()); build it in Python instead."
     )
+
+
+def _flat_params(estimator) -> dict:
+    """Deep parameters without the estimator objects themselves (their own parameters are included)."""
+    params = estimator.get_params(deep=True)
+    return {k: v for k, v in params.items() if not hasattr(v, "get_params") and k != "steps"}
+
+
+def _same_params(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if getattr(a, "steps", None) is not None and [n for n, _ in a.steps] != [n for n, _ in b.steps]:
+        return False
+    pa, pb = _flat_params(a), _flat_params(b)
+    return pa.keys() == pb.keys() and all(same_value(pa[k], pb[k]) for k in pa)
 
 
 def _estimator_label(estimator) -> tuple[str, dict]:
@@ -188,14 +411,16 @@ def resolve_classifier(item) -> Component:
     if split is not None:
         name, params = split
         estimator = make_classifier(name, **params)
-        label = format_spec(name, params)
+        label = format_spec(name, params, strict=False)
         check_classifier(estimator, label)
-        return Component(label, name, {k: _plain(v) for k, v in params.items()}, estimator)
+        plain = {k: _plain(v) for k, v in params.items()}
+        return Component(label, name, plain, estimator, _spec_or_none(estimator), plain)
     if hasattr(item, "fit") and hasattr(item, "predict") and hasattr(item, "get_params"):
         name, changed = _estimator_label(item)
-        label = format_spec(name, changed)
+        label = format_spec(name, changed, strict=False)
         check_classifier(item, label)
-        return Component(label, name, {k: _plain(v) for k, v in changed.items()}, item)
+        plain = {k: _plain(v) for k, v in changed.items()}
+        return Component(label, name, plain, item, _spec_or_none(item), plain)
     raise InvalidParameterError(
         f"Cannot use {item!r} as a classifier: pass a preset name ('svm'), a spec ('svm:C=1'), a (name, params) "
         "pair, or a scikit-learn estimator with fit and predict."

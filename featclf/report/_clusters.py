@@ -18,6 +18,7 @@ import numpy as np
 
 from ..exceptions import FeatclfError, MissingDependencyError
 from ._blocks import escape, img, matrix_table, page, png_data_uri, table, thumbnail_uri
+from ._markdown import extractor_settings
 
 __all__ = ["PROJECTION_MAX_POINTS", "clustering_to_html", "gallery_order", "projection_2d"]
 
@@ -274,6 +275,8 @@ def clustering_to_html(result, *, max_per_cluster: int = 24) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in result.versions_.items() if v is not None and k != "platform")
     parts.append(f"<p>{escape(versions)}.</p>")
     plain = json.loads(result.to_json())
+    parts.append(table(["extractor", "spec", "settings (defaults resolved)"],
+                       [list(row) for row in extractor_settings(plain["config"])]))
     parts.append("<details><summary>Full configuration (as in the JSON export)</summary>"
                  f"<pre>{escape(json.dumps({'config': plain['config'], 'versions': plain['versions']}, indent=1))}"
                  "</pre></details>")

@@ -21,6 +21,7 @@ from ._markdown import (
     close_to_best,
     comparison_rows,
     describe_protocol,
+    extractor_settings,
     left_out_text,
     score_text,
     size_rules,
@@ -193,6 +194,9 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
     parts.append('<h2 id="configuration">Configuration and versions</h2>')
     versions = ", ".join(f"{k} {v}" for k, v in data["versions"].items() if v is not None and k != "platform")
     parts.append(f"<p>{escape(versions)}.</p>")
+    parts.append("<p>Extractors (the spec rebuilds each: <code>featclf.models.from_spec(spec)</code>):</p>")
+    parts.append(table(["extractor", "spec", "settings (defaults resolved)"],
+                       [[label, spec, settings] for label, spec, settings in extractor_settings(data["config"])]))
     sizes = size_rules(data["config"])
     if sizes:
         parts.append("<p>Image sizes:</p><ul>" + "".join(f"<li>{escape(label)}: {escape(rule)}</li>"

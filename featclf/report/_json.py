@@ -33,7 +33,14 @@ statistic) are written as ``null``.
       "results": [                                # one per extractor x classifier
         {
           "extractor": str, "classifier": str,    # labels, e.g. "hog:orientations=12", "svm"
-          "extractor_params": {}, "classifier_params": {},
+          "extractor_spec": str | null,           # full spec strings: featclf.models.from_spec(spec)
+          "classifier_spec": str | null,          # rebuilds the object (null: no spec names it);
+                                                  # added within version 1
+          "extractor_params": {},                 # every parameter, defaults resolved (for "cnn":
+                                                  # backbone, input_size, pooling, weights,
+                                                  # weights_source, backbone_config); complete
+                                                  # since issue 11 (was: the parameters given)
+          "classifier_params": {},                # the parameters given
           "n_features": int,
           "accuracy_mean": float,
           "accuracy_std": float,                  # population std (ddof=0) of the fold scores
@@ -85,11 +92,12 @@ statistic) are written as ``null``.
                                                   # added within version 1
         "rank_by": str, "on_error": str, "n_jobs": int | null,
         "fold_sizes": [{"train": int, "test": int}],
-        "extractors": [{"label": str, "name": str, "params": {},
+        "extractors": [{"label": str, "name": str, "spec": str | null,   # spec: added within version 1
+                        "params": {},                                   # as results' extractor_params
                         "fitted": {"image_size": [int, int] | null,   # as featurised (null: any size)
                                    "size_rule": str}}],               # why: "native: ...", "default: ...",
                                                                       # "size: ..." or "any: ..."
-        "classifiers": [{"label": str, "name": str, "params": {}}],
+        "classifiers": [{"label": str, "name": str, "spec": str | null, "params": {}}],
         "features": str
       },
       "versions": {"featclf": str, "python": str, "numpy": str, "scikit-learn": str, "scipy": str,
@@ -137,6 +145,8 @@ def _combination(r, rank, is_best) -> dict:
     out = {
         "extractor": r.extractor,
         "classifier": r.classifier,
+        "extractor_spec": r.extractor_spec,
+        "classifier_spec": r.classifier_spec,
         "extractor_params": r.extractor_params,
         "classifier_params": r.classifier_params,
         "n_features": r.n_features,

@@ -6,7 +6,7 @@ from ..datasets import describe_left_out
 from ._json import ranking
 
 __all__ = ["close_to_best", "comparison_rows", "describe_protocol", "result_to_markdown", "score_text",
-           "size_rules", "timing_note"]
+           "extractor_settings", "size_rules", "timing_note"]
 
 _METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "macro-F1"}
 
@@ -171,6 +171,8 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
     lines.append("")
     cfg = result.config
     lines.append(f"- extractors: {', '.join(x['label'] for x in cfg['extractors'])}")
+    lines += [f"  - {_escape(label)}: `{spec}`; {_escape(settings)}" for label, spec, settings in
+              extractor_settings(cfg)]
     sizes = size_rules(cfg)
     if sizes:
         lines.append("- image sizes:")
@@ -183,6 +185,33 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
                                              if v is not None and k != "platform"))
     lines.append("")
     return "\n".join(lines)
+
+
+#: Parameters left out of the one-line settings of an extractor: how work is run, not what is computed
+#: (all are in the JSON report), and the backbone's data (shown as its name, input size and weights).
+_RUN_SETTINGS = ("n_jobs", "batch_size", "on_error", "verbose", "max_pixels", "device", "precision", "compile",
+                 "backbone_config")
+
+
+def extractor_settings(config) -> list:
+    """``(label, spec, settings)`` of every extractor of a report's ``config``.
+
+    ``spec`` is the full spec string that rebuilds it (or ``'(no spec: built in Python)'``);
+    ``settings`` its parameters, defaults resolved, as ``key=value`` (for ``'cnn'``: the
+    backbone, input size, pooling and where the weights come from), without the run settings.
+    """
+    rows = []
+    for x in config.get("extractors", [config["extractor"]] if "extractor" in config else []):
+        params = x.get("params", {})
+        settings = ", ".join(f"{k}={_setting(v)}" for k, v in params.items() if k not in _RUN_SETTINGS)
+        rows.append((x["label"], x.get("spec") or "(no spec: built in Python)", settings))
+    return rows
+
+
+def _setting(value) -> str:
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]}x{value[1]}"
+    return str(value)
 
 
 def size_rules(config) -> list:

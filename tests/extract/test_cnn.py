@@ -494,7 +494,7 @@ def test_custom_module_errors():
     ({"pooling": "mean"}, (r"The 'pooling' parameter of CNNEmbedding must be one of \{'avg', 'max', 'avgmax'\}\. "
                            r"Got 'mean' instead\.")),
     ({"compile": "yes"}, (r"'compile' parameter of CNNEmbedding must be one of \{'auto', 'none', 'jit', 'inductor', "
-                          r"'onnxruntime'\}")),
+                          r"'onnxruntime', None\}")),
     ({"input_size": (0, 5)}, r"'input_size' parameter of CNNEmbedding must be a pair of ints >= 1"),
     ({"batch_size": 0}, r"'batch_size' parameter of CNNEmbedding must be an int >= 1"),
     ({"weights": 123}, r"'weights' parameter of CNNEmbedding must be a path"),

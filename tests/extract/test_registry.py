@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import featclf
-from featclf.exceptions import UnknownNameError
+from featclf.exceptions import InvalidParameterError, UnknownNameError
 from featclf.extract import _registry, get_extractor_class, list_extractors, make_extractor, register_extractor
 
 
@@ -33,7 +33,8 @@ def test_make_extractor_passes_parameters():
 
 
 def test_make_extractor_refuses_unknown_parameters():
-    with pytest.raises(TypeError, match="bogus"):
+    with pytest.raises(InvalidParameterError, match=r"Extractor 'hog' \(HOG\) has no parameter 'bogus'\. Valid "
+                                                    r"parameters: orientations, pixels_per_cell, .*max_pixels\.$"):
         make_extractor("hog", bogus=1)
 
 

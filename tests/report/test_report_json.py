@@ -11,7 +11,8 @@ import numpy as np
 from featclf.report import SCHEMA_VERSION
 
 RESULT_KEYS = {
-    "extractor", "classifier", "extractor_params", "classifier_params", "n_features", "accuracy_mean",
+    "extractor", "classifier", "extractor_spec", "classifier_spec", "extractor_params", "classifier_params",
+    "n_features", "accuracy_mean",
     "accuracy_std", "fold_scores", "balanced_accuracy_mean", "balanced_accuracy_std",
     "balanced_accuracy_fold_scores", "f1_macro_mean", "f1_macro_std", "f1_macro_fold_scores", "per_class",
     "confusion_matrix", "timings", "warnings", "rank", "is_best",

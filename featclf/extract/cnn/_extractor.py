@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import os
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -27,6 +28,8 @@ from ._backbones import BackboneConfig, get_backbone
 
 POOLINGS = ("avg", "max", "avgmax")
 COMPILE_OPTIONS = ("auto", "none", "jit", "inductor", "onnxruntime")
+#: ``compile=None`` is ``'none'``: the spec grammar reads a bare ``compile=none`` as None.
+_COMPILE_ACCEPTED = (*COMPILE_OPTIONS, None)
 #: compile='auto' on CPU picks ONNX Runtime when the images fitted on amount to at least the
 #: pixels of 1,000 images at 224x224 (its export takes 3-6 s at 224x224 on the 2-core
 #: development machine and saves about 5 ms per 224x224 image; benchmarks/results/cnn_cpu.json).
@@ -76,8 +79,8 @@ class CNNEmbedding(BaseExtractor):
         batch is padded, so every image is computed in a batch of the same shape.
         On out-of-memory the batch is halved and the work continues (logged on the
         ``featclf.extract.cnn`` logger; see ``extract(X).details``).
-    compile : {'auto', 'none', 'jit', 'inductor', 'onnxruntime'}, default='auto'
-        How the network is run. ``'none'``: eager PyTorch. ``'jit'``:
+    compile : {'auto', 'none', 'jit', 'inductor', 'onnxruntime'} or None, default='auto'
+        How the network is run. ``'none'`` (or None, as a spec reads ``compile=none``): eager PyTorch. ``'jit'``:
         ``torch.jit.trace`` + ``torch.jit.freeze`` (about 1 s to build for
         EfficientNet-Lite0). ``'inductor'``: ``torch.compile`` with frozen weights
         (5 s to minutes to build). ``'onnxruntime'`` (CPU): exported to ONNX and run
@@ -185,7 +188,7 @@ class CNNEmbedding(BaseExtractor):
     def _check_params(self):
         self._check_common_params()  # on_error, n_jobs, batch_size, verbose: as every extractor
         check_option("pooling", self.pooling, POOLINGS, self)
-        check_option("compile", self.compile, COMPILE_OPTIONS, self)
+        check_option("compile", self.compile, _COMPILE_ACCEPTED, self)
         check_pair("input_size", self.input_size, owner=self, allow_none=True, example=self._example_input_size())
         if self.weights is not None and not isinstance(self.weights, (str, bytes)) and not hasattr(
                 self.weights, "__fspath__"):
@@ -241,6 +244,39 @@ class CNNEmbedding(BaseExtractor):
             )
         self._check_output_size("input_size", size)
         return config.replace(input_size=size)
+
+    def describe(self) -> dict:
+        """The configuration, defaults resolved from the backbone (no network is built, torch is not needed).
+
+        As :meth:`BaseExtractor.describe`, with ``backbone`` as its name,
+        ``input_size`` as the ``(height, width)`` used (the backbone's default when
+        ``input_size=None``), ``weights`` as given (``None``: the backbone's own) and
+        ``weights_source`` saying where the weights come from; ``backbone_config``
+        holds the backbone's preprocessing as data (:meth:`BackboneConfig.describe`:
+        resize policy, interpolation, mean, std, embedding dimension, licence).
+
+        Raises
+        ------
+        UnknownNameError, MissingDependencyError, InvalidParameterError
+            As ``fit``: an unknown backbone, a hub library missing, a bad ``input_size``.
+
+        Examples
+        --------
+        >>> import featclf
+        >>> info = featclf.CNNEmbedding(backbone="tiny", input_size=32).describe()
+        >>> info["backbone"], info["input_size"], info["pooling"]
+        ('tiny', (32, 32), 'avg')
+        """
+        config = self._resolved_config()
+        described = super().describe()
+        weights = described["weights"]
+        described.update(
+            backbone=config.name,
+            input_size=config.input_size,
+            weights_source=config.weights if weights is None else f"local state-dict file {os.fspath(weights)}",
+            backbone_config=config.describe(),
+        )
+        return described
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X=None, y=None):
@@ -351,7 +387,7 @@ class CNNEmbedding(BaseExtractor):
         """The inference path for this fitted instance (``compile_``)."""
         from . import _inference
 
-        if self.compile == "none":
+        if self.compile in ("none", None):
             return "eager"
         if self.compile == "onnxruntime":
             if self.device_ != "cpu":

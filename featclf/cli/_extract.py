@@ -1,0 +1,112 @@
+"""``featclf extract DATA -e SPEC [-e SPEC ...] -o FEATURES.npz``: features to a file, one row per input.
+
+A thin layer over :func:`featclf.stages.compute_features` (one engine pass: each image
+decoded once for every extractor) and :func:`featclf.report.write_features` (the file
+layout, readable with numpy alone: :func:`featclf.report.read_features`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+import warnings
+
+from ..exceptions import FeatclfWarning, SkippedImagesWarning
+from ._cluster import _say
+from ._data import DATA_HELP, is_manifest, open_collection
+from ._evaluate import _max_pixels, _n_jobs
+
+DEFAULT_EXTRACTOR = "hog"
+
+
+def add_parser(subparsers):
+    from ..io import DEFAULT_MAX_PIXELS
+
+    parser = subparsers.add_parser(
+        "extract", help="compute features of images with one or more extractors and write them to .npz or .parquet",
+        description=textwrap.fill(
+            "Compute the features of every image of DATA with each extractor (one pass: each image is decoded "
+            "once for all of them) and write them to FEATURES.npz (numpy; read it back with numpy.load(path, "
+            "allow_pickle=False)) or FEATURES.parquet (needs pyarrow). The file has one row per input, in input "
+            "order: features/SPEC (float32, NaN where that extractor could not use the input), kept/SPEC "
+            "(bool), feature_names/SPEC, sources, labels (-1 when unlabelled), class_names, and the record "
+            "(JSON: every skipped input and why, each extractor's full configuration, the data's fingerprint, "
+            "versions). A folder with images directly in it is read as unlabelled.", 79),
+        epilog="examples:\n"
+               "  featclf extract photos/ -e hog:size=64x64 -e colorhist -o features.npz\n"
+               "  featclf extract labels.csv -e cnn:input_size=64 -o embeddings.npz --n-jobs 2\n"
+               "  featclf extract digits -e pixels -e hog:size=16x16,pixels_per_cell=4x4 -o digits.parquet\n"
+               "\n"
+               "reading it back:\n"
+               "  data = numpy.load('features.npz', allow_pickle=False)\n"
+               "  X, y = data['features/hog:size=64x64'], data['labels']",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("data", metavar="DATA", help=DATA_HELP + "; also a flat folder of images (unlabelled)")
+    parser.add_argument("-e", "--extractor", action="append", metavar="SPEC", dest="extractors",
+                        help=f"NAME or NAME:key=value,..., repeatable (default: {DEFAULT_EXTRACTOR}); see "
+                             "'featclf list'")
+    parser.add_argument("-o", "--output", metavar="FEATURES", required=True,
+                        help="the file to write: .npz, or .parquet (needs pyarrow); replaced if it exists")
+    parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
+                        help="unreadable images: keep their rows as NaN, marked and listed in the record "
+                             "(default), or stop")
+    parser.add_argument("--allow-outside", action="store_true",
+                        help="let a CSV manifest list images outside its own folder")
+    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
+                        help="text encoding of a CSV manifest (default: UTF-8)")
+    parser.add_argument("--max-pixels", type=_max_pixels, default=DEFAULT_MAX_PIXELS, metavar="N|none",
+                        help="largest image decoded, width x height pixels; larger files are skipped as "
+                             "unreadable (default: 178956970; 'none': no limit)")
+    parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
+                        help="parallel decoding workers (default: 1; -1: all cores); the features are the same "
+                             "for every N")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the traceback of an error")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args) -> int:
+    from ..exceptions import InvalidParameterError
+    from ..models import resolve_extractor
+    from ..report import check_features_path, write_features
+    from ..stages import check_extractor_ready, compute_features, configure_extractor
+
+    if (args.allow_outside or args.csv_encoding) and not is_manifest(args.data):
+        given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
+                                             ("--csv-encoding", args.csv_encoding)) if v)
+        raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
+                                    ".csv manifest.")
+    check_features_path(args.output, option="-o")  # before any work: suffix, folder, pyarrow for .parquet
+    components = [resolve_extractor(spec) for spec in (args.extractors or [DEFAULT_EXTRACTOR])]
+    keys = [c.spec or c.label for c in components]
+    twice = next((k for k in keys if keys.count(k) > 1), None)
+    if twice is not None:
+        raise InvalidParameterError(f"-e {twice} is given twice (as the same extractor): give each extractor once.")
+    verbose = 0 if args.quiet else 1
+    extractors = [configure_extractor(c, args.on_error, args.n_jobs, verbose, args.max_pixels) for c in components]
+    for extractor in extractors:
+        check_extractor_ready(extractor)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FeatclfWarning)
+        dataset = open_collection(args.data, allow_outside=args.allow_outside, encoding=args.csv_encoding)
+    _say(caught, args.command)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FeatclfWarning)
+        warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the record
+        feature_sets = compute_features(extractors, dataset, on_error=args.on_error, n_jobs=args.n_jobs,
+                                        verbose=verbose)
+    _say(caught, args.command)
+    record = write_features(args.output, dataset, keys, [c.label for c in components], extractors, feature_sets)
+    n = record["n_inputs"]
+    shapes = ", ".join(f"{e['spec']}: {e['n_features']}" for e in record["extractors"])
+    print(f"Features of {n} inputs ({shapes} features each): {os.path.abspath(args.output)}")
+    if record["skipped"]:
+        first = record["skipped"][0]
+        print(f"Skipped {len(record['skipped'])} unreadable inputs, e.g. {first['source']}: {first['reason']} "
+              "(their rows are NaN, kept/SPEC is False; all listed in the record).")
+    sys.stdout.flush()
+    return 0
