@@ -12,7 +12,7 @@ import numpy as np
 
 from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
 from ..engine import Extraction, as_sources, warn_skipped
-from ..exceptions import InvalidParameterError
+from ..exceptions import ImageLoadError, InvalidImageError, InvalidParameterError
 from ..extract import BaseExtractor
 from ..report import json_ready
 from ._algorithms import NOISE, SKIPPED
@@ -180,7 +180,8 @@ class ClusteringResult:
         if m.get("nmi") is not None:
             scores += [f"NMI {m['nmi']:.3f}", f"ARI {m['ari']:.3f}", f"matched accuracy {m['matched_accuracy']:.3f}"]
         if scores:
-            lines.append(", ".join(scores))
+            scored = f" (internal scores on the {m['n_scored']} clustered images)" if self.n_noise else ""
+            lines.append(", ".join(scores) + scored)
         return "\n".join(lines)
 
     # -- new images -----------------------------------------------------------------------
@@ -308,7 +309,11 @@ class ClusteringResult:
                 )
             point, exclude = self.embedding_[row], row
         else:
-            record = self._extract([query], "raise", None, 0)
+            try:
+                record = self._extract([query], "raise", None, 0)
+            except (ImageLoadError, InvalidImageError) as exc:  # its hint is about batch options similar lacks
+                raise type(exc)(exc.source, exc.reason, "similar() needs a readable query image: pass another "
+                                "file, an array, or the position of an image of the collection") from None
             point = to_space(self.space_, record.features)[0]
         distances = distances_to(self.embedding_, point)
         if exclude is not None:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import warnings
 
 from .._optional import import_optional
+from .._public import user_stacklevel
 from .._validation import check_int, check_option
-from ..exceptions import InvalidParameterError
+from ..exceptions import FeatclfWarning, InvalidParameterError
 
 __all__ = ["PCA_BEFORE_UMAP", "PREPROCESS_DEFAULTS", "PREPROCESS_OPTIONS", "REDUCE_DEFAULT_COMPONENTS",
            "REDUCE_OPTIONS", "UMAP_MIN_DIST", "build_space", "check_space", "default_preprocess", "umap_settings"]
@@ -120,6 +121,10 @@ def build_space(preprocess: str, reduce, n_components, n_samples: int, n_feature
     elif preprocess == "standard":
         steps.append(("standard", StandardScaler()))
     most = max(1, min(n_samples, n_features))
+    if reduce == "pca" and n_components > most:
+        warnings.warn(f"cluster: n_components={n_components}, but a PCA of {n_samples} images of {n_features} "
+                      f"features has at most {most} components: keeping {most}.", FeatclfWarning,
+                      stacklevel=user_stacklevel())
     if reduce == "pca":
         steps.append(("pca", PCA(n_components=min(n_components, most), random_state=random_state)))
     elif reduce == "umap":

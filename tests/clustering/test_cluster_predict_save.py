@@ -95,8 +95,11 @@ def test_similar_to_a_new_image(on_disk):
 
     found = result.similar(Image.open(paths[7]), n=2)
     assert found.indices[0] == 7
-    with pytest.raises(featclf.exceptions.ImageLoadError, match=r"not an image|cannot identify"):
+    with pytest.raises(featclf.exceptions.ImageLoadError, match=r"not an image|cannot identify") as caught:
         result.similar(paths[0])
+    assert "similar() needs a readable query image" in str(caught.value) and "on_error" not in str(caught.value)
+    with pytest.raises(featclf.exceptions.InvalidImageError, match="similar"):
+        result.similar(np.zeros((4, 4, 7), np.uint8))  # not an image: 7 channels
 
 
 def test_saved_clustering_reloads_in_a_fresh_process_and_assigns_identically(on_disk, tmp_path):

@@ -123,6 +123,10 @@ def test_pca_reduction():
     assert result.config_["umap"] is None
     assert result.n_clusters_ == 3 and same_partition(result.labels_, truth)
     assert (result.predict(images) == result.labels_).all()
+    with pytest.warns(featclf.exceptions.FeatclfWarning, match=r"n_components=500, but a PCA of 30 images .* at most "
+                                                                r"30 components: keeping 30") as caught:
+        result = featclf.cluster(images, "pixels", 3, reduce="pca", n_components=500, verbose=0)
+    assert result.embedding_.shape == (30, 30) and caught[0].filename == __file__  # points at the caller
 
 
 def test_umap_reduction(tmp_path):
