@@ -13,6 +13,7 @@ from ._features import (
     check_run_memory,
     compute_features,
     extract_features,
+    fitted_settings,
     pair_features,
 )
 from ._provenance import collect_versions, dataset_fingerprint
@@ -21,7 +22,7 @@ from ._setup import check_extractor_ready, configure_extractor, log_step
 
 __all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_extractor_ready", "check_run_memory",
            "check_save_path", "collect_versions", "compute_features", "configure_extractor", "dataset_fingerprint",
-           "extract_features", "load_saved", "log_step", "pair_features", "read_manifest", "save_payload"]
+           "extract_features", "fitted_settings", "load_saved", "log_step", "pair_features", "read_manifest", "save_payload"]
 
 from .._public import set_public_module  # noqa: E402
 

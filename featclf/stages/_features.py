@@ -31,6 +31,7 @@ from ..exceptions import InvalidParameterError, OutputTooLargeError, SkippedImag
 from ..extract import BaseExtractor
 
 __all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_run_memory", "compute_features", "extract_features",
+           "fitted_settings",
            "pair_features"]
 
 #: The share of the available memory a run may plan to hold; the rest is left for Python,
