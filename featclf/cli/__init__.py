@@ -2,19 +2,20 @@
 
 Subcommands live in their own modules, each providing ``add_parser(subparsers)``
 that registers its parser with ``set_defaults(run=...)``; ``run(args)`` returns the
-exit code. ``evaluate``, ``cluster`` and ``demo`` exist today; ``train``, ``predict``,
-``extract`` and ``list`` slot in the same way.
+exit code: ``evaluate``, ``cluster``, ``train``, ``predict``, ``info`` and ``demo``.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
 values, unusable data, images whose sizes need ``size=``, a missing optional dependency:
-all found before any extraction), printed as one line; 1 other failures (an unreadable image
-with ``--on-error raise``, a file that cannot be written), also one line, without a traceback.
+all found before any extraction; a model file that cannot be read), printed as one line; 1 other failures (an unreadable image
+with ``--on-error raise``, a file that cannot be written), also one line, without a traceback
+(``--verbose``, where a subcommand has it, prints the traceback too).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 
 from .._version import __version__
 from ..exceptions import (
@@ -23,6 +24,7 @@ from ..exceptions import (
     ImageSizeError,
     InvalidParameterError,
     MissingDependencyError,
+    ModelFileError,
     UnknownNameError,
 )
 
@@ -37,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import _cluster, _demo, _evaluate
+    from . import _cluster, _demo, _evaluate, _info, _predict, _train
 
     parser = _Parser(
         prog="featclf",
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"featclf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in (_evaluate, _cluster, _demo):
+    for module in (_evaluate, _train, _predict, _info, _cluster, _demo):
         module.add_parser(subparsers)
     return parser
 
@@ -60,24 +62,36 @@ def main(argv=None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        # A list of positionals after options (featclf predict MODEL --top-k 5 a.png b.png): argparse (before
+        # Python 3.12) gives the list nothing once an option came between; the subcommand names that list.
+        rest = getattr(args, "more_positionals", None)
+        if extra and rest and not any(e.startswith("-") for e in extra):
+            getattr(args, rest).extend(extra)
+        elif extra:
+            parser.parse_args(argv)  # the usual one-line error about the unrecognised arguments
     except SystemExit as exc:  # --help, --version, usage errors: argparse already printed
         return exc.code if isinstance(exc.code, int) else 2
     prog = f"featclf {args.command}"
     try:
         return args.run(args)
-    except ImageSizeError as exc:
-        message = _one_line(exc)
+    except (FeatclfError, OSError) as exc:
+        if getattr(args, "verbose", False) is True:
+            traceback.print_exc()
+        return _report(prog, exc)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _report(prog: str, exc: BaseException) -> int:
+    """Print ``exc`` as one line on stderr and return the exit code (2: usage errors, 1: other failures)."""
+    message = _one_line(exc)
+    if isinstance(exc, ImageSizeError):
         # The extractor's own message names its spec (e.g. hog:size=16x16) where it knows it.
         hint = "" if "on the command line:" in message else " On the command line: --extractor NAME:size=HxW."
         print(f"{prog}: error: {message}{hint}", file=sys.stderr)
         return 2
-    except (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError) as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except (FeatclfError, OSError) as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    usage = (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError, ModelFileError)
+    return 2 if isinstance(exc, usage) else 1

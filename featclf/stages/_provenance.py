@@ -43,7 +43,11 @@ def collect_versions() -> dict:
     """
     from .._version import __version__
 
-    opencv = sys.modules["cv2"].__version__ if "cv2" in sys.modules else _version(*_OPENCV_DISTRIBUTIONS)
+    # The distribution's version whether or not cv2 is imported (its __version__ drops the build
+    # number: 4.14.0 for 4.14.0.94), so two calls in one environment always agree.
+    opencv = _version(*_OPENCV_DISTRIBUTIONS)
+    if opencv is None and "cv2" in sys.modules:  # an OpenCV built from source
+        opencv = sys.modules["cv2"].__version__
     return {
         "featclf": __version__,
         "python": platform.python_version(),
