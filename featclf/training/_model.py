@@ -389,12 +389,17 @@ class Model:
         kind = self.score_kind
         predicted = scores = None
         if record.n_kept:
-            features = record.features
-            predicted = np.asarray(self.classifier_.predict(features))
+            # A Pipeline's preprocessing (scaling, PCA) runs once for predict and the scores, exactly as
+            # Pipeline.predict runs it: the same numbers, one pass fewer.
+            steps = getattr(self.classifier_, "steps", None)
+            final = self.classifier_[-1] if steps and len(steps) > 1 else self.classifier_
+            features = self.classifier_[:-1].transform(record.features) if final is not self.classifier_ \
+                else record.features
+            predicted = np.asarray(final.predict(features))
             if kind == "probability":
-                scores = np.asarray(self.classifier_.predict_proba(features), dtype=float)
+                scores = np.asarray(final.predict_proba(features), dtype=float)
             elif kind == "score":
-                scores = np.asarray(self.classifier_.decision_function(features), dtype=float)
+                scores = np.asarray(final.decision_function(features), dtype=float)
                 if scores.ndim == 1:  # two classes: the score is for classes_[1]
                     scores = np.column_stack([-scores, scores])
         out: list = [None] * record.n_inputs
