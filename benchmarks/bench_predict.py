@@ -54,8 +54,9 @@ def parse_args(argv=None):
 
 
 def write_files(folder, n):
-    import featclf
     from PIL import Image
+
+    import featclf
 
     images = featclf.load_fashion_mnist(split="test").sources[:n]
     paths = []
