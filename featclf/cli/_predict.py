@@ -82,7 +82,7 @@ def add_parser(subparsers):
                         help="let a --test CSV manifest list images outside its own folder")
     parser.add_argument("--csv-encoding", metavar="ENC", default=None,
                         help="text encoding of a --test CSV manifest (default: UTF-8)")
-    add_run_options(parser, seed_help=None)
+    add_run_options(parser, seed_help=None, model_settings=True)
     parser.set_defaults(run=run, more_positionals="sources")
     return parser
 
@@ -125,8 +125,10 @@ def run(args) -> int:
             sources = expand_sources(args.sources)
     say(caught, args.command)
     extractor = model.extractor_
-    extractor.set_params(**{k: v for k, v in (("n_jobs", args.n_jobs), ("max_pixels", args.max_pixels))
-                            if k in extractor.get_params(deep=False)})
+    given = {"n_jobs": args.n_jobs} if args.n_jobs is not None else {}
+    if hasattr(args, "max_pixels"):  # given on the command line; else the model's own
+        given["max_pixels"] = args.max_pixels
+    extractor.set_params(**{k: v for k, v in given.items() if k in extractor.get_params(deep=False)})
     if args.device is not None:
         if "device" not in extractor.get_params(deep=False):
             raise InvalidParameterError(f"--device applies to CNN models, and this model's extractor "

@@ -12,16 +12,23 @@ from ._data import DATA_HELP, is_manifest
 from ._evaluate import _max_pixels, _n_jobs, _non_negative, _open
 
 
-def add_run_options(parser, *, seed_help="random_state of the classifier (default: 0)"):
-    """Options of every model subcommand: --n-jobs, --max-pixels, --device, --seed, --quiet, --verbose."""
+def add_run_options(parser, *, seed_help="random_state of the classifier (default: 0)", model_settings=False):
+    """Options of every model subcommand: --n-jobs, --max-pixels, --device, --seed, --quiet, --verbose.
+
+    With ``model_settings`` (``predict``), ``--max-pixels`` defaults to the model's own setting:
+    the attribute is absent from ``args`` unless given.
+    """
     from ..io import DEFAULT_MAX_PIXELS
 
+    default_text = "the model's own" if model_settings else str(DEFAULT_MAX_PIXELS)
     parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
                         help="parallel decoding workers (default: 1; -1: all cores); the results are the same for "
                              "every N")
-    parser.add_argument("--max-pixels", type=_max_pixels, default=DEFAULT_MAX_PIXELS, metavar="N|none",
+    parser.add_argument("--max-pixels", type=_max_pixels, metavar="N|none",
+                        default=argparse.SUPPRESS if model_settings else DEFAULT_MAX_PIXELS,
                         help="largest image decoded, width x height pixels; larger files are refused as unreadable "
-                             "(default: 178956970; 'none': no limit)")
+                             f"(default: {default_text}; "
+                             "'none': no limit)")
     parser.add_argument("--device", metavar="DEVICE", default=None,
                         help="for a CNN extractor: auto, cpu, cuda, cuda:N or mps (default: the extractor's own, "
                              "auto)")

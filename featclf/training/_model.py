@@ -592,6 +592,11 @@ def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         classifier.fit(record.features, y)
+    if not hasattr(classifier, "classes_"):
+        raise InvalidParameterError(
+            f"{clf_component.label} has no classes_ after fitting, so it is not a classifier (a regressor or "
+            "clusterer?): pass a scikit-learn classifier or a preset (svm, linear-svm, logreg, rf, knn)."
+        )
     classes = list(dataset.classes)
     counts = np.bincount(y, minlength=len(classes))
     training = {
@@ -662,7 +667,5 @@ def train(data, extractor="hog", classifier="svm", *, n_jobs=None, on_error="ski
     _check_two_classes(np.asarray(data.labels), list(data.classes), data.name)
     ext_component = resolve_extractor(extractor)
     clf_component = resolve_classifier(classifier)
-    if not hasattr(clf_component.estimator, "predict"):
-        raise InvalidParameterError(f"{clf_component.label} cannot predict: pass a classifier.")
     return fit_model(data, ext_component, clf_component, on_error=on_error, n_jobs=n_jobs, verbose=verbose,
                      max_pixels=max_pixels, random_state=random_state)

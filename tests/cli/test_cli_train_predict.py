@@ -103,6 +103,20 @@ def test_predict_prints_a_table_and_reads_folders_and_patterns(folders, trained)
     assert lines[-1].split()[:2] == [os.path.join(train, "circle", "1.png"), "circle"]
 
 
+def test_predict_keeps_the_model_s_max_pixels_unless_given(folders, tmp_path, capsys):
+    _, train, _ = folders
+    path = tmp_path / "small.featclf"
+    assert main(["train", train, *TRAIN, "--max-pixels", "300", "-o", str(path)]) == 0  # 16x16 = 256 pixels
+    large = tmp_path / "large.png"
+    Image.fromarray(picture("circle", 1, size=20)).save(large)  # 400 pixels
+    assert main(["predict", str(path), str(large), "-o", str(tmp_path / "p.csv")]) == 0
+    first = rows(tmp_path / "p.csv")[0]
+    assert first["label"] == "" and "20x20" in first["reason"] and "300" in first["reason"], first
+    assert main(["predict", str(path), str(large), "--max-pixels", "none", "-o", str(tmp_path / "p.csv")]) == 0
+    assert rows(tmp_path / "p.csv")[0]["label"] == "circle"
+    capsys.readouterr()
+
+
 def test_info_prints_the_manifest_without_unpickling(trained, tmp_path):
     damaged = tmp_path / "damaged.featclf"
     with zipfile.ZipFile(trained) as archive, zipfile.ZipFile(damaged, "w") as out:

@@ -214,6 +214,14 @@ def test_training_needs_two_labelled_classes(data, tmp_path):
         featclf.train(data, "hog", "svm", on_error="ignore")
 
 
+def test_a_regressor_is_not_a_classifier(data):
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(InvalidParameterError, match=r"LinearRegression has no classes_ after fitting, so it is not a "
+                                                    r"classifier"):
+        featclf.train(data, "hog:size=16x16", LinearRegression(), verbose=0)
+
+
 def test_random_state_reaches_every_nested_classifier(data):
     model = featclf.train(data, "hog:size=16x16", "rf:n_estimators=5", random_state=7, verbose=0)
     assert model.classifier_.get_params()["random_state"] == 7
