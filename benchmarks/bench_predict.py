@@ -163,6 +163,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.quick:
         args.n_images, args.repeats = 200, 2
+    load_before = os.getloadavg()  # the machine is shared: how busy it was, recorded with the figures
     with tempfile.TemporaryDirectory(prefix="featclf-bench-predict-") as workdir:
         folder = os.path.join(workdir, "images")
         os.makedirs(folder)
@@ -201,7 +202,8 @@ def main(argv=None):
     if not args.no_save:
         payload = {**header(), "parameters": {"n_images": args.n_images, "n_train": N_TRAIN, "repeats": args.repeats,
                                               "extractor": "hog:pixels_per_cell=4x4", "data": "fashion-mnist test PNG"},
-                   "rows": rows, "cnn_load": cnn, "targets": targets}
+                   "rows": rows, "cnn_load": cnn, "targets": targets,
+                   "load_average_1_5_15min": {"before": load_before, "after": os.getloadavg()}}
         print("saved", save_json("predict_quick" if args.quick else "predict", payload))
 
 
