@@ -404,16 +404,21 @@ class Model:
                     scores = np.column_stack([-scores, scores])
         out: list = [None] * record.n_inputs
         k = min(top_k, len(self.classes_))
-        position = {int(c): j for j, c in enumerate(self.classifier_.classes_)}
-        for row, index in enumerate(record.indices):
-            label = self.class_names_[int(predicted[row])]
-            score, best = None, ((label, None),)
-            if scores is not None:
-                order = np.argsort(-scores[row], kind="stable")[:k]
-                best = tuple((str(self.classes_[j]), float(scores[row, j])) for j in order)
-                score = float(scores[row, position[int(predicted[row])]])
-            out[int(index)] = Prediction(int(index), describe_source(sources[int(index)], int(index)), label, score,
-                                         best)
+        names = [self.class_names_[int(p)] for p in predicted] if record.n_kept else []
+        inputs = record.indices.tolist()
+        if scores is not None:  # top-k of every row at once; Python floats and names for the records
+            order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+            top_names = self.classes_[order].tolist()
+            top_scores = np.take_along_axis(scores, order, axis=1).tolist()
+            column = {int(c): j for j, c in enumerate(self.classifier_.classes_)}
+            own = scores[np.arange(len(predicted)), [column[int(p)] for p in predicted]].tolist()
+            for row, index in enumerate(inputs):
+                out[index] = Prediction(index, describe_source(sources[index], index), names[row], own[row],
+                                        tuple(zip(top_names[row], top_scores[row])))
+        else:
+            for row, index in enumerate(inputs):
+                out[index] = Prediction(index, describe_source(sources[index], index), names[row], None,
+                                        ((names[row], None),))
         for skipped in record.skipped:
             out[skipped.index] = Prediction(int(skipped.index), str(skipped.source), None, None, (),
                                             str(skipped.reason))
