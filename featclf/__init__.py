@@ -10,12 +10,15 @@ Pipeline of the package (one subpackage per stage)::
     models     classifier presets and NAME:key=value specs
     stages     shared steps of every entry point: features once per extractor, provenance
     report     JSON / Markdown / HTML exports
+    training   saved models: train an extractor + classifier, predict class names, save, load
     evaluation cross-validated comparison of extractors x classifiers
     clustering clusters of unlabelled images, assigning new ones, saved clusterings
     cli        the ``featclf`` command, a thin layer over the above
 
 Each layer imports only from those listed above it (evaluation and clustering side
 by side, neither importing the other; ``tests/test_layers.py``).
+
+**Loading a saved model or clustering runs code** (a pickle): load only files you trust.
 
 Public names are imported lazily, so ``import featclf`` is quick and never
 imports torch, scikit-learn or matplotlib until they are used.
@@ -55,6 +58,9 @@ _LAZY = {
     "make_classifier": "featclf.models",
     "to_spec": "featclf.models",
     "from_spec": "featclf.models",
+    "train": "featclf.training",
+    "Model": "featclf.training",
+    "load_model": "featclf.training",
 }
 
 __all__ = sorted(["FeatclfError", "__version__", "exceptions", *_LAZY])

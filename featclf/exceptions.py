@@ -23,7 +23,8 @@ also from the built-in exception that fits, so ``except OSError`` or
 
     FeatclfWarning (UserWarning)
     ├── SkippedImagesWarning               images skipped (``on_error="skip"``) or NaN rows (``"nan"``)
-    └── ConstantFeaturesWarning            an extractor gave the same features for every image
+    ├── ConstantFeaturesWarning            an extractor gave the same features for every image
+    └── VersionMismatchWarning             a saved model or clustering made with other library versions
 
 Errors about one image carry the offending source in ``.source`` (a path, or
 ``"item N"`` for in-memory images) and the reason in ``.reason`` (an
@@ -50,6 +51,7 @@ __all__ = [
     "SkippedImagesError",
     "SkippedImagesWarning",
     "UnknownNameError",
+    "VersionMismatchWarning",
     "WeightsNotFoundError",
     "WorkerDiedError",
 ]
@@ -193,3 +195,7 @@ class SkippedImagesWarning(FeatclfWarning):
 
 class ConstantFeaturesWarning(FeatclfWarning):
     """An extractor gave the same features for every image: its output tells the images apart in no way."""
+
+
+class VersionMismatchWarning(FeatclfWarning):
+    """A saved model or clustering was made with other versions of featclf or of the libraries that make its numbers."""

@@ -29,6 +29,7 @@ EXPECTED = {
     "FeatclfWarning": (UserWarning,),
     "SkippedImagesWarning": (exc.FeatclfWarning, UserWarning),
     "ConstantFeaturesWarning": (exc.FeatclfWarning, UserWarning),
+    "VersionMismatchWarning": (exc.FeatclfWarning, UserWarning),
 }
 SOURCE_ERRORS = ("ImageLoadError", "ImageNotFoundError", "ImageTooLargeError", "InvalidImageError")
 

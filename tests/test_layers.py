@@ -3,7 +3,8 @@
 Layers, lowest first (``featclf/__init__.py`` documents them)::
 
     exceptions, _version -> _validation, _optional, _public, _spec   (the base)
-    io -> datasets -> kernels -> engine -> extract -> models -> stages -> report -> evaluation | clustering -> cli
+    io -> datasets -> kernels -> engine -> extract -> models -> stages -> report -> training
+    -> evaluation | clustering -> cli
     featclf/__init__.py, featclf/__main__.py        (the faces of the whole package)
 
 Imports inside functions count as much as those at the top of a module: a cycle held
@@ -31,6 +32,7 @@ LAYERS = [
     {"models"},
     {"stages"},
     {"report"},
+    {"training"},
     {"evaluation", "clustering"},
     {"cli"},
     {"__init__", "__main__"},

@@ -2,14 +2,15 @@
 
 Subcommands live in their own modules, each providing ``add_parser(subparsers)``
 that registers its parser with ``set_defaults(run=...)``; ``run(args)`` returns the
-exit code. ``evaluate``, ``cluster``, ``extract``, ``list`` and ``demo`` exist today;
-``train`` and ``predict`` slot in the same way. A subcommand with a ``--verbose`` option
-prints the traceback of an error before its one-line message.
+exit code: ``evaluate``, ``cluster``, ``train``, ``predict``, ``info``, ``extract``, ``list`` and
+``demo``. A subcommand with a ``--verbose`` option prints the traceback of an error before its
+one-line message.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
 values, unusable data, images whose sizes need ``size=``, a missing optional dependency:
-all found before any extraction), printed as one line; 1 other failures (an unreadable image
-with ``--on-error raise``, a file that cannot be written), also one line, without a traceback.
+all found before any extraction; a model file that cannot be read), printed as one line; 1 other failures (an unreadable image
+with ``--on-error raise``, a file that cannot be written), also one line, without a traceback
+(``--verbose``, where a subcommand has it, prints the traceback too).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..exceptions import (
     ImageSizeError,
     InvalidParameterError,
     MissingDependencyError,
+    ModelFileError,
     UnknownNameError,
 )
 
@@ -39,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import _cluster, _demo, _evaluate, _extract, _list
+    from . import _cluster, _demo, _evaluate, _extract, _info, _list, _predict, _train
 
     parser = _Parser(
         prog="featclf",
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"featclf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in (_evaluate, _cluster, _extract, _list, _demo):
+    for module in (_evaluate, _train, _predict, _info, _cluster, _extract, _list, _demo):
         module.add_parser(subparsers)
     return parser
 
@@ -62,7 +64,14 @@ def main(argv=None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        # A list of positionals after options (featclf predict MODEL --top-k 5 a.png b.png): argparse (before
+        # Python 3.12) gives the list nothing once an option came between; the subcommand names that list.
+        rest = getattr(args, "more_positionals", None)
+        if extra and rest and not any(e.startswith("-") for e in extra):
+            getattr(args, rest).extend(extra)
+        elif extra:
+            parser.parse_args(argv)  # the usual one-line error about the unrecognised arguments
     except SystemExit as exc:  # --help, --version, usage errors: argparse already printed
         return exc.code if isinstance(exc.code, int) else 2
     prog = f"featclf {args.command}"
@@ -86,4 +95,5 @@ def _report(prog: str, exc: BaseException) -> int:
         print(f"{prog}: error: {message}{hint}", file=sys.stderr)
         return 2
     print(f"{prog}: error: {message}", file=sys.stderr)
-    return 2 if isinstance(exc, (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError)) else 1
+    usage = (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError, ModelFileError)
+    return 2 if isinstance(exc, usage) else 1

@@ -120,6 +120,9 @@ def add_parser(subparsers):
                         help="CSV manifests: a column naming each image's group (e.g. the object or session it "
                              "shows); every group is kept in one fold, so near-duplicates never straddle training "
                              "and test")
+    parser.add_argument("--save-best", metavar="MODEL", default=None,
+                        help="also train the best combination on every image of DATA and save it to this model file "
+                             "(featclf predict MODEL ...; its manifest holds the evaluation figures)")
     add_common_options(parser)
     parser.set_defaults(run=run)
     return parser
@@ -165,6 +168,11 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     from ..report import check_output_dir, score_text, write_reports
 
     check_output_dir(args.out, option="--out")
+    save_best = getattr(args, "save_best", None)
+    if save_best is not None:
+        from ..stages import check_save_path
+
+        check_save_path(save_best, kind="featclf-model", option="--save-best")
     if getattr(args, "limit", None) is not None:
         dataset = stratified_subset(dataset, args.limit, random_state=args.seed)  # groups follow their images
         if test is not None:
@@ -198,6 +206,13 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
         if left_out:
             print(f"Folder scan of {part['name']}: {left_out} (counted in the report).")
     print(f"Report: {os.path.abspath(paths['html'])} (also report.json, report.md)")
+    if save_best is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SkippedImagesWarning)  # already said above
+            model = result.fit_best(verbose=0 if args.quiet else 1)
+        model.save(save_best)
+        print(f"Model: {save_best} ({model.extractor_label} + {model.classifier_label} trained on "
+              f"{model.training_['n_used']} images; featclf predict {save_best} IMAGES...)")
     sys.stdout.flush()
     return 0
 

@@ -15,12 +15,15 @@ from ..engine import Extraction, as_sources, warn_skipped
 from ..exceptions import ImageLoadError, InvalidImageError, InvalidParameterError
 from ..extract import BaseExtractor
 from ..report import json_ready
+from ..stages import check_save_path as _check_save_path
+from ..stages import load_saved, save_payload
+from ..stages import read_manifest as _read_manifest
 from ._algorithms import NOISE, SKIPPED
 from ._distances import distances_to, nearest_centres
-from ._saved import load_saved, save_payload
 from ._space import to_space
 
-__all__ = ["JSON_SCHEMA_VERSION", "ClusteringResult", "Neighbours", "load_clustering"]
+__all__ = ["JSON_SCHEMA_VERSION", "ClusteringResult", "Neighbours", "check_save_path", "load_clustering",
+           "read_manifest"]
 
 #: Version of the JSON export's layout (:meth:`ClusteringResult.to_json`): fields are only added
 #: within a version; renaming or removing one bumps it.
@@ -576,7 +579,7 @@ class ClusteringResult:
             "cluster_sizes": self.cluster_sizes_,
             "n_inputs": len(self.labels_),
             "dataset": self.dataset_,
-        }))
+        }), kind="featclf-clustering")
 
 
 def load_clustering(path) -> ClusteringResult:
@@ -598,8 +601,8 @@ def load_clustering(path) -> ClusteringResult:
 
     Warns
     -----
-    FeatclfWarning
-        The file was saved with other versions of featclf or of the libraries that make
+    VersionMismatchWarning
+        (a FeatclfWarning) The file was saved with other versions of featclf or of the libraries that make
         its numbers (scikit-learn, numpy, SciPy, torch, umap-learn, OpenCV,
         scikit-image): the message lists them; new images may be assigned differently.
 
@@ -615,7 +618,29 @@ def load_clustering(path) -> ClusteringResult:
     >>> featclf.load_clustering("clusters.featclf").predict(["new.png"])  # doctest: +SKIP
     array([3])
     """
-    return load_saved(path, expected=ClusteringResult)
+    return load_saved(path, expected=ClusteringResult, kind="featclf-clustering")[0]
+
+
+def check_save_path(path, *, option: str | None = None) -> None:
+    """Refuse, before any work, a place a clustering cannot be saved to (see :func:`featclf.stages.check_save_path`).
+
+    Raises
+    ------
+    ModelFileError
+        ``path`` is a folder, its folder does not exist or is a file, or cannot be written in.
+    """
+    _check_save_path(path, kind="featclf-clustering", option=option)
+
+
+def read_manifest(path) -> dict:
+    """The manifest of a saved clustering, read without unpickling anything (safe on any file).
+
+    Raises
+    ------
+    ModelFileError
+        No such file, not a zip archive, no featclf clustering manifest, or a newer format.
+    """
+    return _read_manifest(path, kind="featclf-clustering")
 
 
 def created_now() -> str:

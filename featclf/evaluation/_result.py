@@ -160,6 +160,9 @@ class EvaluationResult:
     y: np.ndarray
     created: str = ""
     _sources: list = field(default_factory=list, repr=False)
+    #: What fit/fit_best need to train a model: the training collection, the resolved
+    #: extractor and classifier components (by label) and the run settings.
+    _training: dict = field(default_factory=dict, repr=False)
 
     @property
     def best(self) -> CombinationResult:
@@ -197,6 +200,70 @@ class EvaluationResult:
     def describe_source(self, row: int) -> str:
         dataset, index = self._sources[row]
         return dataset.describe(index)
+
+    # -- models --------------------------------------------------------------------------
+    def fit_best(self, *, verbose: int = 0):
+        """Train the best combination on every training image: a :class:`featclf.Model` to predict and save.
+
+        As :meth:`fit` with the labels of :attr:`best`.
+        """
+        return self.fit(self.best.extractor, self.best.classifier, verbose=verbose)
+
+    def fit(self, extractor: str, classifier: str, *, verbose: int = 0):
+        """Train the combination with these labels on every training image (all of them in cross-validation mode).
+
+        The features are computed again (through :func:`featclf.stages.compute_features`,
+        with the evaluation's ``on_error``, ``n_jobs`` and ``max_pixels``); the classifier is
+        a fresh clone of the one evaluated. The model carries this combination's
+        evaluation figures (``evaluation_``: mean, standard deviation and per-fold scores,
+        protocol, data), saved in its manifest.
+
+        Parameters
+        ----------
+        extractor, classifier : str
+            Labels, as in :meth:`get` (``result.best.extractor``).
+        verbose : int, default=0
+
+        Returns
+        -------
+        featclf.Model
+
+        Raises
+        ------
+        KeyError
+            No such combination (the message lists the labels).
+        InvalidParameterError
+            The result was not made by :func:`featclf.evaluate` in this process (e.g. read
+            back from JSON), so it holds no training data.
+        """
+        from ..training import fit_model
+
+        combination = self.get(extractor, classifier)
+        if not self._training:
+            raise InvalidParameterError(
+                "This evaluation result holds no training data (it was not made by featclf.evaluate in this process): "
+                "train the combination with featclf.train(data, extractor, classifier)."
+            )
+        run = self._training
+        ext = next(c for c in run["extractors"] if c.label == extractor)
+        clf = next(c for c in run["classifiers"] if c.label == classifier)
+        figures = {
+            "combination": combination.name,
+            "best": combination is self.best,
+            "rank_by": self.rank_by,
+            "mode": self.mode,
+            "cv": self.config.get("cv"),
+            "n_folds": self.config.get("n_folds"),
+            "random_state": self.config.get("random_state"),
+            "scores": {m: {"mean": combination.mean(m), "std": combination.std(m),
+                           "folds": [float(v) for v in combination.fold_scores[m]]} for m in combination.fold_scores},
+            "dataset": {k: self.dataset.get(k) for k in ("name", "fingerprint", "n_images", "n_used")},
+            "test": None if not self.dataset.get("test") else
+            {k: self.dataset["test"].get(k) for k in ("name", "fingerprint", "n_images", "n_used")},
+            "created": self.created,
+        }
+        return fit_model(run["dataset"], ext, clf, on_error=run["on_error"], n_jobs=run["n_jobs"], verbose=verbose,
+                         max_pixels=run["max_pixels"], evaluation=figures)
 
     # -- exports -------------------------------------------------------------------------
     def to_dict(self) -> dict:

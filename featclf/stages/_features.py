@@ -30,7 +30,9 @@ from ..engine import Extraction, extract_many, merge_skipped, paired_rows
 from ..exceptions import InvalidParameterError, OutputTooLargeError, SkippedImagesWarning
 from ..extract import BaseExtractor
 
-__all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_run_memory", "compute_features", "pair_features"]
+__all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_run_memory", "compute_features", "extract_features",
+           "fitted_settings",
+           "pair_features"]
 
 #: The share of the available memory a run may plan to hold; the rest is left for Python,
 #: the images being decoded, the classifiers' own state and the rest of the machine.
@@ -237,6 +239,30 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
         test_records, test_seconds = _run(extractors, test, on_error, n_jobs, verbose)
     return [FeatureSet(a, b, f + s + t, fitted_settings(e)) for a, b, f, s, t, e in
             zip(train_records, test_records, fit_seconds, train_seconds, test_seconds, extractors)]
+
+
+def extract_features(extractors, data, *, on_error=None, n_jobs=None, verbose=0) -> list[Extraction]:
+    """Features of ``data`` from extractors fitted already (a saved model's): no ``fit``, one record each.
+
+    As :func:`compute_features` without fitting: featclf extractors run together through
+    :func:`featclf.engine.extract_many` (each image decoded once); every input is either a
+    row or in the record's ``skipped`` list.
+
+    Parameters
+    ----------
+    extractors : list of fitted transformers
+    data : ImageDataset or list of sources
+    on_error : {'raise', 'skip'}, optional
+    n_jobs : int, optional
+    verbose : int, default=0
+
+    Returns
+    -------
+    list of Extraction
+        One per extractor, in the order given.
+    """
+    check_run_memory(extractors, len(data))
+    return _run(extractors, data, on_error, n_jobs, verbose)[0]
 
 
 @dataclass

@@ -43,11 +43,11 @@ def collect_versions() -> dict:
     """
     from .._version import __version__
 
-    # always the package metadata when there is one ("4.14.0.94"), never sometimes cv2.__version__ ("4.14.0"):
-    # a record compared with another (a saved model loaded later) must not differ by where it was read
+    # The distribution's version whether or not cv2 is imported (its __version__ drops the build
+    # number: 4.14.0 for 4.14.0.94), so two calls in one environment always agree.
     opencv = _version(*_OPENCV_DISTRIBUTIONS)
-    if opencv is None and "cv2" in sys.modules:  # an OpenCV built from source: no distribution metadata
-        opencv = getattr(sys.modules["cv2"], "__version__", None)
+    if opencv is None and "cv2" in sys.modules:  # an OpenCV built from source
+        opencv = sys.modules["cv2"].__version__
     return {
         "featclf": __version__,
         "python": platform.python_version(),

@@ -72,3 +72,15 @@ def test_fingerprint_of_arrays_and_labelled_datasets():
 def test_a_stack_and_the_list_of_its_images_have_one_fingerprint():
     images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     assert dataset_fingerprint(images)["sha256"] == dataset_fingerprint(list(images))["sha256"]
+
+
+def test_versions_are_the_same_before_and_after_cv2_is_imported():
+    """A saved model compares versions at load: cv2's __version__ (4.14.0) and its distribution's (4.14.0.94) must
+    not differ between a process that imported cv2 and one that did not."""
+    import subprocess
+    import sys
+
+    code = ("from featclf.stages import collect_versions; a = collect_versions()['opencv']; import cv2; "
+            "b = collect_versions()['opencv']; print(a == b, a)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "True" and out[1].startswith("4.")

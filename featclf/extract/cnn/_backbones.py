@@ -423,7 +423,8 @@ def _load_state_dict(model, path, name):
 
 
 def _build_efficientnet_lite0(weights=None):
-    from ._efficientnet_lite import efficientnet_lite0, efficientnet_lite0_weights_path
+    from ._efficientnet_lite import efficientnet_lite0
+    from ._weights import efficientnet_lite0_weights_path
 
     if weights is None:
         try:

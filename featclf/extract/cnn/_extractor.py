@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from ... import engine
 from ..._optional import import_optional
 from ..._validation import check_option, check_pair
-from ...exceptions import InvalidParameterError
+from ...exceptions import InvalidParameterError, MissingDependencyError, WeightsNotFoundError
 from ...io import DEFAULT_MAX_PIXELS
 from ...kernels import CNNInputKernel
 from .._base import BaseExtractor
@@ -330,6 +330,31 @@ class CNNEmbedding(BaseExtractor):
 
     def _torch(self):
         return import_optional("torch", purpose="CNNEmbedding")
+
+    def weights_file(self) -> str | None:
+        """The local file this extractor's network loads its weights from, or None where there is none.
+
+        ``weights`` when given; else the file the backbone ships in a package
+        (EfficientNet-Lite0's); None for random weights, user modules and hub caches
+        (torchvision, timm). Imports no torch: saved models record (and check on
+        load) a SHA-256 checksum of this file.
+
+        Returns
+        -------
+        str or None
+        """
+        from ._weights import SHIPPED_WEIGHTS
+
+        if self.weights is not None:
+            return os.fspath(self.weights)
+        name = self.backbone if isinstance(self.backbone, str) else getattr(self.backbone, "name", None)
+        find = SHIPPED_WEIGHTS.get(name)
+        if find is None:
+            return None
+        try:
+            return find()
+        except (MissingDependencyError, WeightsNotFoundError):
+            return None
 
     def _build(self, config: BackboneConfig):
         """Build the network on the chosen device: ``(embedder, device, dtype, channels, output ndim)``."""

@@ -1,0 +1,128 @@
+"""``featclf train DATA -e SPEC -c SPEC -o MODEL``: train one extractor + classifier and save it to a model file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import warnings
+
+from ..exceptions import FeatclfWarning, SkippedImagesWarning
+from ._data import DATA_HELP, is_manifest
+from ._evaluate import _max_pixels, _n_jobs, _non_negative, _open
+
+
+def add_run_options(parser, *, seed_help="random_state of the classifier (default: 0)", model_settings=False):
+    """Options of every model subcommand: --n-jobs, --max-pixels, --device, --seed, --quiet, --verbose.
+
+    With ``model_settings`` (``predict``), ``--max-pixels`` defaults to the model's own setting:
+    the attribute is absent from ``args`` unless given.
+    """
+    from ..io import DEFAULT_MAX_PIXELS
+
+    default_text = "the model's own" if model_settings else str(DEFAULT_MAX_PIXELS)
+    parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
+                        help="parallel decoding workers (default: 1; -1: all cores); the results are the same for "
+                             "every N")
+    parser.add_argument("--max-pixels", type=_max_pixels, metavar="N|none",
+                        default=argparse.SUPPRESS if model_settings else DEFAULT_MAX_PIXELS,
+                        help="largest image decoded, width x height pixels; larger files are refused as unreadable "
+                             f"(default: {default_text}; "
+                             "'none': no limit)")
+    parser.add_argument("--device", metavar="DEVICE", default=None,
+                        help="for a CNN extractor: auto, cpu, cuda, cuda:N or mps (default: the extractor's own, "
+                             "auto)")
+    if seed_help:
+        parser.add_argument("--seed", type=_non_negative, default=0, help=seed_help)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help="on error, print the full traceback too")
+
+
+def with_device(extractor, device):
+    """The extractor spec or object ``extractor`` with ``device`` set; an error for extractors without one."""
+    from ..exceptions import InvalidParameterError
+    from ..models import resolve_extractor
+
+    if device is None:
+        return extractor
+    component = resolve_extractor(extractor)
+    if "device" not in component.estimator.get_params(deep=False):
+        raise InvalidParameterError(f"--device applies to CNN extractors (e.g. -e cnn:backbone=efficientnet_lite0), "
+                                    f"and {component.label!r} runs on the CPU: drop --device.")
+    return component.estimator.set_params(device=device)
+
+
+def add_parser(subparsers):
+    from ..evaluation import DEFAULT_CLASSIFIERS
+
+    parser = subparsers.add_parser(
+        "train", help="train one extractor + classifier on labelled images and save the model",
+        description=textwrap.fill(
+            "Train one extractor + classifier on every image of DATA and save it to MODEL, a zip file holding "
+            "manifest.json (versions, full configuration, class names, a fingerprint of DATA; see featclf info) "
+            "and the pickled model. Use featclf evaluate first to choose the combination (or featclf evaluate "
+            "--save-best MODEL). Loading a model file runs code (a pickle): share and load only trusted files.",
+            79),
+        epilog="examples:\n"
+               "  featclf train photos/ -e hog:size=64x64 -c svm -o photos.featclf\n"
+               "  featclf train labels.csv -e cnn:input_size=128 -c logreg -o model.featclf --device cuda\n"
+               "  featclf predict photos.featclf new/ -o predictions.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("data", metavar="DATA", help=DATA_HELP)
+    parser.add_argument("-e", "--extractor", default="hog:size=64x64", metavar="SPEC",
+                        help="NAME or NAME:key=value,... (default: hog:size=64x64); see featclf.list_extractors()")
+    parser.add_argument("-c", "--classifier", default=DEFAULT_CLASSIFIERS[0], metavar="SPEC",
+                        help=f"a classifier preset (svm, linear-svm, rf, logreg, knn) with optional key=value "
+                             f"parameters (default: {DEFAULT_CLASSIFIERS[0]})")
+    parser.add_argument("-o", "--output", metavar="MODEL", required=True, help="the model file to write")
+    parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
+                        help="unreadable images: skip them (counted in the model's manifest; default) or stop")
+    parser.add_argument("--allow-outside", action="store_true",
+                        help="let a CSV manifest list images outside its own folder")
+    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
+                        help="text encoding of a CSV manifest (default: UTF-8)")
+    add_run_options(parser)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args) -> int:
+    from ..exceptions import InvalidParameterError
+    from ..models import resolve_classifier
+    from ..stages import check_save_path
+    from ..training import FORMAT, train
+
+    if (args.allow_outside or args.csv_encoding) and not is_manifest(args.data):
+        given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
+                                             ("--csv-encoding", args.csv_encoding)) if v)
+        raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
+                                    ".csv manifest.")
+    check_save_path(args.output, kind=FORMAT, option="-o")
+    extractor = with_device(args.extractor, args.device)
+    resolve_classifier(args.classifier)  # names and parameters checked before the data is opened
+    dataset = _open(args.data, args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FeatclfWarning)
+        warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line
+        model = train(dataset, extractor, args.classifier, n_jobs=args.n_jobs, on_error=args.on_error,
+                      max_pixels=args.max_pixels, random_state=args.seed, verbose=0 if args.quiet else 1)
+    say(caught, args.command)
+    model.save(args.output)
+    print(f"Trained {model.extractor_label} + {model.classifier_label} on {model.training_['n_used']} images of "
+          f"{model.training_['name']} ({len(model.classes_)} classes: {', '.join(map(str, model.classes_[:10]))}"
+          f"{' ...' if len(model.classes_) > 10 else ''}).")
+    if model.training_["n_skipped"]:
+        print(f"Skipped {model.training_['n_skipped']} unreadable images (counted in the model's manifest).")
+    print(f"Model: {args.output} (featclf info {args.output}; featclf predict {args.output} IMAGES...)")
+    sys.stdout.flush()
+    return 0
+
+
+def say(caught, command) -> None:
+    """featclf's warnings as one line each on stderr; others as Python shows them."""
+    for warning in caught:
+        if issubclass(warning.category, FeatclfWarning):
+            print(f"featclf {command}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
