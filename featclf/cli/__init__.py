@@ -8,9 +8,12 @@ one-line message.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
 values, unusable data, images whose sizes need ``size=``, a missing optional dependency:
-all found before any extraction; a model file that cannot be read), printed as one line; 1 other failures (an unreadable image
-with ``--on-error raise``, a file that cannot be written), also one line, without a traceback
-(``--verbose``, where a subcommand has it, prints the traceback too).
+all found before any extraction; a model file that cannot be read), printed as one line;
+1 other failures (an unreadable image with ``--on-error raise``, a file that cannot be
+written), also one line, without a traceback (``--verbose`` prints the traceback too).
+Options shared by the subcommands that extract features: ``--n-jobs``, ``--max-pixels``,
+``--device`` (CNN extractors), ``--quiet``, ``--verbose``, and ``--seed`` where something
+is random (folds, subsets, clustering, classifiers).
 """
 
 from __future__ import annotations

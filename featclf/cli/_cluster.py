@@ -11,6 +11,7 @@ import warnings
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._data import DATA_HELP, is_manifest, open_collection, stratified_subset
 from ._evaluate import _max_pixels, _n_jobs, _non_negative, _positive
+from ._options import add_device_and_verbose, with_device
 
 DEFAULT_OUT = "featclf-clusters"
 #: Where ``--export-folders`` writes, inside ``--out``.
@@ -99,6 +100,7 @@ def add_parser(subparsers):
     parser.add_argument("--seed", type=_non_negative, default=0,
                         help="random_state of the clustering, and of --limit's subset (default: 0)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    add_device_and_verbose(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -117,6 +119,7 @@ def run(args) -> int:
     if args.split is not None and args.data.partition(":")[0] != "fashion-mnist":
         raise InvalidParameterError(f"--split picks a split of fashion-mnist, and DATA is {args.data!r}: drop "
                                     f"--split {args.split}.")
+    extractor = with_device(args.extractor, args.device)
     check_output_dir(args.out, option="--out")
     in_new_out = args.save is not None and not os.path.exists(args.out) and \
         os.path.dirname(os.path.abspath(args.save)) == os.path.abspath(args.out)
@@ -143,7 +146,7 @@ def run(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FeatclfWarning)
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the outputs
-        result = cluster(dataset, args.extractor, args.n_clusters, reduce=args.reduce, method=args.method,
+        result = cluster(dataset, extractor, args.n_clusters, reduce=args.reduce, method=args.method,
                          random_state=args.seed, n_jobs=args.n_jobs, on_error=args.on_error,
                          max_pixels=args.max_pixels, verbose=0 if args.quiet else 1)
     _say(caught)

@@ -70,6 +70,9 @@ def add_common_options(parser, *, default_out=DEFAULT_OUT):
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress on stderr (progress bars are drawn only on a terminal; otherwise one line "
                              "per step)")
+    from ._options import add_device_and_verbose
+
+    add_device_and_verbose(parser)
 
 
 def add_parser(subparsers):
@@ -166,7 +169,9 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     from ..datasets import describe_left_out
     from ..evaluation import evaluate
     from ..report import check_output_dir, score_text, write_reports
+    from ._options import with_devices
 
+    extractors = with_devices(extractors, getattr(args, "device", None))
     check_output_dir(args.out, option="--out")
     save_best = getattr(args, "save_best", None)
     if save_best is not None:

@@ -17,6 +17,7 @@ from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._cluster import _say
 from ._data import DATA_HELP, is_manifest, open_collection
 from ._evaluate import _max_pixels, _n_jobs
+from ._options import add_device_and_verbose, with_devices
 
 DEFAULT_EXTRACTOR = "hog"
 
@@ -64,7 +65,7 @@ def add_parser(subparsers):
                         help="parallel decoding workers (default: 1; -1: all cores); the features are the same "
                              "for every N")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print the traceback of an error")
+    add_device_and_verbose(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -81,7 +82,7 @@ def run(args) -> int:
         raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
                                     ".csv manifest.")
     check_features_path(args.output, option="-o")  # before any work: suffix, folder, pyarrow for .parquet
-    components = [resolve_extractor(spec) for spec in (args.extractors or [DEFAULT_EXTRACTOR])]
+    components = [resolve_extractor(e) for e in with_devices(args.extractors or [DEFAULT_EXTRACTOR], args.device)]
     keys = [c.spec or c.label for c in components]
     twice = next((k for k in keys if keys.count(k) > 1), None)
     if twice is not None:

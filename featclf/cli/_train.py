@@ -9,47 +9,8 @@ import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._data import DATA_HELP, is_manifest
-from ._evaluate import _max_pixels, _n_jobs, _non_negative, _open
-
-
-def add_run_options(parser, *, seed_help="random_state of the classifier (default: 0)", model_settings=False):
-    """Options of every model subcommand: --n-jobs, --max-pixels, --device, --seed, --quiet, --verbose.
-
-    With ``model_settings`` (``predict``), ``--max-pixels`` defaults to the model's own setting:
-    the attribute is absent from ``args`` unless given.
-    """
-    from ..io import DEFAULT_MAX_PIXELS
-
-    default_text = "the model's own" if model_settings else str(DEFAULT_MAX_PIXELS)
-    parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
-                        help="parallel decoding workers (default: 1; -1: all cores); the results are the same for "
-                             "every N")
-    parser.add_argument("--max-pixels", type=_max_pixels, metavar="N|none",
-                        default=argparse.SUPPRESS if model_settings else DEFAULT_MAX_PIXELS,
-                        help="largest image decoded, width x height pixels; larger files are refused as unreadable "
-                             f"(default: {default_text}; "
-                             "'none': no limit)")
-    parser.add_argument("--device", metavar="DEVICE", default=None,
-                        help="for a CNN extractor: auto, cpu, cuda, cuda:N or mps (default: the extractor's own, "
-                             "auto)")
-    if seed_help:
-        parser.add_argument("--seed", type=_non_negative, default=0, help=seed_help)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    parser.add_argument("-v", "--verbose", action="store_true", help="on error, print the full traceback too")
-
-
-def with_device(extractor, device):
-    """The extractor spec or object ``extractor`` with ``device`` set; an error for extractors without one."""
-    from ..exceptions import InvalidParameterError
-    from ..models import resolve_extractor
-
-    if device is None:
-        return extractor
-    component = resolve_extractor(extractor)
-    if "device" not in component.estimator.get_params(deep=False):
-        raise InvalidParameterError(f"--device applies to CNN extractors (e.g. -e cnn:backbone=efficientnet_lite0), "
-                                    f"and {component.label!r} runs on the CPU: drop --device.")
-    return component.estimator.set_params(device=device)
+from ._evaluate import _open
+from ._options import add_run_options, with_device
 
 
 def add_parser(subparsers):

@@ -192,3 +192,36 @@ def test_a_single_train_test_split_has_no_plus_minus_or_fold_wording(tmp_path, c
         text = (tmp_path / "s" / name).read_text(encoding="utf-8")
         assert "± 0.0000" not in text and "±" not in text.split("Configuration")[0], name
         assert "summed over folds" not in text and "out-of-fold" not in text, name
+
+
+@pytest.mark.parametrize("command", [
+    ["evaluate", "digits", "-e", "pixels", "-e", "hog:size=16x16", "-c", "knn"],
+    ["demo"],
+    ["cluster", "digits", "-e", "pixels", "-k", "3"],
+    ["extract", "digits", "-e", "pixels"],
+    ["train", "digits", "-e", "pixels", "-c", "knn"],
+])
+def test_device_on_extractors_without_one_is_refused_before_extraction(command, no_extraction, capsys, tmp_path):
+    out = {"extract": ["-o", str(tmp_path / "f.npz")], "train": ["-o", str(tmp_path / "m.featclf")]}.get(
+        command[0], ["--out", str(tmp_path / "out")])
+    assert main([*command, *out, "--device", "cuda"]) == 2
+    line = _one_line_error(capsys)
+    assert "--device applies to CNN extractors" in line and "drop --device" in line
+    assert not (tmp_path / "out").exists() and not (tmp_path / "f.npz").exists()
+
+
+def test_device_is_set_on_the_cnn_extractors_only():
+    from featclf.cli._options import with_devices
+
+    pytest.importorskip("torch")
+    placed = with_devices(["pixels", "cnn:input_size=64"], "cpu")
+    assert placed[0] == "pixels" and placed[1].device == "cpu" and placed[1].input_size == 64
+
+
+@pytest.mark.parametrize("command", [["evaluate", "nowhere-dir", "-e", "pixels"], ["cluster", "nowhere-dir"],
+                                     ["extract", "nowhere-dir", "-o", "x.npz"], ["demo", "--out", "/proc/no"]])
+def test_verbose_prints_the_traceback_then_the_one_line(command, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([*command, "--verbose"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and err.strip().splitlines()[-1].startswith(f"featclf {command[0]}: error: ")
