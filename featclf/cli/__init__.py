@@ -84,6 +84,13 @@ def main(argv=None) -> int:
         if getattr(args, "verbose", False) is True:  # --verbose: the traceback, then the one line
             traceback.print_exc(file=sys.stderr)
         return _report(prog, exc)
+    except Exception as exc:  # noqa: BLE001 - a library's own error featclf did not foresee: one line, not a dump
+        if getattr(args, "verbose", False) is True:
+            traceback.print_exc(file=sys.stderr)
+        where = "" if getattr(args, "verbose", False) is True else " (--verbose shows where)"
+        print(f"{prog}: error: {type(exc).__name__}: {_one_line(exc)}{where}. This is not a message featclf wrote: "
+              "please report it, with the command, at the project's issue tracker.", file=sys.stderr)
+        return 1
 
 
 def _report(prog: str, exc: BaseException) -> int:

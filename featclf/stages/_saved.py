@@ -3,8 +3,12 @@
 Layout of the file (``format_version`` 1)::
 
     manifest.json       {"format": "featclf-model" | "featclf-clustering", "format_version": 1,
-                         "created", "versions": {...}, ... (what the kind records), "payload"}
+                         "created", "versions": {...}, ... (what the kind records), "payload",
+                         "payload_sha256"}
     <payload>.joblib    the fitted object, pickled by joblib
+
+The SHA-256 of the payload is checked before anything is unpickled: a payload changed after
+saving (a flipped byte, another pickle put in its place) is refused, never run.
 
 The manifest is read without unpickling anything (:func:`read_manifest`), so a file can be
 inspected safely (``featclf info MODEL``). Loading the payload **runs code** (it is a
@@ -16,6 +20,7 @@ and :class:`featclf.clustering.ClusteringResult` (``'featclf-clustering'``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -73,15 +78,17 @@ def save_payload(obj, path, fields: dict, *, kind: str) -> None:
     check_save_path(path, kind=kind)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    manifest = {"format": kind, "format_version": FORMAT_VERSION, **fields, "payload": spec["payload"]}
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=".featclf-", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(MANIFEST, text)
             with archive.open(spec["payload"], "w", force_zip64=True) as f:
                 joblib.dump(obj, f)
+            with archive.open(spec["payload"]) as f:  # read back: the digest of what is stored
+                digest = _sha256(f)
+            manifest = {"format": kind, "format_version": FORMAT_VERSION, **fields, "payload": spec["payload"],
+                        "payload_sha256": digest}
+            archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False))
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -120,6 +127,13 @@ def check_save_path(path, *, kind: str, option: str | None = None) -> None:
     except OSError as exc:
         raise ModelFileError(f"{named}: cannot write in the folder {folder} ({exc.strerror or exc}); save to a "
                              "folder you can write in.") from None
+
+
+def _sha256(stream) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
 
 
 def read_manifest(path, *, kind: str | None = None) -> dict:
@@ -204,8 +218,23 @@ def load_saved(path, *, expected: type, kind: str):
             f"those it gave when it was saved. Install the versions listed in its manifest to reproduce them.",
             VersionMismatchWarning, stacklevel=user_stacklevel(),
         )
+    payload = manifest.get("payload", spec["payload"])
+    expected_digest = manifest.get("payload_sha256")  # absent from files saved before it was recorded
+    if expected_digest is not None:  # checked before anything is unpickled: a changed payload never runs
+        try:
+            with zipfile.ZipFile(path) as archive, archive.open(payload) as f:
+                found_digest = _sha256(f)
+        except (KeyError, OSError, zipfile.BadZipFile) as exc:
+            raise ModelFileError(f"{path}: the saved {spec['what']} cannot be read ({type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:300]}): the file is damaged.") from None
+        if found_digest != expected_digest:
+            raise ModelFileError(
+                f"{path}: its {payload} does not match the checksum in its manifest (sha256 {found_digest[:12]}... "
+                f"instead of {expected_digest[:12]}...): the file was changed after it was saved. Nothing was "
+                "loaded; use the original file, or save the model again."
+            )
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(manifest.get("payload", spec["payload"])) as f:
+        with zipfile.ZipFile(path) as archive, archive.open(payload) as f:
             obj = joblib.load(f)
     except (ImportError, AttributeError, EOFError, KeyError, ValueError, TypeError, IndexError, OSError,
             zipfile.BadZipFile, __import__("pickle").UnpicklingError) as exc:

@@ -535,7 +535,28 @@ def load_model(path, *, accept_changed_weights: bool = False) -> Model:
             raise ModelFileError(
                 f"{os.fspath(path)}: the CNN weights file {weights} changed since the model was saved (SHA-256 "
                 f"{now}, recorded {recorded}): its features, hence its predictions, would differ. {fix}.")
+    _check_manifest_describes(model, manifest, path)
     return model
+
+
+def _check_manifest_describes(model, manifest: dict, path) -> None:
+    """Refuse a file whose manifest (what ``featclf info`` shows) does not describe the model inside it."""
+    import json
+
+    actual = json.loads(json.dumps(model.manifest()))
+    differ = [key for key in ("classes", "classifier", "score_kind", "extractor")
+              if _without_cnn(actual.get(key)) != _without_cnn(manifest.get(key))]
+    if differ:
+        raise ModelFileError(
+            f"{os.fspath(path)}: its manifest does not describe the model inside it ({', '.join(differ)} differ): the "
+            "manifest was edited after saving, so featclf info shows something else than what would predict. Use "
+            "the original file, or save the model again."
+        )
+
+
+def _without_cnn(entry):
+    # the CNN's weights entry is checked above, against the weights file itself
+    return {k: v for k, v in entry.items() if k != "cnn"} if isinstance(entry, dict) else entry
 
 
 # --------------------------------------------------------------------------- training

@@ -225,3 +225,18 @@ def test_verbose_prints_the_traceback_then_the_one_line(command, capsys, tmp_pat
     assert main([*command, "--verbose"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Traceback") and err.strip().splitlines()[-1].startswith(f"featclf {command[0]}: error: ")
+
+
+def test_an_unforeseen_library_error_is_one_line_and_verbose_shows_the_traceback(monkeypatch, capsys, tmp_path):
+    from featclf.cli import _evaluate as cli_evaluate
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a library failed")
+
+    monkeypatch.setattr(cli_evaluate, "run_evaluation", broken)
+    assert main(["evaluate", "digits", "-e", "pixels", "-c", "knn", "--out", str(tmp_path / "o")]) == 1
+    line = _one_line_error(capsys)
+    assert line.startswith("featclf evaluate: error: ZeroDivisionError: a library failed (--verbose shows where).")
+    assert main(["evaluate", "digits", "-e", "pixels", "-c", "knn", "--out", str(tmp_path / "o"), "--verbose"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and "ZeroDivisionError: a library failed. This is not" in err

@@ -156,12 +156,19 @@ def test_files_that_cannot_be_loaded_give_one_named_error(model, tmp_path):
     (tmp_path / "truncated.featclf").write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFileError, match=r"truncated.featclf: not a featclf model file \(BadZipFile.*truncated"):
         load_model(tmp_path / "truncated.featclf")
+    changed = r"m.featclf: its model.joblib does not match the checksum in its manifest .* Nothing was loaded"
     _rewrite(path, payload=lambda b: b[: len(b) // 2])
-    with pytest.raises(ModelFileError, match=r"m.featclf: the saved model cannot be loaded \(.*truncated or altered"):
+    with pytest.raises(ModelFileError, match=changed):
         load_model(path)
     model.save(path)
     _rewrite(path, payload=lambda b: b"junk" + b[4:])
-    with pytest.raises(ModelFileError, match=r"the saved model cannot be loaded"):
+    with pytest.raises(ModelFileError, match=changed):
+        load_model(path)
+    model.save(path)
+    manifest = read_model_manifest(path)
+    _rewrite(path, manifest={k: v for k, v in manifest.items() if k != "payload_sha256"},  # an unchecked file
+             payload=lambda b: b"junk" + b[4:])
+    with pytest.raises(ModelFileError, match=r"m.featclf: the saved model cannot be loaded \(.*truncated or altered"):
         load_model(path)
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(ModelFileError, match=r"notes.txt: not a featclf model file \(BadZipFile"):
@@ -172,6 +179,29 @@ def test_files_that_cannot_be_loaded_give_one_named_error(model, tmp_path):
     manifest = read_model_manifest(path)
     _rewrite(path, manifest={**manifest, "format_version": 7})
     with pytest.raises(ModelFileError, match=r"format version 7, newer than this featclf reads \(1\)"):
+        load_model(path)
+
+
+def test_a_file_changed_after_saving_is_refused_before_anything_runs(model, data, tmp_path, monkeypatch):
+    import joblib
+
+    path, other = tmp_path / "m.featclf", tmp_path / "other.featclf"
+    model.save(path)
+    featclf.train(data, "pixels", "logreg", verbose=0).save(other)  # another valid model
+    with zipfile.ZipFile(other) as archive:
+        other_payload = archive.read("model.joblib")
+    _rewrite(path, payload=lambda b: other_payload)  # its manifest kept: info would describe the first model
+    unpickled = []
+    monkeypatch.setattr(joblib, "load", lambda *a, **k: unpickled.append(1))
+    with pytest.raises(ModelFileError, match=r"does not match the checksum in its manifest .* Nothing was loaded"):
+        load_model(path)
+    assert unpickled == []  # refused before unpickling
+    monkeypatch.undo()
+    model.save(path)
+    manifest = read_model_manifest(path)
+    _rewrite(path, manifest={**manifest, "classes": ["cat", "dog", "bird"]})  # the payload's checksum still right
+    with pytest.raises(ModelFileError, match=r"m.featclf: its manifest does not describe the model inside it "
+                                             r"\(classes differ\)"):
         load_model(path)
 
 
