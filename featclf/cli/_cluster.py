@@ -10,8 +10,7 @@ import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._data import DATA_HELP, is_manifest, open_collection, stratified_subset
-from ._evaluate import _max_pixels, _n_jobs, _non_negative, _positive
-from ._options import add_device_and_verbose, with_device
+from ._options import _max_pixels, _n_jobs, _non_negative, _positive, add_device_and_verbose, with_device
 
 DEFAULT_OUT = "featclf-clusters"
 #: Where ``--export-folders`` writes, inside ``--out``.

@@ -10,6 +10,7 @@ import warnings
 
 from ..exceptions import ConstantFeaturesWarning, FeatclfWarning, SkippedImagesWarning
 from ._data import DATA_HELP, is_manifest, open_dataset, stratified_subset
+from ._options import _max_pixels, _n_jobs, _non_negative, _positive, add_device_and_verbose, with_devices
 
 DEFAULT_OUT = "featclf-report"
 
@@ -23,36 +24,6 @@ def _cv(text: str):
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected an int >= 2 or 'split'") from None
     if value < 2:
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: cross-validation needs at least 2 folds")
-    return value
-
-
-def _int_type(minimum=None, nonzero=False, what="a positive int"):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {what}") from None
-        if (minimum is not None and value < minimum) or (nonzero and value == 0):
-            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {what}")
-        return value
-
-    return parse
-
-
-_positive = _int_type(1)
-_n_jobs = _int_type(nonzero=True, what="a non-zero int (-1: all cores)")
-_non_negative = _int_type(0, what="an int >= 0")
-
-
-def _max_pixels(text: str):
-    if text.lower() == "none":
-        return None
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of pixels or 'none'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of pixels >= 1 or 'none'")
     return value
 
 
@@ -70,8 +41,6 @@ def add_common_options(parser, *, default_out=DEFAULT_OUT):
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress on stderr (progress bars are drawn only on a terminal; otherwise one line "
                              "per step)")
-    from ._options import add_device_and_verbose
-
     add_device_and_verbose(parser)
 
 
@@ -169,8 +138,6 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
     from ..datasets import describe_left_out
     from ..evaluation import evaluate
     from ..report import check_output_dir, score_text, write_reports
-    from ._options import with_devices
-
     extractors = with_devices(extractors, getattr(args, "device", None))
     check_output_dir(args.out, option="--out")
     save_best = getattr(args, "save_best", None)

@@ -16,8 +16,7 @@ import warnings
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._cluster import _say
 from ._data import DATA_HELP, is_manifest, open_collection
-from ._evaluate import _max_pixels, _n_jobs
-from ._options import add_device_and_verbose, with_devices
+from ._options import _max_pixels, _n_jobs, add_device_and_verbose, with_devices
 
 DEFAULT_EXTRACTOR = "hog"
 

@@ -4,7 +4,35 @@ from __future__ import annotations
 
 import argparse
 
-from ._evaluate import _max_pixels, _n_jobs, _non_negative
+
+def _int_type(minimum=None, nonzero=False, what="a positive int"):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {what}") from None
+        if (minimum is not None and value < minimum) or (nonzero and value == 0):
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {what}")
+        return value
+
+    return parse
+
+
+_positive = _int_type(1)
+_n_jobs = _int_type(nonzero=True, what="a non-zero int (-1: all cores)")
+_non_negative = _int_type(0, what="an int >= 0")
+
+
+def _max_pixels(text: str):
+    if text.lower() == "none":
+        return None
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of pixels or 'none'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of pixels >= 1 or 'none'")
+    return value
 
 
 def add_run_options(parser, *, seed_help="random_state of the classifier (default: 0)", model_settings=False):
@@ -50,7 +78,10 @@ def with_devices(extractors, device):
     from ..models import resolve_extractor
 
     if device is None:
-        return list(extractors)
+        return extractors  # as given (None: the entry point's defaults)
+    if extractors is None:
+        raise InvalidParameterError("--device applies to CNN extractors: name one with -e cnn (the default "
+                                    "extractors here are handcrafted), or drop --device.")
     out, placed = [], False
     for extractor in extractors:
         component = resolve_extractor(extractor)

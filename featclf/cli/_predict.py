@@ -10,7 +10,8 @@ import textwrap
 import warnings
 
 from ..exceptions import DatasetNotFoundError, FeatclfWarning, InvalidParameterError, SkippedImagesWarning
-from ._evaluate import _open, _positive
+from ._evaluate import _open
+from ._options import _positive
 from ._train import add_run_options, say
 
 GLOB_CHARS = "*?["

@@ -32,16 +32,12 @@ import numpy as np
 from .._validation import unknown_name
 from ..exceptions import InvalidParameterError
 from ..models import format_spec, parse_spec
+from ._labels import NOISE, SKIPPED
 from ._metrics import silhouette
 
 __all__ = ["AGGLOMERATIVE_MAX", "METHODS", "MINIBATCH_ABOVE", "NOISE", "SKIPPED", "Method", "resolve_method"]
 
 METHODS = ("kmeans", "hdbscan", "agglomerative")
-#: Label of an image HDBSCAN left in no cluster (and of a new image :meth:`predict` finds
-#: outside every HDBSCAN cluster).
-NOISE = -1
-#: Label of an input that could not be used (unreadable; listed with its reason in ``skipped_``).
-SKIPPED = -2
 #: Above this many images k-means is :class:`~sklearn.cluster.MiniBatchKMeans` (batches of
 #: ``MINIBATCH_BATCH``); at or below, :class:`~sklearn.cluster.KMeans`.
 MINIBATCH_ABOVE = 20_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._algorithms import NOISE
+from ._labels import NOISE
 
 __all__ = ["CHUNK_BYTES", "distances_to", "nearest_centres", "own_distances", "rows_per_chunk"]
 

@@ -116,7 +116,7 @@ def check_save_path(path, *, kind: str, option: str | None = None) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise ModelFileError(f"{named}: is a folder; pass a file name to save the {spec['what']} to, e.g. "
-                             f"{spec['what']}.featclf.")
+                             f"{os.path.join(path, spec['what'] + '.featclf')}.")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise ModelFileError(f"{named}: {folder} is a file, not a folder; save to a file in a folder.")
     if not os.path.isdir(folder):

@@ -139,7 +139,7 @@ def test_the_same_clusters_for_one_and_two_workers(flat, tmp_path, capsys):
         (["--export-folders", "copy", "--out", "{flat}/out"], 2, "The --export-folders folder '{flat}/out/folders' is "
                                                                  "inside the clustered images' folder '{flat}'"),
         (["--save", "{flat}"], 2, "error: --save {flat}: is a folder; pass a file name to save the clustering to, "
-                                  "e.g. {flat}/clusters.zip."),
+                                  "e.g. {flat}/clustering.featclf."),
         (["--save", "{flat}/nowhere/m.zip"], 2, "error: --save {flat}/nowhere/m.zip: the folder {flat}/nowhere does "
                                                 "not exist; create it first."),
         (["--save", "{flat}/003.png/m.zip"], 2, "error: --save {flat}/003.png/m.zip: {flat}/003.png is a file, not a "
