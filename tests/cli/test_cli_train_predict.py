@@ -196,6 +196,11 @@ ERRORS = {
     "unknown extractor": (["train", "{train}", "-e", "hgo", "-o", "{tmp}/m.featclf"], r"Did you mean 'hog'"),
     "bad classifier value": (["train", "{train}", "-c", "svm:C=-1", "-o", "{tmp}/m.featclf"],
                              r"Classifier 'svm:C=-1': The 'C' parameter of SVC must be"),
+    "classifier that cannot be fitted": (["train", "{train}", "-c", "logreg:penalty=l1", "-o", "{tmp}/m.featclf"],
+                                         r"Classifier 'logreg:penalty=l1' cannot be fitted: Solver lbfgs supports only"),
+    "more neighbours than images": (["train", "{train}", "-c", "knn:n_neighbors=500", "-o", "{tmp}/m.featclf"],
+                                    r"Classifier 'knn:n_neighbors=500' cannot be fitted: Expected n_neighbors <= "
+                                    r"n_samples_fit, but n_neighbors = 500, n_samples_fit = \d+"),
     "output folder missing": (["train", "{train}", "-o", "{tmp}/nowhere/m.featclf"],
                               r"-o .*nowhere/m.featclf: the folder .*nowhere does not exist"),
     "device without a CNN": (["train", "{train}", "--device", "cuda", "-o", "{tmp}/m.featclf"],
