@@ -614,7 +614,7 @@ def _combination(ext, clf, feature_set, folds, outcomes, y, classes) -> Combinat
         messages.update(msgs)
     return CombinationResult(
         extractor=ext.label, classifier=clf.label, extractor_params=ext.config,
-        classifier_params=clf.params, n_features=feature_set.n_features,
+        classifier_params=clf.config, n_features=feature_set.n_features,
         extractor_spec=ext.spec, classifier_spec=clf.spec,
         fold_scores={m: np.asarray(v) for m, v in scores.items()}, confusion_matrix=confusion,
         per_class=_per_class(confusion, classes), extract_s=feature_set.seconds, fit_s=fit_s,
@@ -646,7 +646,7 @@ def _config(mode, cv, folds, splitter, random_state, rank_by, on_error, n_jobs, 
         "fold_sizes": [{"train": int(len(a)), "test": int(len(b))} for a, b in folds],
         "extractors": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.config}
                        for x in ext_components],
-        "classifiers": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.params}
+        "classifiers": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.config}
                         for x in clf_components],
         "features": "computed once per extractor on all images (extractors are unsupervised and per-image), "
                     "reused across classifiers and folds; scaling, PCA and classifiers fitted inside each fold",

@@ -26,8 +26,8 @@ from .._spec import format_spec, parse_spec, same_value
 from .._validation import unknown_name
 from ..exceptions import InvalidParameterError, UnknownNameError
 
-__all__ = ["Component", "check_classifier", "check_classifier_fits", "describe_estimator", "describe_extractor", "from_spec", "resolve_classifier",
-           "resolve_extractor", "to_spec", "unique_labels"]
+__all__ = ["Component", "check_classifier", "check_classifier_fits", "describe_estimator", "describe_extractor",
+           "from_spec", "resolve_classifier", "resolve_extractor", "to_spec", "unique_labels"]
 
 #: Parameters that change how work is run, not the features; left out of labels.
 OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device"})
@@ -54,7 +54,9 @@ class Component:
         that is not a featclf preset, an extractor outside the registry).
     config : dict
         For extractors, the full configuration with defaults resolved, as plain data
-        (:func:`describe_extractor`); for classifiers, ``params``.
+        (:func:`describe_extractor`; once configured for a run, with its run settings); for
+        classifiers, ``{"spec": full spec with defaults or None, "class": ..., "params": {...}}``
+        (:func:`describe_estimator`: every parameter of the estimator and of each pipeline step).
     """
 
     label: str
@@ -540,17 +542,27 @@ def resolve_classifier(item) -> Component:
         label = format_spec(name, params, strict=False)
         check_classifier(estimator, label)
         plain = {k: _plain(v) for k, v in params.items()}
-        return Component(label, name, plain, estimator, _spec_or_none(estimator), plain)
+        return _classifier_component(label, name, plain, estimator)
     if hasattr(item, "fit") and hasattr(item, "predict") and hasattr(item, "get_params"):
         name, changed = _estimator_label(item)
         label = format_spec(name, changed, strict=False)
         check_classifier(item, label)
         plain = {k: _plain(v) for k, v in changed.items()}
-        return Component(label, name, plain, item, _spec_or_none(item), plain)
+        return _classifier_component(label, name, plain, item)
     raise InvalidParameterError(
         f"Cannot use {item!r} as a classifier: pass a preset name ('svm'), a spec ('svm:C=1'), a (name, params) "
         "pair, or a scikit-learn estimator with fit and predict."
     )
+
+
+def _classifier_component(label, name, params, estimator) -> Component:
+    """A classifier's Component; its ``config`` is the full spec (defaults included) and :func:`describe_estimator`."""
+    spec = _spec_or_none(estimator)
+    try:
+        full = to_spec(estimator, defaults=True) if spec is not None else None
+    except InvalidParameterError:
+        full = None
+    return Component(label, name, params, estimator, spec, {"spec": full, **describe_estimator(estimator)})
 
 
 def unique_labels(components: list[Component]) -> list[Component]:
