@@ -430,7 +430,7 @@ def check_classifier(estimator, label=None):
 
 #: Rows of the synthetic set :func:`check_classifier_fits` fits on at most (a failure at this size is
 #: confirmed at the full size before it is reported: failures that depend on the row count come from too few rows).
-FIT_CHECK_ROWS = 2000
+FIT_CHECK_ROWS = 1000
 
 
 def _synthetic_set(n_rows, n_classes, n_features, seed=0):
