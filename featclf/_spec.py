@@ -9,6 +9,7 @@ The string form is shared by the Python API and the command line
 Values are read as Python literals when they parse as one (``12``, ``0.5``,
 ``(4, 4)``, ``None``, ``True``, ``'rgb'``); ``4x4`` reads as the pair ``(4, 4)``;
 ``true``/``false``/``none`` in any case read as ``True``/``False``/``None``; ``inf``, ``-inf`` and ``nan`` as floats;
+a number too large for a float (``1e400``) is refused rather than read as ``inf``;
 anything else is kept as a string (``color=rgb``). Commas inside brackets or quotes do
 not split parameters, so ``size=(32,32)`` and ``weights='a,b.pt'`` work.
 
@@ -38,7 +39,14 @@ _WORDS = {"true": True, "false": False, "none": None}
 
 
 def parse_value(text: str):
-    """Read one parameter value (see the module docstring for the rules)."""
+    """Read one parameter value (see the module docstring for the rules).
+
+    Raises
+    ------
+    InvalidParameterError
+        A number literal beyond the float range (``1e400``, read by Python as ``inf``):
+        ``inf`` is written ``inf``, so an overflow is never taken for it silently.
+    """
     text = text.strip()
     pair = _PAIR.match(text)
     if pair:
@@ -48,9 +56,26 @@ def parse_value(text: str):
     if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):  # floats Python's literals lack
         return float(text)
     try:
-        return ast.literal_eval(text)
+        value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return text
+    if not _all_finite(value):  # a number literal too large for a float (1e400) reads as inf
+        raise InvalidParameterError(f"{text} is beyond the float range (about 1.8e308); write inf if you mean "
+                                    "infinity, or a smaller number.")
+    return value
+
+
+def _all_finite(value) -> bool:
+    """False when ``value`` (a literal: number, tuple, list, dict...) holds a non-finite float or complex part."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, complex):
+        return math.isfinite(value.real) and math.isfinite(value.imag)
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_all_finite(k) and _all_finite(v) for k, v in value.items())
+    return True
 
 
 def _split_top_level(text: str, spec: str) -> list[str]:
@@ -98,7 +123,8 @@ def parse_spec(spec: str, *, kind: str = "") -> tuple[str, dict]:
     Raises
     ------
     InvalidParameterError
-        An empty name, a parameter without ``=``, a bad or repeated key.
+        An empty name, a parameter without ``=``, a bad or repeated key, a number beyond
+        the float range (``C=1e400``: write ``inf`` for infinity).
 
     Examples
     --------
@@ -127,7 +153,10 @@ def parse_spec(spec: str, *, kind: str = "") -> tuple[str, dict]:
             )
         if key in params:
             raise InvalidParameterError(f"The parameter {key!r} is given twice in the {kind}spec {spec!r}.")
-        params[key] = parse_value(value)
+        try:
+            params[key] = parse_value(value)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"The parameter {key!r} in the {kind}spec {spec!r}: {exc}") from None
     return name, params
 
 

@@ -9,7 +9,7 @@ import sys
 import textwrap
 import warnings
 
-from ..exceptions import DatasetNotFoundError, FeatclfWarning, InvalidParameterError, SkippedImagesWarning
+from ..exceptions import DatasetError, DatasetNotFoundError, FeatclfWarning, InvalidParameterError, SkippedImagesWarning
 from ._evaluate import _open
 from ._options import _positive
 from ._train import add_run_options, say
@@ -21,34 +21,52 @@ def expand_sources(items) -> list[str]:
     """The image paths named by SOURCES: files as given, folders recursively, glob patterns expanded (sorted).
 
     A folder is read as :class:`featclf.UnlabelledFolder` (every image below it; other files
-    left out and counted in a warning). A file named directly is kept whatever it holds
-    (an unreadable one gets its row with the reason).
+    left out and counted in a warning). A file named directly is kept whatever it holds, even
+    when it does not exist: its row then says why it has no prediction (``no such file``), as
+    an unreadable file's does. A folder or a pattern that gives no image is left out with one
+    warning naming it, and the others are predicted.
+
+    Warns
+    -----
+    FeatclfWarning
+        A folder without images, or a pattern that matches nothing (one warning each).
 
     Raises
     ------
     DatasetNotFoundError
-        A name that is neither a file, a folder nor a pattern matching something.
-    DatasetError
-        A folder without images.
+        No image at all remains among SOURCES.
     """
     from ..datasets import UnlabelledFolder
 
     paths: list[str] = []
+    empty: list[str] = []
+
+    def folder(path):
+        try:
+            return UnlabelledFolder(path).sources
+        except DatasetError as exc:  # no images in it: left out, said once
+            warnings.warn(f"{' '.join(str(exc).split())} Left out; predicting the other SOURCES.", FeatclfWarning,
+                          stacklevel=3)
+            empty.append(path)
+            return []
+
     for item in items:
         if os.path.isdir(item):
-            paths += UnlabelledFolder(item).sources
-        elif os.path.exists(item):
-            paths.append(item)
-        elif any(c in item for c in GLOB_CHARS):
+            paths += folder(item)
+        elif os.path.exists(item) or not any(c in item for c in GLOB_CHARS):
+            paths.append(item)  # a missing file keeps its row, with the reason
+        else:
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
-                raise DatasetNotFoundError(f"{item!r}: the pattern matches no file. SOURCES are image files, folders "
-                                           "(read recursively) or glob patterns such as 'photos/**/*.jpg'.")
+                warnings.warn(f"{item!r}: the pattern matches no file. Left out; predicting the other SOURCES.",
+                              FeatclfWarning, stacklevel=2)
+                empty.append(item)
             for match in matches:
-                paths += UnlabelledFolder(match).sources if os.path.isdir(match) else [match]
-        else:
-            raise DatasetNotFoundError(f"{item!r}: no such file or folder. SOURCES are image files, folders (read "
-                                       "recursively) or glob patterns such as 'photos/**/*.jpg'.")
+                paths += folder(match) if os.path.isdir(match) else [match]
+    if not paths:
+        raise DatasetNotFoundError(
+            f"No image among SOURCES ({', '.join(map(repr, empty))}): folders without images or patterns matching no "
+            "file. SOURCES are image files, folders (read recursively) or glob patterns such as 'photos/**/*.jpg'.")
     return paths
 
 

@@ -25,8 +25,10 @@ Rules that keep work from being thrown away or results from being wrong:
   with scikit-learn's own declared constraints, see :func:`featclf.models.check_classifier`;
   extractors' with their own checks), every optional dependency the extractors need
   (e.g. torch for ``'cnn'``), ``n_jobs``, ``groups``, and the folds themselves (made on the
-  labels, which need no image). Parameter combinations that scikit-learn only checks in
-  ``fit`` (e.g. a solver that does not support a penalty) fail at the first fit, as one
+  labels, which need no image). What scikit-learn only checks in ``fit`` or ``predict``
+  (a solver that does not support a penalty, ``n_neighbors`` above the training images)
+  is caught by fitting each classifier on a small synthetic set as large as its smallest
+  training fold (:func:`featclf.models.check_classifier_fits`), as one
   :class:`~featclf.exceptions.InvalidParameterError` naming the classifier.
 * **Folds that cannot be right are refused**, before fitting: a fold whose test part holds
   a class its training part lacks (e.g. an unshuffled ``KFold`` on class-sorted images,
@@ -57,7 +59,7 @@ from ..engine import warn_skipped, worker_died
 from ..exceptions import DatasetError, InvalidParameterError
 from ..extract import list_extractors
 from ..io import DEFAULT_MAX_PIXELS, check_max_pixels
-from ..models import resolve_classifier, resolve_extractor, unique_labels
+from ..models import check_classifier_fits, resolve_classifier, resolve_extractor, unique_labels
 from ..report import score_text
 from ..stages import (
     check_extractor_ready,
@@ -504,8 +506,13 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     classes = list(train.classes)
     _check_class_counts(train.labels, classes, n_splits if mode == "cv" else None)
     n_folds = 1
+    smallest = np.asarray(train.labels)  # labels of the smallest training set a classifier is fitted on
     if mode == "cv":
-        n_folds = len(make_folds(splitter, train.labels, groups, classes))  # as if every image can be read
+        planned = make_folds(splitter, train.labels, groups, classes)  # as if every image can be read
+        n_folds = len(planned)
+        smallest = np.asarray(train.labels)[min((a for a, _ in planned), key=len)]
+    for component in clf_components:  # what scikit-learn checks only in fit or predict, before extraction
+        check_classifier_fits(component.estimator, component.label, len(smallest), len(np.unique(smallest)))
     extractors_ready = [configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
                         for component in ext_components]
     for extractor in extractors_ready:
@@ -607,7 +614,7 @@ def _combination(ext, clf, feature_set, folds, outcomes, y, classes) -> Combinat
         messages.update(msgs)
     return CombinationResult(
         extractor=ext.label, classifier=clf.label, extractor_params=ext.config,
-        classifier_params=clf.params, n_features=feature_set.n_features,
+        classifier_params=clf.config, n_features=feature_set.n_features,
         extractor_spec=ext.spec, classifier_spec=clf.spec,
         fold_scores={m: np.asarray(v) for m, v in scores.items()}, confusion_matrix=confusion,
         per_class=_per_class(confusion, classes), extract_s=feature_set.seconds, fit_s=fit_s,
@@ -639,7 +646,7 @@ def _config(mode, cv, folds, splitter, random_state, rank_by, on_error, n_jobs, 
         "fold_sizes": [{"train": int(len(a)), "test": int(len(b))} for a, b in folds],
         "extractors": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.config}
                        for x in ext_components],
-        "classifiers": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.params}
+        "classifiers": [{"label": x.label, "name": x.name, "spec": x.spec, "params": x.config}
                         for x in clf_components],
         "features": "computed once per extractor on all images (extractors are unsupervised and per-image), "
                     "reused across classifiers and folds; scaling, PCA and classifiers fitted inside each fold",

@@ -265,7 +265,11 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         return sizes, failed
 
     def _choose_size(self, sources):
-        """``(image_size_, size_rule_)`` for ``size=None``: the common size, or the default one."""
+        """``(image_size_, size_rule_)`` for ``size=None``: the common size, or the default one.
+
+        The sizes counted (headers read) are kept in ``_fit_sizes`` so that the rule can be
+        recounted once the images have been decoded (:meth:`_recount_size_rule`).
+        """
         name = type(self).__name__
         sizes, failed = self._image_sizes(sources)
         if not sizes:
@@ -277,6 +281,37 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
                 f"all {len(failed)} images given to {name}.fit", f"none could be read ({shown}{more})",
                 "Check the paths, and pass images that can be read",
             )
+        self._fit_sizes = sizes
+        return self._size_rule(sizes)
+
+    def _recount_size_rule(self, unread) -> None:
+        """Recount ``size_rule_`` without ``unread`` (sources whose header read at fit but whose pixels did not).
+
+        The size chosen at fit stays (the features were computed at it); only the counts in
+        the rule change, so that it counts the images actually read. Where the recount would
+        choose another size, the rule is kept and says how many of its images could not be decoded.
+        """
+        sizes = Counter(getattr(self, "_fit_sizes", None) or {})
+        gone = Counter()
+        for source in unread:
+            try:
+                gone[image_size(source, max_pixels=getattr(self, "max_pixels", DEFAULT_MAX_PIXELS))] += 1
+            except (ImageLoadError, InvalidImageError):
+                continue  # not counted at fit either
+        if not gone or not sizes or not self.size_rule_.startswith(("native", "default")):
+            return
+        kept = sizes - gone
+        if kept:
+            size, rule = self._size_rule(kept)
+            if size == self.image_size_:
+                self.size_rule_ = rule
+                return
+        n = sum(gone.values())
+        self.size_rule_ += f" ({n} of these images could not be decoded)"
+
+    def _size_rule(self, sizes):
+        """``(image_size_, size_rule_)`` for images of ``sizes`` (a Counter of ``(height, width)``)."""
+        name = type(self).__name__
         n = sum(sizes.values())
         default = self._default_image_size()
         if len(sizes) == 1:

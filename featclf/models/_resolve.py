@@ -15,14 +15,19 @@ for extractors, the full configuration with defaults resolved (:func:`describe_e
 from __future__ import annotations
 
 import inspect
+import numbers
+import os
+import warnings
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .._spec import format_spec, parse_spec, same_value
 from .._validation import unknown_name
 from ..exceptions import InvalidParameterError, UnknownNameError
 
-__all__ = ["Component", "check_classifier", "describe_extractor", "from_spec", "resolve_classifier",
-           "resolve_extractor", "to_spec", "unique_labels"]
+__all__ = ["Component", "check_classifier", "check_classifier_fits", "describe_estimator", "describe_extractor",
+           "from_spec", "resolve_classifier", "resolve_extractor", "to_spec", "unique_labels"]
 
 #: Parameters that change how work is run, not the features; left out of labels.
 OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device"})
@@ -49,7 +54,9 @@ class Component:
         that is not a featclf preset, an extractor outside the registry).
     config : dict
         For extractors, the full configuration with defaults resolved, as plain data
-        (:func:`describe_extractor`); for classifiers, ``params``.
+        (:func:`describe_extractor`; once configured for a run, with its run settings); for
+        classifiers, ``{"spec": full spec with defaults or None, "class": ..., "params": {...}}``
+        (:func:`describe_estimator`: every parameter of the estimator and of each pipeline step).
     """
 
     label: str
@@ -80,14 +87,42 @@ def _changed_params(estimator) -> dict:
 
 
 def _plain(value):
-    """A JSON-friendly rendering of a parameter value."""
+    """A parameter value as plain JSON data (numbers, strings, lists, dicts; other objects as their repr)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    return repr(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return " ".join(repr(value).split())
+
+
+def describe_estimator(estimator) -> dict:
+    """An estimator's full configuration as plain data: its class and every parameter (``get_params(deep=False)``).
+
+    Nested estimators (a Pipeline's steps) are described the same way, recursively.
+    """
+    cls = type(estimator)
+    entry = {"class": f"{cls.__module__}.{cls.__qualname__}"}
+    try:
+        params = estimator.get_params(deep=False)
+    except (AttributeError, TypeError):
+        return entry
+    out = {}
+    for key, value in params.items():
+        if key == "steps" and isinstance(value, list):
+            out[key] = [[name, describe_estimator(step) if hasattr(step, "get_params") else _plain(step)]
+                        for name, step in value]
+        elif hasattr(value, "get_params") and not isinstance(value, type):
+            out[key] = describe_estimator(value)
+        else:
+            out[key] = _plain(value)
+    entry["params"] = out
+    return entry
 
 
 def _split(item, kind):
@@ -393,6 +428,99 @@ def check_classifier(estimator, label=None):
             raise InvalidParameterError(f"Classifier {label!r}: {' '.join(str(exc).split())}") from None
 
 
+#: Rows of the synthetic set :func:`check_classifier_fits` fits on at most (a failure at this size is
+#: confirmed at the full size before it is reported: failures that depend on the row count come from too few rows).
+FIT_CHECK_ROWS = 1000
+
+
+def _synthetic_set(n_rows, n_classes, n_features, seed=0):
+    """Well-separated features: a one-hot of ``class % n_features`` plus ``class // n_features`` in the last
+    column (so more classes than features stay apart), plus uniform noise in [0, 0.1): non-negative, float64."""
+    y = np.arange(n_rows) % n_classes
+    X = np.random.default_rng(seed).uniform(0.0, 0.1, size=(n_rows, n_features + 1))
+    X[np.arange(n_rows), y % n_features] += 1.0
+    X[:, -1] += y // n_features
+    return X, y
+
+
+def check_classifier_fits(estimator, label, n_samples, n_classes):
+    """Fit (and predict with) a clone of a classifier on a small synthetic set shaped like its training set.
+
+    Catches, before any extraction, what scikit-learn checks only inside ``fit`` or
+    ``predict``: parameter combinations (``logreg:penalty=l1`` with the lbfgs solver),
+    and parameters too large for the number of training images (``knn:n_neighbors=500``
+    on 89 images, ``pca=50`` on 30). The set has ``n_samples`` rows (at most
+    ``FIT_CHECK_ROWS``; a failure on fewer rows is confirmed on all ``n_samples``),
+    labels cycling over ``n_classes`` classes, and well-separated non-negative features,
+    at least as many as any integer ``n_components`` inside the classifier. The
+    classifier's real features are not known yet: a classifier that needs a property of
+    them (more features than a PCA keeps) can still fail at the real fit.
+
+    Parameters
+    ----------
+    estimator : scikit-learn classifier
+        Not modified (a clone is fitted).
+    label : str
+        How the classifier is named in the message (its spec, e.g. ``'logreg:penalty=l1'``).
+    n_samples : int
+        Rows of the smallest training set it will be fitted on (``n`` to train on ``n``
+        images; about ``n * (K - 1) / K`` for K-fold cross-validation).
+    n_classes : int
+        Classes in that training set.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``Classifier 'logreg:penalty=l1' cannot be fitted: <scikit-learn's message>. Fix its
+        parameters (...)``, the parenthesis saying on what it was checked; or the estimator
+        has no ``classes_`` once fitted (a regressor, a clusterer).
+    """
+    from sklearn.base import clone
+
+    n_samples, n_classes = int(n_samples), max(int(n_classes), 2)
+    wanted = [v for part in _nested_estimators(estimator)
+              for k, v in _own_params(part).items()
+              if k == "n_components" and isinstance(v, numbers.Integral) and not isinstance(v, bool)]
+    n_features = max([8, *wanted])
+
+    def failure(rows):
+        """The exception of fitting a clone on ``rows`` synthetic rows and predicting with it, or None."""
+        X, y = _synthetic_set(rows, n_classes, n_features)
+        model = clone(estimator)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence and the like: about the synthetic data, not the spec
+                model.fit(X, y)
+                model.predict(X[:n_classes])
+        except Exception as exc:  # noqa: BLE001 - any failure of a third-party fit becomes one named error
+            return exc
+        if not hasattr(model, "classes_"):
+            raise InvalidParameterError(
+                f"{label} has no classes_ after fitting, so it is not a classifier (a regressor or clusterer?): "
+                "pass a scikit-learn classifier or a preset (svm, linear-svm, logreg, rf, knn)."
+            )
+        return None
+
+    rows = min(n_samples, FIT_CHECK_ROWS)
+    exc = failure(rows)
+    if exc is not None and rows < n_samples:
+        exc = failure(n_samples)  # confirmed on every row: failures of too few rows are not the spec's
+    if exc is not None:
+        reason = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+        raise InvalidParameterError(
+            f"Classifier {label!r} cannot be fitted: {reason}. Fix its parameters (checked before extraction by "
+            f"fitting it on {n_samples} synthetic rows of {n_classes} classes, as many as its smallest training "
+            "set)."
+        )
+
+
+def _own_params(estimator) -> dict:
+    try:
+        return estimator.get_params(deep=False)
+    except Exception:  # noqa: BLE001 - not a scikit-learn estimator
+        return {}
+
+
 def resolve_classifier(item) -> Component:
     """Resolve a classifier given as a preset name, spec, ``(name, params)`` pair or scikit-learn estimator.
 
@@ -414,17 +542,27 @@ def resolve_classifier(item) -> Component:
         label = format_spec(name, params, strict=False)
         check_classifier(estimator, label)
         plain = {k: _plain(v) for k, v in params.items()}
-        return Component(label, name, plain, estimator, _spec_or_none(estimator), plain)
+        return _classifier_component(label, name, plain, estimator)
     if hasattr(item, "fit") and hasattr(item, "predict") and hasattr(item, "get_params"):
         name, changed = _estimator_label(item)
         label = format_spec(name, changed, strict=False)
         check_classifier(item, label)
         plain = {k: _plain(v) for k, v in changed.items()}
-        return Component(label, name, plain, item, _spec_or_none(item), plain)
+        return _classifier_component(label, name, plain, item)
     raise InvalidParameterError(
         f"Cannot use {item!r} as a classifier: pass a preset name ('svm'), a spec ('svm:C=1'), a (name, params) "
         "pair, or a scikit-learn estimator with fit and predict."
     )
+
+
+def _classifier_component(label, name, params, estimator) -> Component:
+    """A classifier's Component; its ``config`` is the full spec (defaults included) and :func:`describe_estimator`."""
+    spec = _spec_or_none(estimator)
+    try:
+        full = to_spec(estimator, defaults=True) if spec is not None else None
+    except InvalidParameterError:
+        full = None
+    return Component(label, name, params, estimator, spec, {"spec": full, **describe_estimator(estimator)})
 
 
 def unique_labels(components: list[Component]) -> list[Component]:

@@ -18,6 +18,7 @@ from ._blocks import escape, img, matrix_table, page, png_data_uri, table, thumb
 from ._json import ranking, result_to_dict
 from ._markdown import (
     _METRIC_NAMES,
+    classifier_settings,
     close_to_best,
     comparison_rows,
     describe_protocol,
@@ -197,6 +198,8 @@ def result_to_html(result, *, max_examples: int = 12) -> str:
     parts.append("<p>Extractors (the spec rebuilds each: <code>featclf.models.from_spec(spec)</code>):</p>")
     parts.append(table(["extractor", "spec", "settings (defaults resolved)"],
                        [[label, spec, settings] for label, spec, settings in extractor_settings(data["config"])]))
+    parts.append(table(["classifier", "spec", "steps; settings of the final estimator (defaults included)"],
+                       [[label, spec, settings] for label, spec, settings in classifier_settings(data["config"])]))
     sizes = size_rules(data["config"])
     if sizes:
         parts.append("<p>Image sizes:</p><ul>" + "".join(f"<li>{escape(label)}: {escape(rule)}</li>"

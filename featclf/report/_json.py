@@ -39,8 +39,14 @@ statistic) are written as ``null``.
           "extractor_params": {},                 # every parameter, defaults resolved (for "cnn":
                                                   # backbone, input_size, pooling, weights,
                                                   # weights_source, backbone_config); complete
-                                                  # since issue 11 (was: the parameters given)
-          "classifier_params": {},                # the parameters given
+                                                  # since issue 11 (was: the parameters given);
+                                                  # run settings (on_error, n_jobs, verbose,
+                                                  # max_pixels) as they ran, as in "config"
+          "classifier_params": {                  # the full configuration (since issue 11 fixes;
+            "spec": str | null,                   # was: the parameters given): the spec with every
+            "class": str,                         # parameter, defaults included; the estimator's
+            "params": {}                          # class and every get_params(deep=False) value,
+          },                                      # pipeline "steps" as [[name, {class, params}]]
           "n_features": int,
           "accuracy_mean": float,
           "accuracy_std": float,                  # population std (ddof=0) of the fold scores
@@ -97,7 +103,8 @@ statistic) are written as ``null``.
                         "fitted": {"image_size": [int, int] | null,   # as featurised (null: any size)
                                    "size_rule": str}}],               # why: "native: ...", "default: ...",
                                                                       # "size: ..." or "any: ..."
-        "classifiers": [{"label": str, "name": str, "spec": str | null, "params": {}}],
+        "classifiers": [{"label": str, "name": str, "spec": str | null,
+                         "params": {}}],                                # as results' classifier_params
         "features": str
       },
       "versions": {"featclf": str, "python": str, "numpy": str, "scikit-learn": str, "scipy": str,

@@ -6,7 +6,7 @@ from ..datasets import describe_left_out
 from ._json import ranking
 
 __all__ = ["close_to_best", "comparison_rows", "describe_protocol", "result_to_markdown", "score_text",
-           "extractor_settings", "size_rules", "timing_note"]
+           "classifier_settings", "extractor_settings", "size_rules", "timing_note"]
 
 _METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "macro-F1"}
 
@@ -178,6 +178,8 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
         lines.append("- image sizes:")
         lines += [f"  - {_escape(label)}: {_escape(rule)}" for label, rule in sizes]
     lines.append(f"- classifiers: {', '.join(x['label'] for x in cfg['classifiers'])}")
+    lines += [f"  - {_escape(label)}: `{spec}`; {_escape(settings)}" for label, spec, settings in
+              classifier_settings(cfg)]
     how = f"folds: {cfg['n_folds']}, splitter: {cfg['splitter']}" if cfg["mode"] == "cv" else "one train/test split"
     seed = f", seed: {cfg['random_state']}" if cfg.get("random_state") is not None else ""
     lines.append(f"- mode: {cfg['mode']}, {how}{seed}, ranked by: {cfg['rank_by']}, on_error: {cfg['on_error']}")
@@ -205,6 +207,32 @@ def extractor_settings(config) -> list:
         params = x.get("params", {})
         settings = ", ".join(f"{k}={_setting(v)}" for k, v in params.items() if k not in _RUN_SETTINGS)
         rows.append((x["label"], x.get("spec") or "(no spec: built in Python)", settings))
+    return rows
+
+
+def classifier_settings(config) -> list:
+    """``(label, spec, settings)`` of every classifier of a report's ``config``.
+
+    ``spec`` is the shortest spec string that rebuilds it (or ``'(no spec: built in Python)'``);
+    ``settings`` its steps (``scale: StandardScaler > clf: SVC``) and every parameter of its
+    final estimator, defaults included, as ``key=value``.
+    """
+    rows = []
+    for x in config.get("classifiers", []):
+        described = x.get("params") or {}
+        params = described.get("params") or {}
+        steps = params.get("steps")
+        final = described
+        parts = []
+        if isinstance(steps, list) and steps:
+            parts.append(" > ".join(f"{name}: {str(step.get('class', step)).rpartition('.')[2]}"
+                                    if isinstance(step, dict) else f"{name}: {step}" for name, step in steps))
+            final = steps[-1][1] if isinstance(steps[-1][1], dict) else {}
+        else:
+            parts.append(str(described.get("class", "")).rpartition(".")[2])
+        final_params = final.get("params") or {}
+        parts.append(", ".join(f"{k}={_setting(v)}" for k, v in final_params.items() if not isinstance(v, dict)))
+        rows.append((x["label"], x.get("spec") or "(no spec: built in Python)", "; ".join(p for p in parts if p)))
     return rows
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import available_memory, format_bytes
-from ..engine import Extraction, extract_many, merge_skipped, paired_rows
+from ..engine import Extraction, as_sources, extract_many, merge_skipped, paired_rows
 from ..exceptions import InvalidParameterError, OutputTooLargeError, SkippedImagesWarning
 from ..extract import BaseExtractor
 
@@ -233,6 +233,10 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
         fit_seconds.append(time.perf_counter() - began)
     check_run_memory(extractors, len(train) + (len(test) if test is not None else 0), fit_workers=fit_workers)
     train_records, train_seconds = _run(extractors, train, on_error, n_jobs, verbose)
+    for extractor, record in zip(extractors, train_records):
+        if record.skipped and hasattr(extractor, "_recount_size_rule"):  # the size rule counts images read
+            sources = as_sources(train)
+            extractor._recount_size_rule([sources[int(s.index)] for s in record.skipped])
     if test is None:
         test_records, test_seconds = [None] * len(extractors), [0.0] * len(extractors)
     else:

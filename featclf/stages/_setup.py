@@ -12,6 +12,7 @@ import sys
 
 from ..extract import BaseExtractor
 from ..io import DEFAULT_MAX_PIXELS
+from ..models import describe_extractor
 
 __all__ = ["check_extractor_ready", "configure_extractor", "log_step"]
 
@@ -36,6 +37,12 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
     -------
     transformer
         Unfitted.
+
+    Notes
+    -----
+    ``component.config`` becomes the configuration of the returned extractor, so that
+    reports record what ran (e.g. ``on_error='skip'`` when the entry point skipped), not
+    what the spec alone builds.
     """
     from sklearn.base import clone
 
@@ -50,7 +57,10 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
         updates["verbose"] = verbose
     if "max_pixels" in params and params["max_pixels"] == DEFAULT_MAX_PIXELS:  # an extractor's own setting wins
         updates["max_pixels"] = max_pixels
-    return extractor.set_params(**updates) if updates else extractor
+    if updates:
+        extractor.set_params(**updates)
+    component.config = describe_extractor(extractor)  # what runs, run settings included
+    return extractor
 
 
 def check_extractor_ready(extractor) -> None:

@@ -14,6 +14,7 @@ load only files you trust.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -28,9 +29,9 @@ from sklearn.utils.metaestimators import available_if
 from .._validation import ON_ERROR_OPTIONS, check_int, check_n_jobs, check_option
 from ..datasets import ImageDataset
 from ..engine import as_sources, warn_skipped
-from ..exceptions import DatasetError, InvalidParameterError, ModelFileError, SkippedImagesError
+from ..exceptions import DatasetError, FeatclfError, InvalidParameterError, ModelFileError, SkippedImagesError
 from ..io import DEFAULT_MAX_PIXELS, check_max_pixels, describe_source
-from ..models import resolve_classifier, resolve_extractor
+from ..models import check_classifier_fits, describe_estimator, resolve_classifier, resolve_extractor
 from ..stages import (
     check_extractor_ready,
     collect_versions,
@@ -56,45 +57,6 @@ def _sha256(path: str) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _plain(value):
-    """A parameter value as plain JSON data (numbers, strings, lists, dicts; other objects as their repr)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return " ".join(repr(value).split())
-
-
-def describe_estimator(estimator) -> dict:
-    """An estimator's full configuration as plain data: its class and every parameter (``get_params(deep=False)``).
-
-    Nested estimators (a Pipeline's steps) are described the same way, recursively.
-    """
-    cls = type(estimator)
-    entry = {"class": f"{cls.__module__}.{cls.__qualname__}"}
-    try:
-        params = estimator.get_params(deep=False)
-    except (AttributeError, TypeError):
-        return entry
-    out = {}
-    for key, value in params.items():
-        if key == "steps" and isinstance(value, list):
-            out[key] = [[name, describe_estimator(step) if hasattr(step, "get_params") else _plain(step)]
-                        for name, step in value]
-        elif hasattr(value, "get_params") and not isinstance(value, type):
-            out[key] = describe_estimator(value)
-        else:
-            out[key] = _plain(value)
-    entry["params"] = out
-    return entry
 
 
 def describe_cnn(extractor) -> dict | None:
@@ -293,6 +255,20 @@ class Model:
                 record.skipped, record.n_inputs)
         return record.features
 
+    @contextlib.contextmanager
+    def _classifier_errors(self):
+        """Any error of the classifier while predicting, as one featclf error naming it (not a raw traceback)."""
+        try:
+            yield
+        except FeatclfError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a third-party classifier may raise anything
+            raise InvalidParameterError(
+                f"This model's classifier {self.classifier_label!r} failed to predict: {type(exc).__name__}: "
+                f"{' '.join(str(exc).split())} Train the model again with other classifier parameters (featclf "
+                "train DATA -c SPEC)."
+            ) from exc
+
     def _names(self, indices) -> np.ndarray:
         return np.asarray([self.class_names_[int(k)] for k in indices], dtype=object)
 
@@ -313,7 +289,9 @@ class Model:
         SkippedImagesError
             Some inputs cannot be read (listed; :meth:`predict_records` keeps their rows).
         """
-        return self._names(self.classifier_.predict(self._strict(X)))
+        X = self._strict(X)
+        with self._classifier_errors():
+            return self._names(self.classifier_.predict(X))
 
     @available_if(_classifier_has("predict_proba"))
     def predict_proba(self, X) -> np.ndarray:
@@ -331,7 +309,9 @@ class Model:
         SkippedImagesError
             As :meth:`predict`.
         """
-        return np.asarray(self.classifier_.predict_proba(self._strict(X)))
+        X = self._strict(X)
+        with self._classifier_errors():
+            return np.asarray(self.classifier_.predict_proba(X))
 
     @available_if(_classifier_has("decision_function"))
     def decision_function(self, X) -> np.ndarray:
@@ -348,7 +328,9 @@ class Model:
         SkippedImagesError
             As :meth:`predict`.
         """
-        return np.asarray(self.classifier_.decision_function(self._strict(X)))
+        X = self._strict(X)
+        with self._classifier_errors():
+            return np.asarray(self.classifier_.decision_function(X))
 
     @property
     def score_kind(self) -> str | None:
@@ -379,29 +361,36 @@ class Model:
         Predictions
             A list of :class:`Prediction`, with ``.to_csv(path)`` and ``.to_table()``.
 
-        Warns
+        Raises
+        ------
+        InvalidParameterError
+            The classifier fails to predict (e.g. ``n_neighbors`` above the images it was
+            fitted on); the message names it.
+
+        Notes
         -----
-        SkippedImagesWarning
-            Some inputs could not be read (they keep their rows, with the reason).
+        No :class:`~featclf.exceptions.SkippedImagesWarning`: inputs that cannot be read keep
+        their rows, with the reason (``Predictions.skipped``), so nothing is left out to warn of.
         """
         top_k = check_int("top_k", top_k, minimum=1, owner="predict_records")
         record, sources = self._extract(X, verbose=verbose)
         kind = self.score_kind
         predicted = scores = None
         if record.n_kept:
-            # A Pipeline's preprocessing (scaling, PCA) runs once for predict and the scores, exactly as
-            # Pipeline.predict runs it: the same numbers, one pass fewer.
-            steps = getattr(self.classifier_, "steps", None)
-            final = self.classifier_[-1] if steps and len(steps) > 1 else self.classifier_
-            features = self.classifier_[:-1].transform(record.features) if final is not self.classifier_ \
-                else record.features
-            predicted = np.asarray(final.predict(features))
-            if kind == "probability":
-                scores = np.asarray(final.predict_proba(features), dtype=float)
-            elif kind == "score":
-                scores = np.asarray(final.decision_function(features), dtype=float)
-                if scores.ndim == 1:  # two classes: the score is for classes_[1]
-                    scores = np.column_stack([-scores, scores])
+            with self._classifier_errors():
+                # A Pipeline's preprocessing (scaling, PCA) runs once for predict and the scores, exactly as
+                # Pipeline.predict runs it: the same numbers, one pass fewer.
+                steps = getattr(self.classifier_, "steps", None)
+                final = self.classifier_[-1] if steps and len(steps) > 1 else self.classifier_
+                features = self.classifier_[:-1].transform(record.features) if final is not self.classifier_ \
+                    else record.features
+                predicted = np.asarray(final.predict(features))
+                if kind == "probability":
+                    scores = np.asarray(final.predict_proba(features), dtype=float)
+                elif kind == "score":
+                    scores = np.asarray(final.decision_function(features), dtype=float)
+                    if scores.ndim == 1:  # two classes: the score is for classes_[1]
+                        scores = np.column_stack([-scores, scores])
         out: list = [None] * record.n_inputs
         k = min(top_k, len(self.classes_))
         names = [self.class_names_[int(p)] for p in predicted] if record.n_kept else []
@@ -422,7 +411,6 @@ class Model:
         for skipped in record.skipped:
             out[skipped.index] = Prediction(int(skipped.index), str(skipped.source), None, None, (),
                                             str(skipped.reason))
-        warn_skipped(record.skipped, record.n_inputs)
         return Predictions(out, kind)
 
     # -- saving --------------------------------------------------------------------------
@@ -605,6 +593,8 @@ def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=
     classifier = clone(clf_component.estimator)
     if random_state is not None:
         classifier = _seeded(classifier, random_state)
+    labels = np.asarray(dataset.labels)  # what scikit-learn checks only in fit or predict, before extraction
+    check_classifier_fits(classifier, clf_component.label, len(labels), len(np.unique(labels)))
     log_step(verbose, f"extracting {ext_component.label} from {len(dataset)} images")
     features = compute_features([extractor], dataset, on_error=on_error, n_jobs=n_jobs, verbose=verbose)[0]
     record = features.train
@@ -618,11 +608,6 @@ def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         classifier.fit(record.features, y)
-    if not hasattr(classifier, "classes_"):
-        raise InvalidParameterError(
-            f"{clf_component.label} has no classes_ after fitting, so it is not a classifier (a regressor or "
-            "clusterer?): pass a scikit-learn classifier or a preset (svm, linear-svm, logreg, rf, knn)."
-        )
     classes = list(dataset.classes)
     counts = np.bincount(y, minlength=len(classes))
     training = {

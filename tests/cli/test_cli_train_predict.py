@@ -103,6 +103,27 @@ def test_predict_prints_a_table_and_reads_folders_and_patterns(folders, trained)
     assert lines[-1].split()[:2] == [os.path.join(train, "circle", "1.png"), "circle"]
 
 
+def test_missing_files_keep_their_rows_and_empty_sources_are_left_out_with_a_warning(folders, trained, tmp_path):
+    root, train, images = folders
+    (tmp_path / "empty").mkdir()
+    absent = os.fspath(tmp_path / "absent.png")
+    pattern = os.fspath(tmp_path / "*.jpeg")
+    out = tmp_path / "preds.csv"
+    done = featclf_command("predict", trained, images[0], absent, pattern, tmp_path / "empty", "-o", out, "-q")
+    assert done.returncode == 0, done.stderr
+    got = rows(out)
+    assert [r["path"] for r in got] == [images[0], absent]
+    assert got[0]["label"] == "circle" and got[0]["reason"] == ""
+    assert (got[1]["label"], got[1]["probability"], got[1]["reason"]) == ("", "", "no such file")
+    warned = [line for line in done.stderr.splitlines() if ": warning: " in line]
+    assert warned == [f"featclf predict: warning: {pattern!r}: the pattern matches no file. Left out; predicting the "
+                      "other SOURCES.",
+                      f"featclf predict: warning: {tmp_path / 'empty'}: no images found (extensions: those the "
+                      "installed Pillow decodes, see featclf.io.image_extensions()). Left out; predicting the other "
+                      "SOURCES."], done.stderr
+    assert "1 of 2 images could not be read, e.g. " + absent + ": no such file" in done.stderr
+
+
 def test_predict_keeps_the_model_s_max_pixels_unless_given(folders, tmp_path, capsys):
     _, train, _ = folders
     path = tmp_path / "small.featclf"
@@ -196,6 +217,11 @@ ERRORS = {
     "unknown extractor": (["train", "{train}", "-e", "hgo", "-o", "{tmp}/m.featclf"], r"Did you mean 'hog'"),
     "bad classifier value": (["train", "{train}", "-c", "svm:C=-1", "-o", "{tmp}/m.featclf"],
                              r"Classifier 'svm:C=-1': The 'C' parameter of SVC must be"),
+    "classifier that cannot be fitted": (["train", "{train}", "-c", "logreg:penalty=l1", "-o", "{tmp}/m.featclf"],
+                                         r"Classifier 'logreg:penalty=l1' cannot be fitted: Solver lbfgs supports only"),
+    "more neighbours than images": (["train", "{train}", "-c", "knn:n_neighbors=500", "-o", "{tmp}/m.featclf"],
+                                    r"Classifier 'knn:n_neighbors=500' cannot be fitted: Expected n_neighbors <= "
+                                    r"n_samples_fit, but n_neighbors = 500, n_samples_fit = \d+"),
     "output folder missing": (["train", "{train}", "-o", "{tmp}/nowhere/m.featclf"],
                               r"-o .*nowhere/m.featclf: the folder .*nowhere does not exist"),
     "device without a CNN": (["train", "{train}", "--device", "cuda", "-o", "{tmp}/m.featclf"],
@@ -205,9 +231,9 @@ ERRORS = {
                         r"truncated.featclf: not a featclf model file \(BadZipFile.*damaged \(e.g. truncated\)"),
     "not a model": (["predict", "{tmp}/notes.csv", "{train}"], r"notes.csv: not a featclf model file"),
     "a clustering file": (["predict", "{clusters}", "{train}"], r"not a featclf model file \(it is a clustering file"),
-    "no such SOURCE": (["predict", "{model}", "{tmp}/absent.png"], r"'.*absent.png': no such file or folder"),
-    "pattern matching nothing": (["predict", "{model}", "{tmp}/*.jpeg"], r"the pattern matches no file"),
-    "empty SOURCE folder": (["predict", "{model}", "{tmp}/empty"], r"empty: no images found"),
+    "pattern matching nothing": (["predict", "{model}", "{tmp}/*.jpeg"], r"No image among SOURCES \('.*\*.jpeg'\)"),
+    "empty SOURCE folder": (["predict", "{model}", "{tmp}/empty", "{tmp}/*.jpeg"],
+                            r"No image among SOURCES \('.*empty', '.*\*.jpeg'\): folders without images"),
     "other class names": (["predict", "{model}", "--test", "{tmp}/other"],
                           r"--test .*other: classes 'cow' are not among the model's \(circle, noise, stripes\)"),
     "neither SOURCES nor --test": (["predict", "{model}"], r"needs SOURCES .* or --test DATA"),

@@ -69,10 +69,10 @@ class NoConstraints(BaseEstimator, ClassifierMixin):
         return np.full(len(X), self.classes_[0])
 
 
-def test_a_classifier_failing_in_fit_is_one_featclf_error_naming_it_and_the_fold(digits_small):
+def test_a_classifier_failing_in_fit_is_one_featclf_error_naming_it_before_extraction(digits_small, no_extraction):
     with pytest.raises(InvalidParameterError,
-                       match=r"Classifier 'NoConstraints' could not be fitted on fold 1 of the 'pixels' features: "
-                             r"ValueError: strength must be >= 0"):
+                       match=r"^Classifier 'NoConstraints' cannot be fitted: strength must be >= 0\. Fix its "
+                             r"parameters \(checked before extraction"):
         featclf.evaluate(digits_small, ["pixels"], [NoConstraints()], cv=3, verbose=0)
     with pytest.raises(InvalidParameterError, match=r"Solver lbfgs supports only 'l2' or None penalties"):
         featclf.evaluate(digits_small, ["pixels"], ["logreg:penalty='l1'"], cv=3, verbose=0, n_jobs=2)

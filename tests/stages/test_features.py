@@ -97,3 +97,39 @@ def test_images_with_transparency_give_each_extractor_what_it_gets_alone(tmp_pat
     together = compute_features(extractors(), paths)
     for fs, alone in zip(together, extractors()):
         np.testing.assert_array_equal(fs.train.features, alone.fit(paths).extract(paths).features)
+
+
+def _sized_files(folder, n):
+    """``n`` noise PNGs of heights 60, 61, ... (width 80): n sizes."""
+    folder.mkdir()
+    paths = []
+    for i in range(n):
+        path = folder / f"{i}.png"
+        Image.fromarray(np.random.default_rng(i).integers(0, 255, (60 + i, 80), dtype=np.uint8)).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def test_the_size_rule_counts_only_the_images_actually_read(tmp_path):
+    paths = _sized_files(tmp_path / "mixed", 6)
+    data = open(paths[5], "rb").read()
+    with open(paths[5], "wb") as f:  # header sound, pixels cut: counted by a header read, fails to decode
+        f.write(data[: len(data) // 2])
+    (tmp_path / "bad.png").write_bytes(b"not an image")  # no header: never counted
+    fs = compute_features([featclf.HOG(on_error="skip", verbose=0)], paths + [str(tmp_path / "bad.png")],
+                          on_error="skip")[0]
+    assert fs.train.n_kept == 5 and [s.index for s in fs.train.skipped] == [5, 6]
+    assert fs.fitted == {"image_size": [64, 64], "size_rule": "default: the 5 fitted images have 5 sizes (from 60x80 "
+                                                              "to 64x80), so every image is resized to HOG's default "
+                                                              "64x64"}
+
+
+def test_a_recount_that_would_choose_another_size_keeps_the_size_and_says_so(tmp_path):
+    paths = _sized_files(tmp_path / "two", 2)
+    data = open(paths[1], "rb").read()
+    with open(paths[1], "wb") as f:
+        f.write(data[: len(data) // 2])
+    fs = compute_features([featclf.RawPixels(on_error="skip", verbose=0)], paths, on_error="skip")[0]
+    assert fs.fitted["image_size"] == list(featclf.RawPixels()._default_image_size())  # the size the features have
+    assert fs.fitted["size_rule"].startswith("default: the 2 fitted images have 2 sizes (from 60x80 to 61x80)")
+    assert fs.fitted["size_rule"].endswith(" (1 of these images could not be decoded)")
