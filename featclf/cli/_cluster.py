@@ -9,8 +9,16 @@ import textwrap
 import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
-from ._data import DATA_HELP, is_manifest, open_collection, stratified_subset
-from ._options import _max_pixels, _n_jobs, _non_negative, _positive, add_device_and_verbose, with_device
+from ._data import DATA_HELP, open_collection, stratified_subset
+from ._options import (
+    _max_pixels,
+    _n_jobs,
+    _non_negative,
+    _positive,
+    add_device_and_verbose,
+    check_manifest_options,
+    with_device,
+)
 
 DEFAULT_OUT = "featclf-clusters"
 #: Where ``--export-folders`` writes, inside ``--out``.
@@ -110,11 +118,7 @@ def run(args) -> int:
     from ..exceptions import InvalidParameterError, ModelFileError
     from ..report import check_output_dir
 
-    if (args.allow_outside or args.csv_encoding) and not is_manifest(args.data):
-        given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
-                                             ("--csv-encoding", args.csv_encoding)) if v)
-        raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
-                                    ".csv manifest.")
+    check_manifest_options(args)
     if args.split is not None and args.data.partition(":")[0] != "fashion-mnist":
         raise InvalidParameterError(f"--split picks a split of fashion-mnist, and DATA is {args.data!r}: drop "
                                     f"--split {args.split}.")

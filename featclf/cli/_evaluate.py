@@ -9,8 +9,16 @@ import textwrap
 import warnings
 
 from ..exceptions import ConstantFeaturesWarning, FeatclfWarning, SkippedImagesWarning
-from ._data import DATA_HELP, is_manifest, open_dataset, stratified_subset
-from ._options import _max_pixels, _n_jobs, _non_negative, _positive, add_device_and_verbose, with_devices
+from ._data import DATA_HELP, open_dataset, stratified_subset
+from ._options import (
+    _max_pixels,
+    _n_jobs,
+    _non_negative,
+    _positive,
+    add_device_and_verbose,
+    check_manifest_options,
+    with_devices,
+)
 
 DEFAULT_OUT = "featclf-report"
 
@@ -190,13 +198,7 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
 
 
 def run(args) -> int:
-    if (args.allow_outside or args.csv_encoding) and not any(is_manifest(t) for t in (args.data, args.test) if t):
-        from ..exceptions import InvalidParameterError
-
-        given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
-                                             ("--csv-encoding", args.csv_encoding)) if v)
-        raise InvalidParameterError(f"{given} apply to CSV manifests, and neither DATA nor --test is one: drop "
-                                    f"{given}, or pass a .csv manifest.")
+    check_manifest_options(args, with_test=True)
     dataset = _open(args.data, args, group_column=args.groups)
     test = _open_test(args)
     cv = args.cv if args.cv is not None else (None if test is not None else 5)

@@ -15,8 +15,8 @@ import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._cluster import _say
-from ._data import DATA_HELP, is_manifest, open_collection
-from ._options import _max_pixels, _n_jobs, add_device_and_verbose, with_devices
+from ._data import DATA_HELP, open_collection
+from ._options import _max_pixels, _n_jobs, add_device_and_verbose, check_manifest_options, with_devices
 
 DEFAULT_EXTRACTOR = "hog"
 
@@ -75,11 +75,7 @@ def run(args) -> int:
     from ..report import check_features_path, write_features
     from ..stages import check_extractor_ready, compute_features, configure_extractor
 
-    if (args.allow_outside or args.csv_encoding) and not is_manifest(args.data):
-        given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
-                                             ("--csv-encoding", args.csv_encoding)) if v)
-        raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
-                                    ".csv manifest.")
+    check_manifest_options(args)
     check_features_path(args.output, option="-o")  # before any work: suffix, folder, pyarrow for .parquet
     components = [resolve_extractor(e) for e in with_devices(args.extractors or [DEFAULT_EXTRACTOR], args.device)]
     keys = [c.spec or c.label for c in components]

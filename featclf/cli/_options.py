@@ -103,3 +103,23 @@ def add_device_and_verbose(parser):
                         help="for a CNN extractor: auto, cpu, cuda, cuda:N or mps (default: the extractor's own, "
                              "auto)")
     parser.add_argument("-v", "--verbose", action="store_true", help="on error, print the full traceback too")
+
+
+def check_manifest_options(args, *, with_test: bool = False) -> None:
+    """Refuse ``--allow-outside`` / ``--csv-encoding`` when neither DATA (nor ``--test``) is a CSV manifest.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the options given and the fix.
+    """
+    from ..exceptions import InvalidParameterError
+    from ._data import is_manifest
+
+    given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside), ("--csv-encoding", args.csv_encoding))
+                         if v)
+    texts = [args.data, getattr(args, "test", None)] if with_test else [args.data]
+    if given and not any(is_manifest(t) for t in texts if t):
+        which = "neither DATA nor --test is one" if with_test else "DATA is not one"
+        raise InvalidParameterError(f"{given} apply to CSV manifests, and {which}: drop {given}, or pass a .csv "
+                                    "manifest.")

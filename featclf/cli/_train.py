@@ -8,9 +8,9 @@ import textwrap
 import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
-from ._data import DATA_HELP, is_manifest
+from ._data import DATA_HELP
 from ._evaluate import _open
-from ._options import add_run_options, with_device
+from ._options import add_run_options, check_manifest_options, with_device
 
 
 def add_parser(subparsers):
@@ -49,16 +49,11 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from ..exceptions import InvalidParameterError
     from ..models import resolve_classifier
     from ..stages import check_save_path
     from ..training import FORMAT, train
 
-    if (args.allow_outside or args.csv_encoding) and not is_manifest(args.data):
-        given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
-                                             ("--csv-encoding", args.csv_encoding)) if v)
-        raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
-                                    ".csv manifest.")
+    check_manifest_options(args)
     check_save_path(args.output, kind=FORMAT, option="-o")
     extractor = with_device(args.extractor, args.device)
     resolve_classifier(args.classifier)  # names and parameters checked before the data is opened
