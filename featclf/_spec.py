@@ -160,6 +160,27 @@ def parse_spec(spec: str, *, kind: str = "") -> tuple[str, dict]:
     return name, params
 
 
+def spec_with_params(name, params: dict, *, kind: str) -> tuple[str, dict]:
+    """The registry name and parameters of ``make_extractor(name, **params)`` / ``make_classifier``.
+
+    ``name`` is a plain name or a spec (``'hog:size=64x64'``); its parameters and the keyword
+    ``params`` are merged.
+
+    Raises
+    ------
+    InvalidParameterError
+        A malformed spec (:func:`parse_spec`), or a parameter given both in the spec and as a keyword.
+    """
+    spec = name
+    name, given = parse_spec(name, kind=kind) if isinstance(name, str) else (name, {})
+    twice = sorted(set(given) & set(params))
+    if twice:
+        raise InvalidParameterError(
+            f"The parameter {twice[0]!r} is given both in the spec {spec!r} and as a keyword argument: give it once."
+        )
+    return name, {**given, **params}
+
+
 def same_value(a, b) -> bool:
     """Whether two parameter values are the same, types included (``10 != 10.0``, ``(4, 4) != [4, 4]``, nan == nan)."""
     if type(a) is not type(b):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 
-from .._spec import parse_spec
+from .._spec import spec_with_params
 from .._validation import check_parameter_names, parameter_names, unknown_name
-from ..exceptions import InvalidParameterError
 
 _EXTRACTORS: dict[str, type] = {}
 
@@ -78,14 +77,7 @@ def make_extractor(name: str, **params):
     >>> featclf.make_extractor("hog:size=64x64,pixels_per_cell=4x4")
     HOG(pixels_per_cell=(4, 4), size=(64, 64))
     """
-    spec = name
-    name, given = parse_spec(name, kind="extractor") if isinstance(name, str) else (name, {})
-    twice = sorted(set(given) & set(params))
-    if twice:
-        raise InvalidParameterError(
-            f"The parameter {twice[0]!r} is given both in the spec {spec!r} and as a keyword argument: give it once."
-        )
+    name, params = spec_with_params(name, params, kind="extractor")
     cls = get_extractor_class(name)
-    params = {**given, **params}
     check_parameter_names(f"Extractor {name!r} ({cls.__name__})", params, parameter_names(cls))
     return cls(**params)

@@ -28,7 +28,7 @@ import fnmatch
 import importlib
 from dataclasses import dataclass, field
 
-from .._spec import parse_spec
+from .._spec import spec_with_params
 from .._validation import check_parameter_names, parameter_names, unknown_name
 from ..exceptions import InvalidParameterError
 
@@ -140,15 +140,8 @@ def make_classifier(name: str, **params):
                     ('pca', PCA(n_components=50, random_state=0)),
                     ('clf', SVC(C=1))])
     """
-    spec = name
-    name, given = parse_spec(name, kind="classifier") if isinstance(name, str) else (name, {})
-    twice = sorted(set(given) & set(params))
-    if twice:
-        raise InvalidParameterError(
-            f"The parameter {twice[0]!r} is given both in the spec {spec!r} and as a keyword argument: give it once."
-        )
+    name, params = spec_with_params(name, params, kind="classifier")
     preset = get_classifier_preset(name)
-    params = {**given, **params}
     scale = params.pop("scale", preset.scale)
     pca = params.pop("pca", None)
     if not isinstance(scale, bool):
