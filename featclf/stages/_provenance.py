@@ -66,10 +66,26 @@ def collect_versions() -> dict:
     }
 
 
-def _source_digest(source) -> bytes:
-    """What identifies one source cheaply: a file's path, size and modification time; an array's bytes."""
+def _file_content_digest(path: str) -> bytes | None:
+    """SHA-256 of a file's bytes, read in 1 MB blocks (None when it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.digest()
+
+
+def _source_digest(source, content: bool = False) -> bytes:
+    """What identifies one source: a file's path, size and modification time (``content``: its bytes' SHA-256
+    instead, so a copy elsewhere or a touched file keeps its digest); an array's bytes."""
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
+        if content:
+            found = _file_content_digest(path)
+            return b"file:" + found if found is not None else f"path:{path}:unreadable".encode()
         try:
             stat = os.stat(path)
             return f"path:{path}:{stat.st_size}:{stat.st_mtime_ns}".encode()
@@ -84,12 +100,16 @@ def _source_digest(source) -> bytes:
     return f"other:{type(source).__name__}:{source!r}".encode()
 
 
-def dataset_fingerprint(dataset) -> dict:
+def dataset_fingerprint(dataset, *, content: bool = False) -> dict:
     """A fingerprint of a collection of images: what they are, how many, in which classes.
 
     Parameters
     ----------
     dataset : ImageDataset or sequence of sources
+    content : bool, default=False
+        Hash each file's bytes (SHA-256, every file read once more) instead of its path, size
+        and modification time: the fingerprint then says which images a model was trained on,
+        wherever they are kept. Saved models use it; reports use the cheap form.
 
     Returns
     -------
@@ -103,7 +123,7 @@ def dataset_fingerprint(dataset) -> dict:
     sources = getattr(dataset, "sources", dataset)
     digest = hashlib.sha256()
     for source in sources:  # a stack's images one by one: a stack and a list of its images agree
-        item = _source_digest(source)
+        item = _source_digest(source, content)
         digest.update(len(item).to_bytes(8, "little"))
         digest.update(item)
     labels = getattr(dataset, "labels", None)
@@ -112,4 +132,5 @@ def dataset_fingerprint(dataset) -> dict:
         digest.update(b"labels:" + np.asarray(labels, dtype=np.int64).tobytes())
         digest.update(("\0".join(map(str, dataset.classes))).encode())
         counts = dataset.class_counts()
-    return {"n_images": len(sources), "sha256": digest.hexdigest(), "class_counts": counts}
+    return {"n_images": len(sources), "sha256": digest.hexdigest(), "class_counts": counts,
+            "of": "file contents" if content else "file paths, sizes and modification times"}

@@ -207,8 +207,9 @@ class Model:
     extractor_label, classifier_label : str
         Spec labels (``'hog:size=64x64'``, ``'svm'``).
     training_ : dict
-        The training data: ``name``, ``fingerprint`` (:func:`featclf.stages.dataset_fingerprint`:
-        ``n_images``, ``sha256``, ``class_counts``), ``n_used``, ``n_skipped``, ``class_counts``
+        The training data: ``name``, ``fingerprint`` (:func:`featclf.stages.dataset_fingerprint`
+        with ``content=True``: ``n_images``, ``sha256`` over the files' contents and the labels,
+        ``class_counts``), ``n_used``, ``n_skipped``, ``class_counts``
         (images used per class), and the run settings (``on_error``, ``max_pixels``).
     evaluation_ : dict or None
         The evaluation figures the model came with (:meth:`EvaluationResult.fit_best`).
@@ -612,7 +613,7 @@ def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=
     counts = np.bincount(y, minlength=len(classes))
     training = {
         "name": dataset.name,
-        "fingerprint": dataset_fingerprint(dataset),
+        "fingerprint": dataset_fingerprint(dataset, content=True),
         "n_used": int(len(y)),
         "n_skipped": len(record.skipped),
         "class_counts": {c: int(n) for c, n in zip(classes, counts)},

@@ -84,3 +84,23 @@ def test_versions_are_the_same_before_and_after_cv2_is_imported():
             "b = collect_versions()['opencv']; print(a == b, a)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "True" and out[1].startswith("4.")
+
+
+def test_a_content_fingerprint_follows_the_bytes_not_the_path_or_time(tmp_path):
+    import shutil
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    paths = []
+    for i in range(3):
+        paths.append(str(first / f"{i}.png"))
+        Image.fromarray(np.full((4, 4), 40 * i, np.uint8)).save(paths[-1])
+    base = dataset_fingerprint(paths, content=True)
+    assert base["of"] == "file contents" and dataset_fingerprint(paths)["of"].startswith("file paths")
+    shutil.copytree(first, second)
+    copies = [str(second / os.path.basename(p)) for p in paths]
+    os.utime(copies[0], ns=(1, 1))
+    assert dataset_fingerprint(copies, content=True)["sha256"] == base["sha256"]  # same bytes elsewhere, touched
+    assert dataset_fingerprint(copies)["sha256"] != dataset_fingerprint(paths)["sha256"]  # the cheap form differs
+    Image.fromarray(np.full((4, 4), 41, np.uint8)).save(copies[1])  # one pixel value changed
+    assert dataset_fingerprint(copies, content=True)["sha256"] != base["sha256"]

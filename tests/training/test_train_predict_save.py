@@ -137,7 +137,8 @@ def test_the_manifest_records_versions_configuration_classes_and_data(model, dat
     assert [name for name, _ in steps] == ["scale", "clf"] and steps[1][1]["params"]["C"] == 1.0
     assert manifest["classes"] == data.classes and manifest["score_kind"] == "probability"
     fingerprint = manifest["training"]["fingerprint"]
-    assert fingerprint == featclf.stages.dataset_fingerprint(data) and fingerprint["n_images"] == 30
+    assert fingerprint == featclf.stages.dataset_fingerprint(data, content=True) and fingerprint["n_images"] == 30
+    assert fingerprint["of"] == "file contents"  # which images, wherever they are kept
     assert manifest["evaluation"] is None
 
 
