@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 import pytest
+from clirun import run
 from PIL import Image
 
 from featclf.cli import main
@@ -45,13 +46,6 @@ def classes(tmp_path):
         for i, image in enumerate(group):
             Image.fromarray(image).save(root / name / f"{i}.png")
     return root
-
-
-def run(argv, capsys):
-    code = main(argv)
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err and "warnings.warn" not in captured.err, captured.err
-    return code, captured.out, captured.err
 
 
 def rows(path):

@@ -8,9 +8,8 @@ import os
 
 import numpy as np
 import pytest
+from clirun import run
 from PIL import Image
-
-from featclf.cli import main
 
 
 def _images(folder, n=4, seed=0):
@@ -32,13 +31,6 @@ def root(tmp_path):
     os.symlink("..", root / "dogs" / "loop")
     (root / "cats" / "README.txt").write_text("cats")
     return root
-
-
-def run(argv, capsys):
-    code = main(argv)
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err and "warnings.warn" not in captured.err, captured.err
-    return code, captured.out, captured.err
 
 
 ARGS = ["-e", "pixels:size=4x4", "-c", "knn:n_neighbors=1", "--cv", "2", "-q"]
