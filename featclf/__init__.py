@@ -54,6 +54,11 @@ _LAZY = {
     "list_classifiers": "featclf.models",
     "make_classifier": "featclf.models",
     "to_spec": "featclf.models",
+    "set_config": "featclf._config",
+    "get_config": "featclf._config",
+    "config_context": "featclf._config",
+    "cache_info": "featclf.engine",
+    "clear_cache": "featclf.engine",
     "from_spec": "featclf.models",
 }
 
