@@ -2,13 +2,13 @@
 
 Subcommands live in their own modules, each providing ``add_parser(subparsers)``
 that registers its parser with ``set_defaults(run=...)``; ``run(args)`` returns the
-exit code. ``evaluate``, ``cluster``, ``extract``, ``list`` and ``demo`` exist today;
+exit code. ``evaluate``, ``cluster``, ``extract``, ``list``, ``cache`` and ``demo`` exist today;
 ``train`` and ``predict`` slot in the same way. A subcommand with a ``--verbose`` option
 prints the traceback of an error before its one-line message.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
-values, unusable data, images whose sizes need ``size=``, a missing optional dependency:
-all found before any extraction), printed as one line; 1 other failures (an unreadable image
+values, unusable data, images whose sizes need ``size=``, a missing optional dependency, a
+cache folder that cannot be used: all found before any extraction), printed as one line; 1 other failures (an unreadable image
 with ``--on-error raise``, a file that cannot be written), also one line, without a traceback.
 """
 
@@ -20,6 +20,7 @@ import traceback
 
 from .._version import __version__
 from ..exceptions import (
+    CacheError,
     DatasetError,
     FeatclfError,
     ImageSizeError,
@@ -39,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import _cluster, _demo, _evaluate, _extract, _list
+    from . import _cache, _cluster, _demo, _evaluate, _extract, _list
 
     parser = _Parser(
         prog="featclf",
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"featclf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in (_evaluate, _cluster, _extract, _list, _demo):
+    for module in (_evaluate, _cluster, _extract, _list, _cache, _demo):
         module.add_parser(subparsers)
     return parser
 
@@ -86,4 +87,5 @@ def _report(prog: str, exc: BaseException) -> int:
         print(f"{prog}: error: {message}{hint}", file=sys.stderr)
         return 2
     print(f"{prog}: error: {message}", file=sys.stderr)
-    return 2 if isinstance(exc, (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError)) else 1
+    usage = (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError, CacheError)
+    return 2 if isinstance(exc, usage) else 1

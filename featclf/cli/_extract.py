@@ -14,6 +14,7 @@ import textwrap
 import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
+from ._cache import add_cache_option
 from ._cluster import _say
 from ._data import DATA_HELP, is_manifest, open_collection
 from ._evaluate import _max_pixels, _n_jobs
@@ -63,6 +64,7 @@ def add_parser(subparsers):
     parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
                         help="parallel decoding workers (default: 1; -1: all cores); the features are the same "
                              "for every N")
+    add_cache_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("-v", "--verbose", action="store_true", help="print the traceback of an error")
     parser.set_defaults(run=run)
@@ -73,7 +75,7 @@ def run(args) -> int:
     from ..exceptions import InvalidParameterError
     from ..models import resolve_extractor
     from ..report import check_features_path, write_features
-    from ..stages import check_extractor_ready, compute_features, configure_extractor
+    from ..stages import check_cache_setting, check_extractor_ready, compute_features, configure_extractor
 
     if (args.allow_outside or args.csv_encoding) and not is_manifest(args.data):
         given = " and ".join(o for o, v in (("--allow-outside", args.allow_outside),
@@ -81,13 +83,15 @@ def run(args) -> int:
         raise InvalidParameterError(f"{given} apply to CSV manifests, and DATA is not one: drop {given}, or pass a "
                                     ".csv manifest.")
     check_features_path(args.output, option="-o")  # before any work: suffix, folder, pyarrow for .parquet
+    check_cache_setting(args.cache_dir, "--cache-dir")
     components = [resolve_extractor(spec) for spec in (args.extractors or [DEFAULT_EXTRACTOR])]
     keys = [c.spec or c.label for c in components]
     twice = next((k for k in keys if keys.count(k) > 1), None)
     if twice is not None:
         raise InvalidParameterError(f"-e {twice} is given twice (as the same extractor): give each extractor once.")
     verbose = 0 if args.quiet else 1
-    extractors = [configure_extractor(c, args.on_error, args.n_jobs, verbose, args.max_pixels) for c in components]
+    extractors = [configure_extractor(c, args.on_error, args.n_jobs, verbose, args.max_pixels, args.cache_dir)
+                  for c in components]
     for extractor in extractors:
         check_extractor_ready(extractor)
     with warnings.catch_warnings(record=True) as caught:
@@ -108,5 +112,9 @@ def run(args) -> int:
         first = record["skipped"][0]
         print(f"Skipped {len(record['skipped'])} unreadable inputs, e.g. {first['source']}: {first['reason']} "
               "(their rows are NaN, kept/SPEC is False; all listed in the record).")
+    cached = [fs.train.cache for fs in feature_sets if fs.train is not None and fs.train.cache]
+    if cached:
+        hits, computed = sum(c["hits"] for c in cached), sum(c["computed"] for c in cached)
+        print(f"Feature cache {cached[0]['path']}: {hits:,} rows read, {computed:,} computed and written.")
     sys.stdout.flush()
     return 0

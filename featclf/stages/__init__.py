@@ -7,9 +7,9 @@ merging skipped lists or recording versions.
 
 from ._features import MEMORY_MARGIN, FeatureSet, PairedFeatures, check_run_memory, compute_features, pair_features
 from ._provenance import collect_versions, dataset_fingerprint
-from ._setup import check_extractor_ready, configure_extractor, log_step
+from ._setup import check_cache_setting, check_extractor_ready, configure_extractor, log_step
 
-__all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_extractor_ready", "check_run_memory",
+__all__ = ["MEMORY_MARGIN", "FeatureSet", "PairedFeatures", "check_cache_setting", "check_extractor_ready", "check_run_memory",
            "collect_versions", "compute_features", "configure_extractor", "dataset_fingerprint", "log_step", "pair_features"]
 
 from .._public import set_public_module  # noqa: E402

@@ -10,18 +10,39 @@ from __future__ import annotations
 
 import sys
 
+from .._config import resolve_cache_dir
+from ..engine import check_cache_dir
 from ..extract import BaseExtractor
 from ..io import DEFAULT_MAX_PIXELS
 
-__all__ = ["check_extractor_ready", "configure_extractor", "log_step"]
+__all__ = ["check_cache_setting", "check_extractor_ready", "configure_extractor", "log_step"]
 
 
-def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS):
+def check_cache_setting(cache_dir, owner: str):
+    """Validate an entry point's ``cache_dir`` and the cache folder that applies (created if missing), before any work.
+
+    Returns ``cache_dir`` as given (``None``: the global setting applies, in the engine).
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a path, ``None`` or ``False``.
+    CacheError
+        The folder that applies is a file, cannot be written, or holds a damaged cache.
+    """
+    folder = resolve_cache_dir(cache_dir, owner)
+    if folder is not None:
+        check_cache_dir(folder)
+    return cache_dir
+
+
+def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None):
     """A fresh clone of ``component.estimator`` carrying the entry point's run settings.
 
     ``on_error`` and ``verbose`` are always set (where the extractor has them); ``n_jobs``
-    only where the extractor's own is None, and ``max_pixels`` only where the extractor's
-    own is the default (an extractor's explicit setting wins).
+    only where the extractor's own is None, ``max_pixels`` only where the extractor's
+    own is the default, and ``cache_dir`` (when given) only where the extractor's own is
+    None (an extractor's explicit setting wins).
 
     Parameters
     ----------
@@ -31,6 +52,7 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
     n_jobs : int or None
     verbose : int
     max_pixels : int or None
+    cache_dir : str, path-like, False or None
 
     Returns
     -------
@@ -50,6 +72,8 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
         updates["verbose"] = verbose
     if "max_pixels" in params and params["max_pixels"] == DEFAULT_MAX_PIXELS:  # an extractor's own setting wins
         updates["max_pixels"] = max_pixels
+    if "cache_dir" in params and cache_dir is not None and params["cache_dir"] is None:
+        updates["cache_dir"] = cache_dir
     return extractor.set_params(**updates) if updates else extractor
 
 
