@@ -15,6 +15,10 @@ how to key a cache). From each extractor it asks two things (the engine protocol
     which completes the pending rows and returns a dict of run details. With a feature
     cache, also ``rows_done()``: how many of the rows fed so far are written, so that
     they are cached as they are computed.
+``extractor._cache_config()``
+    With a feature cache: what of the fitted extractor changes its numbers, as data
+    (:mod:`featclf.engine._cache` builds the key from it, the kernel's configuration and
+    the input preparation).
 
 Two stages, per image then per batch:
 

@@ -25,7 +25,7 @@ __all__ = ["Component", "check_classifier", "describe_extractor", "from_spec", "
            "resolve_extractor", "to_spec", "unique_labels"]
 
 #: Parameters that change how work is run, not the features; left out of labels.
-OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device"})
+OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device", "cache_dir"})
 
 
 @dataclass
