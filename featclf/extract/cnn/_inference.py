@@ -228,9 +228,10 @@ def network_digest(embedder: nn.Module) -> str:
     """SHA-256 (hex) of a network's architecture (its printed structure) and every parameter and buffer, bitwise."""
     h = hashlib.sha256(str(embedder).encode())
     for name, tensor in embedder.state_dict().items():
-        value = tensor.detach().cpu().contiguous()
+        value = tensor.detach().cpu()
         h.update(f"{name}:{value.dtype}:{tuple(value.shape)}".encode())
-        h.update(value.view(torch.uint8).numpy().tobytes() if value.numel() else b"")
+        if value.numel():  # flattened in logical order (whatever the memory format), then as bytes
+            h.update(value.reshape(-1).clone().view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
 
