@@ -22,7 +22,7 @@ def add_cache_option(parser) -> None:
 
 
 def _age(text: str) -> float:
-    from ..engine._cache import parse_age
+    from ..engine import parse_age
     from ..exceptions import InvalidParameterError
 
     try:

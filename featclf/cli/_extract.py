@@ -90,8 +90,7 @@ def run(args) -> int:
     if twice is not None:
         raise InvalidParameterError(f"-e {twice} is given twice (as the same extractor): give each extractor once.")
     verbose = 0 if args.quiet else 1
-    extractors = [configure_extractor(c, args.on_error, args.n_jobs, verbose, args.max_pixels, args.cache_dir)
-                  for c in components]
+    extractors = [configure_extractor(c, args.on_error, args.n_jobs, verbose, args.max_pixels) for c in components]
     for extractor in extractors:
         check_extractor_ready(extractor)
     with warnings.catch_warnings(record=True) as caught:
@@ -102,7 +101,7 @@ def run(args) -> int:
         warnings.simplefilter("always", FeatclfWarning)
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the record
         feature_sets = compute_features(extractors, dataset, on_error=args.on_error, n_jobs=args.n_jobs,
-                                        verbose=verbose)
+                                        verbose=verbose, cache_dir=args.cache_dir)
     _say(caught, args.command)
     record = write_features(args.output, dataset, keys, [c.label for c in components], extractors, feature_sets)
     n = record["n_inputs"]

@@ -173,10 +173,10 @@ def _check_k(n_clusters, k_range, method, n):
     return int(n_clusters), None
 
 
-def _ready_extractor(extractor, on_error, n_jobs, verbose, max_pixels, cache_dir=None):
+def _ready_extractor(extractor, on_error, n_jobs, verbose, max_pixels):
     """The resolved, configured and checked extractor (its dependencies imported now)."""
     component = resolve_extractor(extractor)
-    ready = configure_extractor(component, on_error, n_jobs, verbose, max_pixels, cache_dir)
+    ready = configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
     try:
         check_extractor_ready(ready)
     except MissingDependencyError as exc:
@@ -341,12 +341,12 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     true_labels, classes = _check_labels(labels, data, n)
     preprocess_requested = preprocess
     preprocess, reduce, n_components = check_space(preprocess, reduce, n_components)
-    component, ready = _ready_extractor(extractor, on_error, n_jobs, verbose, max_pixels, cache_dir)
+    component, ready = _ready_extractor(extractor, on_error, n_jobs, verbose, max_pixels)
 
     # 1. Features, once: the record says which input each row is and which were skipped.
     log_step(verbose, f"extracting {component.label} from {n} images")
     feature_set = compute_features([ready], data if isinstance(data, ImageDataset) else sources, on_error=on_error,
-                                   verbose=verbose)[0]
+                                   verbose=verbose, cache_dir=cache_dir)[0]
     record = feature_set.train
     warn_skipped(record.skipped, n)
     used = np.asarray(record.indices, np.intp)

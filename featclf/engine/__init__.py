@@ -9,7 +9,15 @@ through the same chunks. The feature cache (``cache_dir``; :func:`cache_info`,
 processes start fast.
 """
 
-from ._cache import FEATURE_FORMAT, RUN_ONLY_PARAMS, cache_info, check_cache_dir, check_cache_param, clear_cache
+from ._cache import (
+    FEATURE_FORMAT,
+    RUN_ONLY_PARAMS,
+    cache_info,
+    check_cache_dir,
+    check_cache_param,
+    clear_cache,
+    parse_age,
+)
 from ._chunks import (
     FILE_CHUNK,
     MAX_CHUNK,
@@ -49,6 +57,7 @@ __all__ = [
     "load_images",
     "merge_skipped",
     "paired_rows",
+    "parse_age",
     "prefer_threads",
     "warn_constant",
     "warn_skipped",

@@ -514,7 +514,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     n_folds = 1
     if mode == "cv":
         n_folds = len(make_folds(splitter, train.labels, groups, classes))  # as if every image can be read
-    extractors_ready = [configure_extractor(component, on_error, n_jobs, verbose, max_pixels, cache_dir)
+    extractors_ready = [configure_extractor(component, on_error, n_jobs, verbose, max_pixels)
                         for component in ext_components]
     for extractor in extractors_ready:
         check_extractor_ready(extractor)
@@ -524,7 +524,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
                   f"{' + ' + str(len(test)) if test else ''} images")
     fit_workers = effective_workers(n_jobs, len(ext_components) * len(clf_components) * n_folds)
     feature_sets = compute_features(extractors_ready, train, test, on_error=on_error, verbose=verbose,
-                                    fit_workers=fit_workers)
+                                    fit_workers=fit_workers, cache_dir=cache_dir)
     for component, fs in zip(ext_components, feature_sets):
         log_step(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s")
 

@@ -36,13 +36,14 @@ def check_cache_setting(cache_dir, owner: str):
     return cache_dir
 
 
-def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None):
+def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS):
     """A fresh clone of ``component.estimator`` carrying the entry point's run settings.
 
     ``on_error`` and ``verbose`` are always set (where the extractor has them); ``n_jobs``
-    only where the extractor's own is None, ``max_pixels`` only where the extractor's
-    own is the default, and ``cache_dir`` (when given) only where the extractor's own is
-    None (an extractor's explicit setting wins).
+    only where the extractor's own is None, and ``max_pixels`` only where the extractor's
+    own is the default (an extractor's explicit setting wins). An entry point's
+    ``cache_dir`` is not set here: it goes to :func:`compute_features` for the run, so
+    that no saved model or clustering carries a cache folder of this machine.
 
     Parameters
     ----------
@@ -52,7 +53,6 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
     n_jobs : int or None
     verbose : int
     max_pixels : int or None
-    cache_dir : str, path-like, False or None
 
     Returns
     -------
@@ -72,8 +72,6 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
         updates["verbose"] = verbose
     if "max_pixels" in params and params["max_pixels"] == DEFAULT_MAX_PIXELS:  # an extractor's own setting wins
         updates["max_pixels"] = max_pixels
-    if "cache_dir" in params and cache_dir is not None and params["cache_dir"] is None:
-        updates["cache_dir"] = cache_dir
     return extractor.set_params(**updates) if updates else extractor
 
 

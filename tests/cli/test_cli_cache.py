@@ -98,5 +98,6 @@ def test_evaluate_and_cluster_share_the_cache(photos, tmp_path):
     assert _newest(cache) == (count, newest)  # every row read, none written again
     assert [r.fold_scores["accuracy"].tolist() for r in again.results] == \
         [r.fold_scores["accuracy"].tolist() for r in first.results]
-    featclf.cluster(dataset, "hog:size=16x16", 2, verbose=0, cache_dir=cache)
+    result = featclf.cluster(dataset, "hog:size=16x16", 2, verbose=0, cache_dir=cache)
     assert _newest(cache) == (count, newest)
+    assert result.extractor_.get_params()["cache_dir"] is None  # a saved clustering carries no cache folder
