@@ -19,12 +19,14 @@ also from the built-in exception that fits, so ``except OSError`` or
     ├── WeightsNotFoundError (FileNotFoundError)  pretrained weights not available offline
     ├── MissingDependencyError (ImportError)      an optional extra is not installed
     ├── ModelFileError (ValueError)         a saved model or clustering file that cannot be read
-    └── WorkerDiedError (RuntimeError)     a worker process died (e.g. killed for lack of memory)
+    ├── WorkerDiedError (RuntimeError)     a worker process died (e.g. killed for lack of memory)
+    └── CacheError (OSError)               a feature cache folder that cannot be used (a file, not writable, damaged)
 
     FeatclfWarning (UserWarning)
     ├── SkippedImagesWarning               images skipped (``on_error="skip"``) or NaN rows (``"nan"``)
     ├── ConstantFeaturesWarning            an extractor gave the same features for every image
-    └── VersionMismatchWarning             a saved model or clustering made with other library versions
+    ├── VersionMismatchWarning             a saved model or clustering made with other library versions
+    └── CacheWarning                       the feature cache could not be written; the extraction went on
 
 Errors about one image carry the offending source in ``.source`` (a path, or
 ``"item N"`` for in-memory images) and the reason in ``.reason`` (an
@@ -34,6 +36,8 @@ Errors about one image carry the offending source in ``.source`` (a path, or
 from __future__ import annotations
 
 __all__ = [
+    "CacheError",
+    "CacheWarning",
     "ConstantFeaturesWarning",
     "DatasetError",
     "DatasetNotFoundError",
@@ -185,6 +189,10 @@ class WorkerDiedError(FeatclfError, RuntimeError):
     or crashed in native code); the message names the likely cause and the settings to lower."""
 
 
+class CacheError(FeatclfError, OSError):
+    """A feature cache folder that cannot be used: a file, not writable, or a damaged database."""
+
+
 class FeatclfWarning(UserWarning):
     """Base class of featclf's warnings."""
 
@@ -199,3 +207,7 @@ class ConstantFeaturesWarning(FeatclfWarning):
 
 class VersionMismatchWarning(FeatclfWarning):
     """A saved model or clustering was made with other versions of featclf or of the libraries that make its numbers."""
+
+
+class CacheWarning(FeatclfWarning):
+    """The feature cache could not be written (disk full, a lock held too long); the extraction went on without it."""

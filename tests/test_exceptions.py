@@ -26,10 +26,12 @@ EXPECTED = {
     "SkippedImagesError": (ValueError,),
     "OutputTooLargeError": (MemoryError,),
     "WorkerDiedError": (RuntimeError,),
+    "CacheError": (OSError,),
     "FeatclfWarning": (UserWarning,),
     "SkippedImagesWarning": (exc.FeatclfWarning, UserWarning),
     "ConstantFeaturesWarning": (exc.FeatclfWarning, UserWarning),
     "VersionMismatchWarning": (exc.FeatclfWarning, UserWarning),
+    "CacheWarning": (exc.FeatclfWarning, UserWarning),
 }
 SOURCE_ERRORS = ("ImageLoadError", "ImageNotFoundError", "ImageTooLargeError", "InvalidImageError")
 

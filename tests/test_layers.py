@@ -2,7 +2,7 @@
 
 Layers, lowest first (``featclf/__init__.py`` documents them)::
 
-    exceptions, _version -> _validation, _optional, _public, _spec   (the base)
+    exceptions, _version -> _validation, _optional, _public, _spec, _config  (the base)
     io -> datasets -> kernels -> engine -> extract -> models -> stages -> report -> training
     -> evaluation | clustering -> cli
     featclf/__init__.py, featclf/__main__.py        (the faces of the whole package)
@@ -23,7 +23,7 @@ import featclf
 ROOT = pathlib.Path(featclf.__file__).parent
 LAYERS = [
     {"exceptions", "_version"},
-    {"_validation", "_optional", "_public", "_spec"},
+    {"_validation", "_optional", "_public", "_spec", "_config"},
     {"io"},
     {"datasets"},
     {"kernels"},

@@ -2,18 +2,18 @@
 
 Subcommands live in their own modules, each providing ``add_parser(subparsers)``
 that registers its parser with ``set_defaults(run=...)``; ``run(args)`` returns the
-exit code: ``evaluate``, ``cluster``, ``train``, ``predict``, ``info``, ``extract``, ``list`` and
-``demo``. A subcommand with a ``--verbose`` option prints the traceback of an error before its
-one-line message.
+exit code: ``evaluate``, ``cluster``, ``train``, ``predict``, ``info``, ``extract``, ``list``,
+``cache`` and ``demo``. A subcommand with a ``--verbose`` option prints the traceback of an error
+before its one-line message.
 
 Exit codes: 0 success; 2 usage errors (bad arguments, unknown names, bad parameter
-values, unusable data, images whose sizes need ``size=``, a missing optional dependency:
-all found before any extraction; a model file that cannot be read), printed as one line;
-1 other failures (an unreadable image with ``--on-error raise``, a file that cannot be
-written), also one line, without a traceback (``--verbose`` prints the traceback too).
-Options shared by the subcommands that extract features: ``--n-jobs``, ``--max-pixels``,
-``--device`` (CNN extractors), ``--quiet``, ``--verbose``, and ``--seed`` where something
-is random (folds, subsets, clustering, classifiers).
+values, unusable data, images whose sizes need ``size=``, a missing optional dependency, a
+cache folder that cannot be used: all found before any extraction; a model file that cannot
+be read), printed as one line; 1 other failures (an unreadable image with ``--on-error raise``,
+a file that cannot be written), also one line, without a traceback (``--verbose`` prints the
+traceback too). Options shared by the subcommands that extract features: ``--n-jobs``,
+``--max-pixels``, ``--device`` (CNN extractors), ``--cache-dir``, ``--quiet``, ``--verbose``,
+and ``--seed`` where something is random (folds, subsets, clustering, classifiers).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import traceback
 
 from .._version import __version__
 from ..exceptions import (
+    CacheError,
     DatasetError,
     FeatclfError,
     ImageSizeError,
@@ -44,7 +45,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import _cluster, _demo, _evaluate, _extract, _info, _list, _predict, _train
+    from . import _cache, _cluster, _demo, _evaluate, _extract, _info, _list, _predict, _train
 
     parser = _Parser(
         prog="featclf",
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"featclf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in (_evaluate, _train, _predict, _info, _cluster, _extract, _list, _demo):
+    for module in (_evaluate, _train, _predict, _info, _cluster, _extract, _list, _cache, _demo):
         module.add_parser(subparsers)
     return parser
 
@@ -105,5 +106,6 @@ def _report(prog: str, exc: BaseException) -> int:
         print(f"{prog}: error: {message}{hint}", file=sys.stderr)
         return 2
     print(f"{prog}: error: {message}", file=sys.stderr)
-    usage = (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError, ModelFileError)
+    usage = (UnknownNameError, InvalidParameterError, DatasetError, MissingDependencyError, ModelFileError,
+             CacheError)
     return 2 if isinstance(exc, usage) else 1

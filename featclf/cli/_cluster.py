@@ -9,6 +9,7 @@ import textwrap
 import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
+from ._cache import add_cache_option
 from ._data import DATA_HELP, open_collection, stratified_subset
 from ._options import (
     _max_pixels,
@@ -106,6 +107,7 @@ def add_parser(subparsers):
                         help="thumbnails per cluster in clusters.html (default: 24)")
     parser.add_argument("--seed", type=_non_negative, default=0,
                         help="random_state of the clustering, and of --limit's subset (default: 0)")
+    add_cache_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_device_and_verbose(parser)
     parser.set_defaults(run=run)
@@ -151,7 +153,7 @@ def run(args) -> int:
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the outputs
         result = cluster(dataset, extractor, args.n_clusters, reduce=args.reduce, method=args.method,
                          random_state=args.seed, n_jobs=args.n_jobs, on_error=args.on_error,
-                         max_pixels=args.max_pixels, verbose=0 if args.quiet else 1)
+                         max_pixels=args.max_pixels, cache_dir=args.cache_dir, verbose=0 if args.quiet else 1)
     _say(caught)
     check_output_dir(args.out, option="--out", create=True)
     paths = {kind: os.path.join(args.out, name) for kind, name in OUTPUTS.items()}

@@ -9,6 +9,7 @@ import textwrap
 import warnings
 
 from ..exceptions import ConstantFeaturesWarning, FeatclfWarning, SkippedImagesWarning
+from ._cache import add_cache_option
 from ._data import DATA_HELP, open_dataset, stratified_subset
 from ._options import (
     _max_pixels,
@@ -46,6 +47,7 @@ def add_common_options(parser, *, default_out=DEFAULT_OUT):
                         help="misclassified thumbnails per combination in the HTML report (default: 12)")
     parser.add_argument("--seed", type=_non_negative, default=0,
                         help="seed of the folds (and of --limit) (default: 0)")
+    add_cache_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress on stderr (progress bars are drawn only on a terminal; otherwise one line "
                              "per step)")
@@ -166,7 +168,7 @@ def run_evaluation(dataset, test, args, *, extractors, classifiers, cv):
         result = evaluate(dataset, extractors, classifiers, cv=cv, test=test, random_state=args.seed,
                           rank_by=getattr(args, "rank_by", "accuracy"), on_error=getattr(args, "on_error", "skip"),
                           n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
-                          max_pixels=max_pixels)
+                          max_pixels=max_pixels, cache_dir=getattr(args, "cache_dir", None))
     for warning in caught:  # featclf's own warnings as one line each; others as Python shows them
         if issubclass(warning.category, ConstantFeaturesWarning):
             print(f"featclf: warning: {warning.message}", file=sys.stderr)

@@ -14,6 +14,7 @@ import textwrap
 import warnings
 
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
+from ._cache import add_cache_option
 from ._cluster import _say
 from ._data import DATA_HELP, open_collection
 from ._options import _max_pixels, _n_jobs, add_device_and_verbose, check_manifest_options, with_devices
@@ -63,6 +64,7 @@ def add_parser(subparsers):
     parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
                         help="parallel decoding workers (default: 1; -1: all cores); the features are the same "
                              "for every N")
+    add_cache_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_device_and_verbose(parser)
     parser.set_defaults(run=run)
@@ -73,10 +75,11 @@ def run(args) -> int:
     from ..exceptions import InvalidParameterError
     from ..models import resolve_extractor
     from ..report import check_features_path, write_features
-    from ..stages import check_extractor_ready, compute_features, configure_extractor
+    from ..stages import check_cache_setting, check_extractor_ready, compute_features, configure_extractor
 
     check_manifest_options(args)
     check_features_path(args.output, option="-o")  # before any work: suffix, folder, pyarrow for .parquet
+    check_cache_setting(args.cache_dir, "--cache-dir")
     components = [resolve_extractor(e) for e in with_devices(args.extractors or [DEFAULT_EXTRACTOR], args.device)]
     keys = [c.spec or c.label for c in components]
     twice = next((k for k in keys if keys.count(k) > 1), None)
@@ -94,7 +97,7 @@ def run(args) -> int:
         warnings.simplefilter("always", FeatclfWarning)
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the record
         feature_sets = compute_features(extractors, dataset, on_error=args.on_error, n_jobs=args.n_jobs,
-                                        verbose=verbose)
+                                        verbose=verbose, cache_dir=args.cache_dir)
     _say(caught, args.command)
     record = write_features(args.output, dataset, keys, [c.label for c in components], extractors, feature_sets)
     n = record["n_inputs"]
@@ -104,5 +107,9 @@ def run(args) -> int:
         first = record["skipped"][0]
         print(f"Skipped {len(record['skipped'])} unreadable inputs, e.g. {first['source']}: {first['reason']} "
               "(their rows are NaN, kept/SPEC is False; all listed in the record).")
+    cached = [fs.train.cache for fs in feature_sets if fs.train is not None and fs.train.cache]
+    if cached:
+        hits, computed = sum(c["hits"] for c in cached), sum(c["computed"] for c in cached)
+        print(f"Feature cache {cached[0]['path']}: {hits:,} rows read, {computed:,} computed and written.")
     sys.stdout.flush()
     return 0

@@ -14,7 +14,8 @@ import sys
 import textwrap
 
 #: Parameters that change how work is run, not the features: listed apart.
-RUN_SETTINGS = ("n_jobs", "batch_size", "on_error", "verbose", "max_pixels", "device", "precision", "compile")
+RUN_SETTINGS = ("n_jobs", "batch_size", "on_error", "verbose", "max_pixels", "device", "precision", "compile",
+                "cache_dir")
 HUBS = {"torchvision": "torchvision", "timm": "timm"}
 
 

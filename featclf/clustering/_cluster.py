@@ -33,6 +33,7 @@ from ..extract import CNNEmbedding
 from ..io import DEFAULT_MAX_PIXELS, check_max_pixels
 from ..models import resolve_extractor
 from ..stages import (
+    check_cache_setting,
     check_extractor_ready,
     collect_versions,
     compute_features,
@@ -191,7 +192,7 @@ def _ready_extractor(extractor, on_error, n_jobs, verbose, max_pixels):
 # --------------------------------------------------------------------------- main entry
 def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None, preprocess="auto", reduce=None,
             n_components=None, method="kmeans", k_range=None, n_exemplars=5, n_outliers=10, random_state=0,
-            on_error="skip", n_jobs=None, verbose=1, max_pixels=DEFAULT_MAX_PIXELS) -> ClusteringResult:
+            on_error="skip", n_jobs=None, verbose=1, max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None) -> ClusteringResult:
     """Cluster a collection of images; every input is clustered or accounted for.
 
     Features are computed once (one engine pass), scaled as suits the extractor,
@@ -270,6 +271,12 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     max_pixels : int or None, default=178956970
         The largest image decoded (width x height); larger ones are refused from
         their header (skipped). ``None``: no limit.
+    cache_dir : str, path-like or False, optional
+        Folder of the feature cache, set on every extractor without its own: images
+        already extracted with the same configuration are read from it, new rows are
+        written as they are computed (README, "Feature cache"). Default:
+        :func:`featclf.set_config`'s, else ``$FEATCLF_CACHE_DIR``, else none; ``False``:
+        none. Checked (created, writable) before any work.
 
     Returns
     -------
@@ -320,6 +327,7 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     verbose = check_int("verbose", verbose, minimum=0, owner="cluster")
     n_jobs = check_n_jobs(n_jobs, "cluster")
     max_pixels = check_max_pixels(max_pixels, "cluster")
+    cache_dir = check_cache_setting(cache_dir, "cluster")
     n_exemplars = check_int("n_exemplars", n_exemplars, minimum=1, owner="cluster")
     n_outliers = check_int("n_outliers", n_outliers, minimum=0, owner="cluster")
     resolved = resolve_method(method)
@@ -338,7 +346,7 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     # 1. Features, once: the record says which input each row is and which were skipped.
     log_step(verbose, f"extracting {component.label} from {n} images")
     feature_set = compute_features([ready], data if isinstance(data, ImageDataset) else sources, on_error=on_error,
-                                   verbose=verbose)[0]
+                                   verbose=verbose, cache_dir=cache_dir)[0]
     record = feature_set.train
     warn_skipped(record.skipped, n)
     used = np.asarray(record.indices, np.intp)

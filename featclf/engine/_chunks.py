@@ -355,11 +355,16 @@ def _shared_work(func, sources, starts, size, n_workers, args):
 
     Chunks are claimed in input order; a few are kept in flight on the workers, and
     whenever none of them is done this process computes the next unclaimed chunk
-    itself, so progress never waits for a slow worker (e.g. one still starting).
+    itself, so progress never waits for a slow worker (e.g. one still starting). When
+    the pool is new and every chunk is claimed before its workers have completed any
+    (they are still starting: a short job, or a rerun served by the feature cache),
+    this process computes their chunks too instead of waiting for them to start.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
+    previous = _POOL
     executor = _helper_pool(n_workers - 1)
+    starting = executor is not previous  # a new pool: its workers take about half a second to start
     depth = 2 * (n_workers - 1)
     claimed = iter(range(len(starts)))
     in_flight: dict = {}
@@ -369,6 +374,7 @@ def _shared_work(func, sources, starts, size, n_workers, args):
             s = starts[number]
             in_flight[number] = executor.submit(_guarded, func, sources[s : s + size], s, *args)
 
+    pool_done = 0  # chunks the workers have completed: none yet while they start
     try:
         submit()
         while in_flight:
@@ -379,9 +385,16 @@ def _shared_work(func, sources, starts, size, n_workers, args):
                     yield number, _guarded(func, sources[s : s + size], s, *args)
                     submit()
                     continue
+                if starting and pool_done == 0:  # all claimed, the new workers still starting: do their chunks
+                    number = min(in_flight)  # (a chunk is a pure function of its sources: its twice is the same)
+                    in_flight.pop(number).cancel()
+                    s = starts[number]
+                    yield number, _guarded(func, sources[s : s + size], s, *args)
+                    continue
                 wait(list(in_flight.values()), return_when=FIRST_COMPLETED)  # everything is claimed
                 finished = [number for number, future in in_flight.items() if future.done()]
             for number in sorted(finished):
+                pool_done += 1
                 yield number, in_flight.pop(number).result()
             submit()
     finally:

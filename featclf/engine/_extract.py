@@ -12,7 +12,13 @@ how to key a cache). From each extractor it asks two things (the engine protocol
     Only for kernels with ``in_workers = False`` (a model on one device, e.g. the
     CNN): a context manager giving an object with ``feed(prepared)``, which computes
     the rows of a stack of prepared images into ``out`` in order, and ``finish()``,
-    which completes the pending rows and returns a dict of run details.
+    which completes the pending rows and returns a dict of run details. With a feature
+    cache, also ``rows_done()``: how many of the rows fed so far are written, so that
+    they are cached as they are computed.
+``extractor._cache_config()``
+    With a feature cache: what of the fitted extractor changes its numbers, as data
+    (:mod:`featclf.engine._cache` builds the key from it, the kernel's configuration and
+    the input preparation).
 
 Two stages, per image then per batch:
 
@@ -53,10 +59,21 @@ import warnings
 
 import numpy as np
 
+from .._config import resolve_cache_dir
 from .._public import user_stacklevel
 from .._validation import EXTRACTOR_ON_ERROR_OPTIONS, available_memory, check_option, format_bytes
 from ..exceptions import ConstantFeaturesWarning, ImageLoadError, ImageSizeError, InvalidImageError, OutputTooLargeError
 from ..io import DEFAULT_MAX_PIXELS, WHITE, check_max_pixels, convert_image, decode_image
+from ._cache import (
+    CacheReader,
+    CacheWriter,
+    check_cache_dir,
+    config_id,
+    content_digest,
+    entry_key,
+    kernel_state,
+    library_versions,
+)
 from ._chunks import as_sources, in_memory, iter_chunks, prefer_threads
 from ._record import Extraction, SkippedInput
 
@@ -83,7 +100,7 @@ def _decode_background(kernels):
     return WHITE if all(kernel.mode in ("rgb", "grey") for kernel in kernels) else None
 
 
-def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS):
+def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS, reader=None):
     """Decode, prepare and compute one chunk (runs in a worker).
 
     Each image is decoded (refused above ``max_pixels``) and at once prepared by every
@@ -91,8 +108,17 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS):
     exist and is dropped before the next one is decoded (an image with
     transparency is composited once for all the kernels that need it); the kernels then
     compute a batch of prepared images at a time. Returns ``(outputs per kernel, kept
-    indices, skipped, seconds)``, ``seconds`` holding the decoding time and each
+    indices, skipped, seconds, cached)``, ``seconds`` holding the decoding time and each
     kernel's own preparation and computation time.
+
+    With a cache ``reader`` (:class:`~featclf.engine._cache.CacheReader`), each source's
+    content is hashed first (a file is read once: hashed, then decoded from the same
+    bytes), a batch's rows are looked up in one query, and only the kernels whose row is
+    missing prepare and compute the image (an image every kernel has is not decoded).
+    ``cached`` is then, per kernel, ``(fresh, keys, hits)``: which kept rows were computed
+    here (bool per kept index), the row keys of the kept inputs, and for a kernel that
+    computes in the parent the cached rows (its output then holds only the fresh images).
+    Without a reader ``cached`` is ``None``.
     """
     clock = time.perf_counter
     background = _decode_background(kernels)
@@ -102,14 +128,35 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS):
     outputs = [[] for _ in kernels]
     seconds = [0.0] * (len(kernels) + 1)  # decoding, then one per kernel
     indices, skipped = [], []
+    cached = None if reader is None else [([], [], []) for _ in kernels]
     for offset in range(start, start + len(chunk), step):
+        stop = min(offset + step, start + len(chunk))
         prepared = [[] for _ in kernels]
         kept = []
-        for index in range(offset, min(offset + step, start + len(chunk))):
-            source = chunk[index - start]
+        if reader is not None:
             began = clock()
+            contents = [content_digest(chunk[index - start]) for index in range(offset, stop)]
+            keys = [None if digest is None else [entry_key(c, digest) for c in reader.configs]
+                    for digest, _ in contents]
+            found = reader.fetch(key for row in keys if row is not None for key in row)
+            batch_rows = [[] for _ in kernels]  # per kernel, per kept image: a cached row or None
+            seconds[0] += clock() - began
+        for index in range(offset, stop):
+            source = chunk[index - start]
+            wanted = range(len(kernels))
+            if reader is not None:
+                row_keys = keys[index - offset]
+                hits = [None if row_keys is None else found.get(row_keys[k]) for k in range(len(kernels))]
+                wanted = [k for k, hit in enumerate(hits) if hit is None]
+                if not wanted:  # every kernel has this image's row: not decoded
+                    for k, hit in enumerate(hits):
+                        batch_rows[k].append(hit)
+                    kept.append(index)
+                    continue
+            began = clock()
+            data = None if reader is None else contents[index - offset][1]
             try:
-                image = decode_image(source, index=index, background=background, max_pixels=max_pixels)
+                image = decode_image(source, index=index, background=background, max_pixels=max_pixels, data=data)
             except (ImageLoadError, InvalidImageError) as exc:
                 if not skip:
                     raise
@@ -118,15 +165,16 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS):
             done = clock()
             seconds[0] += done - began
             flat = None  # the image composited onto white, made once for every kernel that needs it
-            ready = []
+            ready = {}
             try:
-                for k, kernel in enumerate(kernels):
+                for k in wanted:
+                    kernel = kernels[k]
                     if kernel.mode != "rgba" and image.ndim == 3 and image.shape[2] == 4:
                         if flat is None:
                             flat = convert_image(image, "rgb")
-                        ready.append(kernel.prepare(flat, source, index))
+                        ready[k] = kernel.prepare(flat, source, index)
                     else:
-                        ready.append(kernel.prepare(image, source, index))
+                        ready[k] = kernel.prepare(image, source, index)
                     began, done = done, clock()
                     seconds[k + 1] += done - began
             except ImageSizeError as exc:  # this image's size (it names it), or a setting (no source: raised)
@@ -136,17 +184,54 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS):
                 continue
             finally:
                 del image, flat  # the full-size image goes before the next one is decoded
-            for k, one in enumerate(ready):
+            for k, one in ready.items():
                 prepared[k].append(one)
+            if reader is not None:
+                for k, hit in enumerate(hits):
+                    batch_rows[k].append(hit)
             kept.append(index)
         if not kept:  # every image of this batch was skipped
             continue
         for k, kernel in enumerate(kernels):
             began = clock()
-            outputs[k].append(kernel.compute(prepared[k]) if kernel.in_workers else np.stack(prepared[k]))
+            if reader is None:
+                outputs[k].append(kernel.compute(prepared[k]) if kernel.in_workers else np.stack(prepared[k]))
+            else:
+                outputs[k].append(_merge_batch(kernel, prepared[k], batch_rows[k], cached[k]))
+                cached[k][1].extend(keys[i - offset][k] if keys[i - offset] is not None else None for i in kept)
             seconds[k + 1] += clock() - began
         indices.extend(kept)
-    return [_concat(parts) for parts in outputs], indices, skipped, seconds
+    if cached is not None:
+        cached = [(np.asarray(fresh, dtype=bool), row_keys, _concat(hits) if hits else None)
+                  for fresh, row_keys, hits in cached]
+    return [_concat([p for p in parts if p is not None]) for parts in outputs], indices, skipped, seconds, cached
+
+
+def _merge_batch(kernel, prepared, rows, cached):
+    """A batch's output for one kernel with a cache: cached rows and the rows computed now, in input order.
+
+    ``rows`` holds, per kept image, its cached row or ``None`` (prepared now, in order).
+    For a kernel computing in the workers, the full block of rows; for one computing in
+    the parent, the stack of the images to compute (the cached rows go to ``cached``).
+    """
+    fresh, _, hits = cached
+    fresh.extend(row is None for row in rows)
+    if not kernel.in_workers:
+        if any(row is not None for row in rows):
+            hits.append(np.stack([row for row in rows if row is not None]))
+        return np.stack(prepared) if prepared else None
+    computed = kernel.compute(prepared) if prepared else None
+    if computed is not None and len(computed) == len(rows):
+        return computed
+    width = computed.shape[1] if computed is not None else next(len(row) for row in rows if row is not None)
+    block = np.empty((len(rows), width), dtype=np.float32)
+    fresh_rows = [i for i, row in enumerate(rows) if row is None]
+    if computed is not None:
+        block[fresh_rows] = computed
+    for i, row in enumerate(rows):
+        if row is not None:
+            block[i] = row
+    return block
 
 
 def _operational(extractors, name, given):
@@ -206,7 +291,56 @@ def warn_constant(extractor, record) -> None:
         )
 
 
-def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, verbose=None) -> list[Extraction]:
+def _open_cache(extractors, kernels, cache_dir, max_pixels):
+    """``(writer, reader, config ids)`` for the pass, or ``(None, None, None)`` without a cache folder."""
+    folder = resolve_cache_dir(_operational(extractors, "cache_dir", cache_dir), "extract")
+    if folder is None:
+        return None, None, None
+    path = check_cache_dir(folder)
+    background = _decode_background(kernels)
+    versions = library_versions()
+    writer = CacheWriter(path)
+    configs = []
+    for extractor, kernel in zip(extractors, kernels):
+        description = {
+            "extractor": f"{type(extractor).__module__}.{type(extractor).__qualname__}",
+            "config": extractor._cache_config(),
+            "kernel": kernel_state(kernel),
+            "preparation": {"mode": kernel.mode, "background": None if background is None else list(background),
+                            "max_pixels": max_pixels},
+            "n_features": int(extractor.n_features_out_),
+            "versions": versions,
+        }
+        config = config_id(description)
+        writer.register(config, type(extractor).__name__, description)
+        configs.append(config)
+    return writer, CacheReader(path, tuple(configs)), configs
+
+
+class _Pending:
+    """The rows a parent-side sink computes with a cache: computed into ``buffer``, then placed and stored.
+
+    The sink writes the rows of the images fed to it in order into ``buffer``; as they
+    are done (``sink.rows_done()``), each goes to its row of the output and to the cache.
+    """
+
+    def __init__(self, n, width):
+        self.buffer = np.empty((n, width), dtype=np.float32)
+        self.targets: list = []  # output row of each fed image
+        self.keys: list = []
+        self.placed = 0
+
+    def flush(self, done, out, config, writer):
+        if done <= self.placed:
+            return
+        rows = self.buffer[self.placed : done]
+        out[self.targets[self.placed : done]] = rows
+        writer.store((key, config, row) for key, row in zip(self.keys[self.placed : done], rows) if key is not None)
+        self.placed = done
+
+
+def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, verbose=None,
+                 cache_dir=None) -> list[Extraction]:
     """Run fitted extractors over the same inputs, decoding each input once.
 
     Parameters
@@ -227,6 +361,13 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         as the CNN's, sets ``batch_size`` for the whole pass). Images are decoded
         under the strictest ``max_pixels`` of the extractors (an image above it is
         that input's :class:`~featclf.exceptions.ImageTooLargeError`, skippable).
+    cache_dir : str, path-like or False, optional
+        The feature cache folder (:mod:`featclf.engine._cache` gives the rules); default:
+        the first extractor's ``cache_dir``, else :func:`featclf.set_config`'s, else
+        ``$FEATCLF_CACHE_DIR``; ``False`` or none of them: no cache, nothing written.
+        Rows found there are not computed (an image every extractor has is not
+        decoded); rows computed are written as each chunk comes back. Each record's
+        ``cache`` says how many rows came from the cache and how many were computed.
 
     Returns
     -------
@@ -242,6 +383,9 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     OutputTooLargeError
         Before decoding anything: the feature matrices would not fit in the memory
         available (see :func:`check_output_memory`).
+    CacheError
+        Before decoding anything: the cache folder is a file, cannot be written, or holds
+        a damaged database.
 
     Warns
     -----
@@ -269,6 +413,18 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     max_pixels = _max_pixels(extractors)
     check_output_memory(extractors, n)
     kernels = [extractor._kernel(sources) for extractor in extractors]
+    writer, reader, configs = _open_cache(extractors, kernels, cache_dir, max_pixels)
+    try:
+        return _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size, verbose, max_pixels,
+                             writer, reader, configs)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size, verbose, max_pixels,
+                  writer, reader, configs):
+    """The pass of :func:`extract_many`, its arguments checked (``writer``: the cache, or None)."""
     if batch_size is None:
         hints = [k.chunk_size for k in kernels if k.chunk_size is not None]
         batch_size = hints[0] if hints else _operational(extractors, "batch_size", None) or "auto"
@@ -280,24 +436,47 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     began = time.perf_counter()
     cursor = 0
     desc = "+".join(type(e).__name__ for e in extractors)
+    hits = [0] * len(extractors)
+    # With a cache, a parent-side sink computes only the missing rows, into a buffer of its own.
+    pending = [None if writer is None or k.in_workers else _Pending(n, e.n_features_out_)
+               for e, k in zip(extractors, kernels)]
     with contextlib.ExitStack() as stack:
-        sinks = [None if k.in_workers else stack.enter_context(e._sink(out))
-                 for e, k, out in zip(extractors, kernels, outs)]
-        for results, kept, skips, chunk_seconds in iter_chunks(
+        sinks = [None if k.in_workers else stack.enter_context(e._sink(out if p is None else p.buffer))
+                 for e, k, out, p in zip(extractors, kernels, outs, pending)]
+        for results, kept, skips, chunk_seconds, cached in iter_chunks(
             _run_chunk, sources, n_jobs=n_jobs, batch_size=batch_size, verbose=verbose, desc=desc,
-            args=(kernels, on_error != "raise", max_pixels), prefer="threads" if prefer_threads(sources) else None,
+            args=(kernels, on_error != "raise", max_pixels, reader),
+            prefer="threads" if prefer_threads(sources) else None,
             parent_helps=all(k.in_workers for k in kernels),  # a model in the parent keeps it busy
         ):
             seconds += chunk_seconds
             k = len(kept)
             if k:
+                stored = []
                 for r, (result, out, sink) in enumerate(zip(results, outs, sinks)):
+                    if cached is not None:
+                        fresh, keys, hit_rows = cached[r]
+                        hits[r] += int(k - fresh.sum())
                     if sink is None:
                         out[cursor : cursor + k] = result
-                    else:
-                        fed = time.perf_counter()
+                        if cached is not None:
+                            stored += [(keys[i], configs[r], result[i]) for i in np.flatnonzero(fresh)
+                                       if keys[i] is not None]
+                        continue
+                    fed = time.perf_counter()
+                    if cached is not None:
+                        rows = cursor + np.arange(k)
+                        if hit_rows is not None:
+                            out[rows[~fresh]] = hit_rows
+                        pending[r].targets.extend(rows[fresh])
+                        pending[r].keys.extend(keys[i] for i in np.flatnonzero(fresh))
+                    if result is not None:
                         sink.feed(result)
-                        seconds[r + 1] += time.perf_counter() - fed
+                    if cached is not None:
+                        pending[r].flush(sink.rows_done(), out, configs[r], writer)
+                    seconds[r + 1] += time.perf_counter() - fed
+                if stored:
+                    writer.store(stored)  # one transaction per chunk
                 indices[cursor : cursor + k] = kept
             cursor += k
             skipped.extend(skips)
@@ -305,6 +484,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
             if sink is not None:
                 finished = time.perf_counter()
                 details[r] = sink.finish()
+                if pending[r] is not None:
+                    pending[r].flush(len(pending[r].targets), outs[r], configs[r], writer)
                 seconds[r + 1] += time.perf_counter() - finished
     wall = time.perf_counter() - began
     records = []
@@ -315,7 +496,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         timings = {"wall_s": wall, "decode_s": float(seconds[0]), "compute_s": float(seconds[r + 1]),
                    "attributed_s": float(wall * own / seconds.sum()) if seconds.sum() > 0 else wall / len(extractors)}
         rows = indices[:cursor] if r == 0 else indices[:cursor].copy()  # records share no index array
-        records.append(Extraction(out, rows, list(skipped), n, detail, timings))
+        cache = {} if writer is None else {"path": writer.path, "hits": hits[r], "computed": len(rows) - hits[r]}
+        records.append(Extraction(out, rows, list(skipped), n, detail, timings, cache))
     for extractor, record in zip(extractors, records):
         warn_constant(extractor, record)
     return records
@@ -329,7 +511,7 @@ def extract(extractor, X, **options) -> Extraction:
     extractor : fitted featclf extractor
     X : list of image sources, dataset, or ndarray of shape (N, H, W[, C])
     **options
-        ``on_error``, ``n_jobs``, ``batch_size``, ``verbose``, as in :func:`extract_many`.
+        ``on_error``, ``n_jobs``, ``batch_size``, ``verbose``, ``cache_dir``, as in :func:`extract_many`.
 
     Returns
     -------

@@ -59,6 +59,9 @@ class Extraction:
         extractor's own preparation and computation, summed over workers), and
         ``attributed_s``: the pass's wall time apportioned to this extractor (its
         computation, plus an equal share of decoding).
+    cache : dict
+        With a feature cache: ``path`` (its database), ``hits`` (rows read from it) and
+        ``computed`` (rows computed, and written to it); empty without a cache.
     """
 
     features: np.ndarray
@@ -67,6 +70,7 @@ class Extraction:
     n_inputs: int = 0
     details: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)
 
     @property
     def n_kept(self) -> int:

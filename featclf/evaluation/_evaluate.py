@@ -62,6 +62,7 @@ from ..io import DEFAULT_MAX_PIXELS, check_max_pixels
 from ..models import check_classifier_fits, resolve_classifier, resolve_extractor, unique_labels
 from ..report import score_text
 from ..stages import (
+    check_cache_setting,
     check_extractor_ready,
     collect_versions,
     compute_features,
@@ -370,7 +371,7 @@ def _per_class(confusion: np.ndarray, classes) -> dict:
 # --------------------------------------------------------------------------- main entry
 def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, groups=None, random_state=0,
              rank_by="accuracy", on_error="skip", n_jobs=None, verbose=1,
-             max_pixels=DEFAULT_MAX_PIXELS) -> EvaluationResult:
+             max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None) -> EvaluationResult:
     """Compare every extractor x classifier combination with cross-validation.
 
     Features are computed once per extractor and reused across classifiers and
@@ -429,6 +430,12 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
         image is refused from its header (skipped and reported with
         ``on_error='skip'``); ``None``: no limit. Set on every extractor whose own
         ``max_pixels`` is the default (see :func:`featclf.load_image`).
+    cache_dir : str, path-like or False, optional
+        Folder of the feature cache, set on every extractor without its own: images
+        already extracted with the same configuration are read from it, new rows are
+        written as they are computed (README, "Feature cache"). Default:
+        :func:`featclf.set_config`'s, else ``$FEATCLF_CACHE_DIR``, else none; ``False``:
+        none. Checked (created, writable) before any work.
 
     Warns
     -----
@@ -484,6 +491,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
     check_int("verbose", verbose, minimum=0, owner="evaluate")
     check_n_jobs(n_jobs, "evaluate")
     max_pixels = check_max_pixels(max_pixels, "evaluate")
+    cache_dir = check_cache_setting(cache_dir, "evaluate")
     mode = "split" if (cv == "split" or (cv is None and test is not None)) else "cv"
     groups, groups_source = _check_groups(groups, train, mode)
     mode, splitter, n_splits = _check_cv(cv, test, random_state, grouped=groups is not None)
@@ -523,7 +531,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
                   f"{' + ' + str(len(test)) if test else ''} images")
     fit_workers = effective_workers(n_jobs, len(ext_components) * len(clf_components) * n_folds)
     feature_sets = compute_features(extractors_ready, train, test, on_error=on_error, verbose=verbose,
-                                    fit_workers=fit_workers)
+                                    fit_workers=fit_workers, cache_dir=cache_dir)
     for component, fs in zip(ext_components, feature_sets):
         log_step(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s")
 

@@ -109,6 +109,19 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     def _kernel(self, sources):
         raise NotImplementedError
 
+    def _cache_config(self) -> dict:
+        """What of this fitted extractor changes its numbers, for the feature cache's key.
+
+        Every parameter but those that only change how work runs
+        (:data:`featclf.engine.RUN_ONLY_PARAMS`), the fitted image size and whether images
+        are resized to it, and the number of features; the engine adds the kernel's
+        configuration, the input preparation and library versions. Subclasses whose
+        numbers depend on more (the CNN's network) extend it.
+        """
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in engine.RUN_ONLY_PARAMS}
+        _, size, resize = self._sized()
+        return {"params": params, "image_size": size, "resize": resize, "n_features": int(self.n_features_out_)}
+
     # -- description ---------------------------------------------------------------------
     def describe(self) -> dict:
         """This extractor's configuration, defaults resolved, as reports and saved models record it.
@@ -149,6 +162,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         engine.check_batch_size(self.batch_size, self)
         check_int("verbose", self.verbose, minimum=0, owner=self)
         check_max_pixels(getattr(self, "max_pixels", DEFAULT_MAX_PIXELS), self)
+        engine.check_cache_param(getattr(self, "cache_dir", None), self)
         size = check_pair("size", getattr(self, "size", None), owner=self, allow_none=True,
                           example=self._example_size())
         self._check_output_size("size", size)

@@ -80,6 +80,13 @@ class ColorHistogram(BaseExtractor):
         ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
         at its default settings (see :func:`featclf.load_image`). Also the largest
         ``size`` accepted.
+    cache_dir : str, path-like or False, optional
+        Folder of the feature cache: rows of images already extracted with the same
+        configuration (same file content, same parameters apart from ``n_jobs``,
+        ``verbose``, ``batch_size``, ``on_error`` and ``cache_dir``) are read from it
+        instead of computed, and new rows are written as they are computed (see the
+        README's "Feature cache"). Default: :func:`featclf.set_config`'s ``cache_dir``,
+        else ``$FEATCLF_CACHE_DIR``, else no cache; ``False``: no cache.
 
     Attributes
     ----------
@@ -107,7 +114,7 @@ class ColorHistogram(BaseExtractor):
     _needs_common_size = False  # a histogram has the same length whatever the image size
 
     def __init__(self, *, color_space="hsv", bins=8, joint=True, size=None, n_jobs=None, batch_size="auto",
-                 on_error="raise", verbose=1, max_pixels=DEFAULT_MAX_PIXELS):
+                 on_error="raise", verbose=1, max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None):
         self.color_space = color_space
         self.bins = bins
         self.joint = joint
@@ -117,6 +124,7 @@ class ColorHistogram(BaseExtractor):
         self.on_error = on_error
         self.verbose = verbose
         self.max_pixels = max_pixels
+        self.cache_dir = cache_dir
 
     def _bins(self) -> tuple[int, int, int]:
         bins = self.bins

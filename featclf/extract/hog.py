@@ -86,6 +86,13 @@ class HOG(BaseExtractor):
         ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
         at its default settings (see :func:`featclf.load_image`). Also the largest
         ``size`` accepted.
+    cache_dir : str, path-like or False, optional
+        Folder of the feature cache: rows of images already extracted with the same
+        configuration (same file content, same parameters apart from ``n_jobs``,
+        ``verbose``, ``batch_size``, ``on_error`` and ``cache_dir``) are read from it
+        instead of computed, and new rows are written as they are computed (see the
+        README's "Feature cache"). Default: :func:`featclf.set_config`'s ``cache_dir``,
+        else ``$FEATCLF_CACHE_DIR``, else no cache; ``False``: no cache.
 
     Attributes
     ----------
@@ -165,7 +172,7 @@ class HOG(BaseExtractor):
 
     def __init__(self, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), block_norm="L2-Hys",
                  size=None, color="rgb", method="opencv", n_jobs=None, batch_size="auto", on_error="raise",
-                 verbose=1, max_pixels=DEFAULT_MAX_PIXELS):
+                 verbose=1, max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
@@ -178,6 +185,7 @@ class HOG(BaseExtractor):
         self.on_error = on_error
         self.verbose = verbose
         self.max_pixels = max_pixels
+        self.cache_dir = cache_dir
 
     @property
     def _image_mode(self):

@@ -46,6 +46,13 @@ class RawPixels(BaseExtractor):
         ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
         at its default settings (see :func:`featclf.load_image`). Also the largest
         ``size`` accepted.
+    cache_dir : str, path-like or False, optional
+        Folder of the feature cache: rows of images already extracted with the same
+        configuration (same file content, same parameters apart from ``n_jobs``,
+        ``verbose``, ``batch_size``, ``on_error`` and ``cache_dir``) are read from it
+        instead of computed, and new rows are written as they are computed (see the
+        README's "Feature cache"). Default: :func:`featclf.set_config`'s ``cache_dir``,
+        else ``$FEATCLF_CACHE_DIR``, else no cache; ``False``: no cache.
 
     Attributes
     ----------
@@ -70,7 +77,7 @@ class RawPixels(BaseExtractor):
     _default_size = (32, 32)
 
     def __init__(self, *, size=None, color="grey", n_jobs=None, batch_size="auto", on_error="raise", verbose=1,
-                 max_pixels=DEFAULT_MAX_PIXELS):
+                 max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None):
         self.size = size
         self.color = color
         self.n_jobs = n_jobs
@@ -78,6 +85,7 @@ class RawPixels(BaseExtractor):
         self.on_error = on_error
         self.verbose = verbose
         self.max_pixels = max_pixels
+        self.cache_dir = cache_dir
 
     @property
     def _image_mode(self):

@@ -490,7 +490,8 @@ def check_background(background):
     return bg
 
 
-def decode_image(source, *, index: int | None = None, background=None, max_pixels=DEFAULT_MAX_PIXELS) -> np.ndarray:
+def decode_image(source, *, index: int | None = None, background=None, max_pixels=DEFAULT_MAX_PIXELS,
+                 data: bytes | None = None) -> np.ndarray:
     """Decode one image source into its canonical uint8 array, before any layout conversion.
 
     The canonical array is ``(H, W)`` for grey sources, ``(H, W, 3)`` RGB, or
@@ -515,6 +516,10 @@ def decode_image(source, *, index: int | None = None, background=None, max_pixel
         ``convert_image(decode_image(s), mode, background=bg)`` bit for bit.
     max_pixels : int or None, default=DEFAULT_MAX_PIXELS
         As in :func:`load_image`.
+    data : bytes, optional
+        For a path: the file's bytes, already read (the engine's cache hashes and decodes
+        the same bytes, reading each file once); decoded instead of the file, and errors
+        still name the path.
 
     Returns
     -------
@@ -537,7 +542,7 @@ def decode_image(source, *, index: int | None = None, background=None, max_pixel
         return canon
     label = describe_source(source, index)
     if _is_path(source) or isinstance(source, (bytes, bytearray, memoryview)):
-        return _open_encoded(source, label, background, max_pixels)
+        return _open_encoded(source if not data else data, label, background, max_pixels)
     if isinstance(source, Image.Image):
         _check_not_empty(source.size, label)
         _check_pixels(source.size, max_pixels, label)  # its pixels may not be decoded yet

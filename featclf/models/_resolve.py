@@ -30,7 +30,7 @@ __all__ = ["Component", "check_classifier", "check_classifier_fits", "describe_e
            "from_spec", "resolve_classifier", "resolve_extractor", "to_spec", "unique_labels"]
 
 #: Parameters that change how work is run, not the features; left out of labels.
-OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device"})
+OPERATIONAL_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "device", "cache_dir"})
 
 
 @dataclass

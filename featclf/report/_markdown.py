@@ -192,7 +192,7 @@ def result_to_markdown(result, *, max_skipped: int = 20) -> str:
 #: Parameters left out of the one-line settings of an extractor: how work is run, not what is computed
 #: (all are in the JSON report), and the backbone's data (shown as its name, input size and weights).
 _RUN_SETTINGS = ("n_jobs", "batch_size", "on_error", "verbose", "max_pixels", "device", "precision", "compile",
-                 "backbone_config")
+                 "cache_dir", "backbone_config")
 
 
 def extractor_settings(config) -> list:

@@ -164,14 +164,14 @@ def _record_of(extractor, data) -> Extraction:
     return record
 
 
-def _run(extractors, data, on_error, n_jobs, verbose) -> tuple[list[Extraction], list[float]]:
+def _run(extractors, data, on_error, n_jobs, verbose, cache_dir=None) -> tuple[list[Extraction], list[float]]:
     """One record per extractor on ``data``: featclf extractors in one pass (each image decoded once)."""
     records: list = [None] * len(extractors)
     seconds = [0.0] * len(extractors)
     shared = [i for i, e in enumerate(extractors) if _how(e) == "engine"]
     if shared:
         group = extract_many([extractors[i] for i in shared], data, on_error=on_error, n_jobs=n_jobs,
-                             verbose=verbose)
+                             verbose=verbose, cache_dir=cache_dir)
         for i, record in zip(shared, group):
             records[i], seconds[i] = record, record.timings["attributed_s"]
     for i, extractor in enumerate(extractors):
@@ -185,13 +185,13 @@ def _run(extractors, data, on_error, n_jobs, verbose) -> tuple[list[Extraction],
 
 
 def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None, verbose=0,
-                     fit_workers=1) -> list[FeatureSet]:
+                     fit_workers=1, cache_dir=None) -> list[FeatureSet]:
     """Fit each extractor on the training images and compute the features of train (and test).
 
     The one place where entry points compute features: featclf extractors run
     together through :func:`featclf.engine.extract_many`, so each image is decoded
     once for all of them, and each result is reused by every classifier and fold.
-    ``fit`` sees only the training images. The resumable feature cache plugs in here.
+    ``fit`` sees only the training images. The feature cache applies here (``cache_dir``).
 
     Parameters
     ----------
@@ -208,6 +208,9 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
     fit_workers : int, default=1
         Fits the caller will run at the same time on the features, for the memory
         check (:func:`check_run_memory`), made after ``fit`` and before any extraction.
+    cache_dir : str, path-like or False, optional
+        The feature cache of the shared pass (:func:`featclf.engine.extract_many`);
+        default: the first extractor's own, else the global setting.
 
     Returns
     -------
@@ -232,7 +235,7 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
         extractor.fit(train)
         fit_seconds.append(time.perf_counter() - began)
     check_run_memory(extractors, len(train) + (len(test) if test is not None else 0), fit_workers=fit_workers)
-    train_records, train_seconds = _run(extractors, train, on_error, n_jobs, verbose)
+    train_records, train_seconds = _run(extractors, train, on_error, n_jobs, verbose, cache_dir)
     for extractor, record in zip(extractors, train_records):
         if record.skipped and hasattr(extractor, "_recount_size_rule"):  # the size rule counts images read
             sources = as_sources(train)
@@ -240,7 +243,7 @@ def compute_features(extractors, train, test=None, *, on_error=None, n_jobs=None
     if test is None:
         test_records, test_seconds = [None] * len(extractors), [0.0] * len(extractors)
     else:
-        test_records, test_seconds = _run(extractors, test, on_error, n_jobs, verbose)
+        test_records, test_seconds = _run(extractors, test, on_error, n_jobs, verbose, cache_dir)
     return [FeatureSet(a, b, f + s + t, fitted_settings(e)) for a, b, f, s, t, e in
             zip(train_records, test_records, fit_seconds, train_seconds, test_seconds, extractors)]
 

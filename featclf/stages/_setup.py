@@ -10,11 +10,31 @@ from __future__ import annotations
 
 import sys
 
+from .._config import resolve_cache_dir
+from ..engine import check_cache_dir
 from ..extract import BaseExtractor
 from ..io import DEFAULT_MAX_PIXELS
 from ..models import describe_extractor
 
-__all__ = ["check_extractor_ready", "configure_extractor", "log_step"]
+__all__ = ["check_cache_setting", "check_extractor_ready", "configure_extractor", "log_step"]
+
+
+def check_cache_setting(cache_dir, owner: str):
+    """Validate an entry point's ``cache_dir`` and the cache folder that applies (created if missing), before any work.
+
+    Returns ``cache_dir`` as given (``None``: the global setting applies, in the engine).
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a path, ``None`` or ``False``.
+    CacheError
+        The folder that applies is a file, cannot be written, or holds a damaged cache.
+    """
+    folder = resolve_cache_dir(cache_dir, owner)
+    if folder is not None:
+        check_cache_dir(folder)
+    return cache_dir
 
 
 def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT_MAX_PIXELS):
@@ -22,7 +42,9 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
 
     ``on_error`` and ``verbose`` are always set (where the extractor has them); ``n_jobs``
     only where the extractor's own is None, and ``max_pixels`` only where the extractor's
-    own is the default (an extractor's explicit setting wins).
+    own is the default (an extractor's explicit setting wins). An entry point's
+    ``cache_dir`` is not set here: it goes to :func:`compute_features` for the run, so
+    that no saved model or clustering carries a cache folder of this machine.
 
     Parameters
     ----------

@@ -39,6 +39,10 @@ class MeanKernel(Kernel):
         self.parent, self.how = parent, how
 
     def compute(self, images):
+        if self.how in ("exit", "kill") and os.getpid() == self.parent:
+            # this process is slow, so the worker starts (and dies) before every chunk is claimed: otherwise this
+            # process computes the chunks of a worker that has completed none, and the run ends without it
+            time.sleep(0.4)
         if self.how is not None and os.getpid() != self.parent:
             if self.how == "slow":
                 time.sleep(1.5)
@@ -75,6 +79,9 @@ def test_progress_moves_every_few_files_whatever_n_jobs(many_paths, progress_bar
 def test_progress_does_not_wait_for_a_slow_worker(many_paths, progress_bars):
     # n_jobs=2: one worker process (1.5 s per chunk: two chunks) and this process (the rest, at once).
     # The bar advances as each chunk completes; it used to wait for chunk 0 then jump (issue 9, kind 12).
+    extract(MeanExtractor(n_jobs=2), many_paths)  # the pool started: its worker is not "still starting"
+    progress_bars.clear()
+    progress_bars.times.clear()
     record = extract(MeanExtractor(n_jobs=2, verbose=1, how="slow"), many_paths)
     assert record.features[:, 0].tolist() == list(range(100))  # rows still in input order
     (bar,) = progress_bars
@@ -82,6 +89,18 @@ def test_progress_does_not_wait_for_a_slow_worker(many_paths, progress_bars):
     (times,) = progress_bars.times
     early = [t for t in times if t < times[-1] - 1.0]  # steps more than 1 s before the last
     assert len(early) >= 3, bar
+
+
+def test_a_new_pool_is_not_waited_for(many_paths):
+    # A new pool's worker takes about half a second to start: once every chunk is claimed and it has completed
+    # none, this process computes its chunks too (issue 12: a rerun served by the cache waited for it).
+    if _chunks._POOL is not None:
+        _chunks._POOL.shutdown(wait=True)
+        _chunks._POOL = None  # the next run starts a new pool (kept afterwards, as usual)
+    began = time.perf_counter()
+    record = extract(MeanExtractor(n_jobs=2, how="slow"), many_paths)
+    assert time.perf_counter() - began < 1.4  # less than one chunk of the slow worker
+    assert record.features[:, 0].tolist() == list(range(100))
 
 
 def test_the_worker_count_is_capped_by_cores_and_tasks(monkeypatch, many_paths):

@@ -34,7 +34,7 @@ def test_make_extractor_passes_parameters():
 
 def test_make_extractor_refuses_unknown_parameters():
     with pytest.raises(InvalidParameterError, match=r"Extractor 'hog' \(HOG\) has no parameter 'bogus'\. Valid "
-                                                    r"parameters: orientations, pixels_per_cell, .*max_pixels\.$"):
+                                                    r"parameters: orientations, pixels_per_cell, .*max_pixels, cache_dir\.$"):
         make_extractor("hog", bogus=1)
 
 

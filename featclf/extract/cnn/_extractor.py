@@ -113,6 +113,13 @@ class CNNEmbedding(BaseExtractor):
         ``on_error='skip'``); ``None``: no limit. The default is where Pillow refuses
         at its default settings (see :func:`featclf.load_image`). Also the largest
         ``input_size`` accepted.
+    cache_dir : str, path-like or False, optional
+        Folder of the feature cache: rows of images already extracted with the same
+        configuration (same file content, same parameters apart from ``n_jobs``,
+        ``verbose``, ``batch_size``, ``on_error`` and ``cache_dir``) are read from it
+        instead of computed, and new rows are written as they are computed (see the
+        README's "Feature cache"). Default: :func:`featclf.set_config`'s ``cache_dir``,
+        else ``$FEATCLF_CACHE_DIR``, else no cache; ``False``: no cache.
 
     Attributes
     ----------
@@ -170,7 +177,7 @@ class CNNEmbedding(BaseExtractor):
 
     def __init__(self, *, backbone="efficientnet_lite0", weights=None, pooling="avg", input_size=None,
                  device="auto", precision="auto", batch_size="auto", compile="auto", n_jobs=None,
-                 on_error="raise", verbose=1, max_pixels=DEFAULT_MAX_PIXELS):
+                 on_error="raise", verbose=1, max_pixels=DEFAULT_MAX_PIXELS, cache_dir=None):
         self.backbone = backbone
         self.weights = weights
         self.pooling = pooling
@@ -183,6 +190,7 @@ class CNNEmbedding(BaseExtractor):
         self.on_error = on_error
         self.verbose = verbose
         self.max_pixels = max_pixels
+        self.cache_dir = cache_dir
 
     # -- parameters --------------------------------------------------------------------
     def _check_params(self):
@@ -471,6 +479,31 @@ class CNNEmbedding(BaseExtractor):
             return int(self.batch_size)
         return _inference.default_batch_size(self._torch().device(self.device_), self.image_size_)
 
+    def _cache_config(self) -> dict:
+        """The feature cache's key for this fitted instance: the base's, with what changes a network's numbers.
+
+        The resolved backbone configuration (preprocessing), a checksum of the loaded
+        network (architecture and every weight, :func:`._inference.network_digest`), the
+        inference path, device, precision, images per forward pass (another batch size
+        changes the last bits) and the torch (and ONNX Runtime) version.
+        """
+        from . import _inference
+
+        runtime = self._loaded()
+        if runtime.digest is None:
+            runtime.digest = _inference.network_digest(runtime.model)
+        torch = self._torch()
+        params = {k: v for k, v in self.get_params(deep=False).items()
+                  if k not in engine.RUN_ONLY_PARAMS | {"backbone", "weights", "device", "precision", "compile"}}
+        versions = {"torch": torch.__version__}
+        if self.compile_ == "onnxruntime":
+            import onnxruntime
+
+            versions["onnxruntime"] = onnxruntime.__version__
+        return {"params": params, "backbone": self.backbone_config_.describe(), "network": runtime.digest,
+                "compile": self.compile_, "device": self.device_, "precision": self.precision_,
+                "batch_size": self._batch_size(), "n_features": int(self.n_features_out_), "versions": versions}
+
     def _kernel(self, sources):
         batch = self._batch_size()
         config = self.backbone_config_
@@ -503,6 +536,7 @@ class _Runtime:
     def __init__(self):
         self.model = None
         self.runners: dict = {}
+        self.digest = None  # the network's checksum, for the feature cache
 
 
 class _Sink:
@@ -515,6 +549,10 @@ class _Sink:
 
     def feed(self, images):
         self.runner.feed(images)
+
+    def rows_done(self) -> int:
+        """Rows of the images fed so far that are computed and written (the engine caches them then)."""
+        return self.runner.done
 
     def finish(self) -> dict:
         self.runner.finish()

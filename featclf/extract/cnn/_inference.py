@@ -20,6 +20,7 @@ so decoding the next batch overlaps the current one's kernels.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
 import warnings
@@ -223,6 +224,17 @@ COMPILE_MODES = ("eager", "jit", "inductor", "onnxruntime")
 ONNX_PACKAGES = ("onnxruntime", "onnx", "onnxscript")
 
 
+def network_digest(embedder: nn.Module) -> str:
+    """SHA-256 (hex) of a network's architecture (its printed structure) and every parameter and buffer, bitwise."""
+    h = hashlib.sha256(str(embedder).encode())
+    for name, tensor in embedder.state_dict().items():
+        value = tensor.detach().cpu()
+        h.update(f"{name}:{value.dtype}:{tuple(value.shape)}".encode())
+        if value.numel():  # flattened in logical order (whatever the memory format), then as bytes
+            h.update(value.reshape(-1).clone().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def onnx_available() -> bool:
     """Whether the ONNX Runtime path can be built (its packages are importable)."""
     import importlib.util
@@ -367,6 +379,11 @@ class BatchRunner:
             self._run(self._take(min(self.batch_size, self._buffered)))
         while self._pending:
             self._collect()
+
+    @property
+    def done(self) -> int:
+        """Rows written to ``out`` so far (rows ``0 .. done - 1``; the others are queued or on the device)."""
+        return self._pending[0][0] if self._pending else self.row
 
     # -- internals ---------------------------------------------------------------------
     def _take(self, n: int) -> np.ndarray:
