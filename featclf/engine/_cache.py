@@ -26,6 +26,15 @@ CRC-32 of the bytes, the bytes and the time it was written.
 So a changed file, pixel, parameter or library version is a miss and is computed; a row
 is never returned for another image or configuration.
 
+**Files are not read again** when unchanged: the cache remembers, per absolute path, the
+file's status (device, inode, size, modification and change times in ns) when it was
+hashed, and a file with the same status is taken to have the same digest (the rule of
+git's index and DVC's state database). Any write to a file changes its change time,
+which programs cannot set back (``touch -d`` and ``cp -p`` set the modification time
+only), so a rewritten file is hashed again; a file changed within :data:`RACY_S`
+seconds before it was hashed is not remembered (a second change in the same clock tick
+could keep its timestamps). A cached rerun thus reads no image file at all.
+
 **Writes** happen in the calling process, one transaction per chunk of results as the
 chunks stream back, so a process killed at any moment leaves only complete rows of
 complete chunks, and a rerun computes only what is missing. **Reads** happen in the
@@ -68,6 +77,9 @@ RUN_ONLY_PARAMS = frozenset({"n_jobs", "verbose", "batch_size", "on_error", "cac
 WRITE_QUEUE = 8
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 60.0
+#: A file changed less than this many seconds before it was hashed is not remembered by its
+#: status (its next change could keep the same timestamps): it is hashed again next time.
+RACY_S = 3.0
 #: Files larger than this are hashed by streaming and decoded from the path (read twice)
 #: instead of being held in memory as bytes while they are decoded.
 READ_WHOLE_MAX_BYTES = 256 * 2**20
@@ -80,6 +92,8 @@ CREATE TABLE IF NOT EXISTS features (
     key BLOB PRIMARY KEY, config TEXT NOT NULL, n_features INTEGER NOT NULL, crc INTEGER NOT NULL,
     data BLOB NOT NULL, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS features_created ON features (created);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, stat TEXT NOT NULL, digest BLOB NOT NULL, created REAL NOT NULL);
 """
 #: The layout of the database; a cache written by another layout is refused with the fix.
 SCHEMA_VERSION = "1"
@@ -264,6 +278,11 @@ def content_digest(source):
     return None, None
 
 
+def _status(info) -> str:
+    """What identifies a file's state without reading it: device, inode, size, modification and change times."""
+    return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+
+
 def entry_key(config: str, digest: bytes) -> bytes:
     """The row key of an image content under a configuration id."""
     return hashlib.sha256(config.encode() + digest).digest()
@@ -289,6 +308,57 @@ class CacheReader:
         if conn is None:
             conn = conns[self.path] = _connect(self.path, create=False)
         return conn
+
+    def digests(self, sources) -> tuple[list, list]:
+        """``(contents, memos)``: :func:`content_digest` of each source, a file's from its status when it can.
+
+        A file whose path, device, inode, size, modification and change times (ns) are
+        those recorded when it was last hashed is not read again: its recorded digest is
+        used, and it is decoded from its path if a row is missing. This is the rule of git's
+        index and DVC's state database; any write to a file changes its change time
+        (``st_ctime``, which no program can set back). Files changed less than
+        :data:`RACY_S` seconds before they were hashed are never remembered. ``memos`` are
+        ``(path, status, digest)`` of the files hashed here that may be remembered (the
+        calling process writes them).
+        """
+        contents = [None] * len(sources)
+        files = {}
+        for i, source in enumerate(sources):
+            if isinstance(source, (str, os.PathLike)):
+                path = os.path.abspath(os.fspath(source))
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    contents[i] = (None, None)  # decoding names what is wrong
+                    continue
+                if stat.S_ISREG(info.st_mode) and info.st_size > 0:
+                    files[i] = (path, _status(info), info)
+                    continue
+            contents[i] = content_digest(source)
+        known = self._known([path for path, _, _ in files.values()]) if files else {}
+        memos = []
+        now = time.time()
+        for i, (path, status, info) in files.items():
+            if known.get(path, (None,))[0] == status:
+                contents[i] = (known[path][1], None)
+                continue
+            contents[i] = content_digest(sources[i])
+            if contents[i][0] is not None and now - max(info.st_mtime_ns, info.st_ctime_ns) / 1e9 > RACY_S:
+                memos.append((path, status, contents[i][0]))
+        return contents, memos
+
+    def _known(self, paths) -> dict:
+        """``{path: (status, digest)}`` recorded for these paths."""
+        found = {}
+        conn = self._conn()
+        for s in range(0, len(paths), 500):  # SQLite's limit on host parameters
+            part = paths[s : s + 500]
+            try:
+                found.update((path, (status, digest)) for path, status, digest in conn.execute(
+                    f"SELECT path, stat, digest FROM files WHERE path IN ({','.join('?' * len(part))})", part))
+            except sqlite3.DatabaseError:  # damaged pages: hash the files
+                return {}
+        return found
 
     def fetch(self, keys) -> dict:
         """``{key: row}`` for the keys found with a valid row (float32, read-only); damaged rows are left out."""
@@ -332,7 +402,13 @@ class CacheWriter:
 
     def store(self, rows) -> None:
         """Queue ``(key, config, row)`` triples for one transaction (replacing damaged rows)."""
-        rows = list(rows)
+        self._put("features", list(rows))
+
+    def store_digests(self, memos) -> None:
+        """Queue ``(path, status, digest)`` of files hashed (:meth:`CacheReader.digests`) for one transaction."""
+        self._put("files", list(memos))
+
+    def _put(self, table, rows) -> None:
         if not rows or self.error is not None:
             return
         if self._thread is None:
@@ -342,15 +418,20 @@ class CacheWriter:
             self._queue = queue.Queue(maxsize=WRITE_QUEUE)
             self._thread = threading.Thread(target=self._run, name="featclf-cache-writer", daemon=True)
             self._thread.start()
-        self._queue.put(rows)
+        self._queue.put((table, rows))
 
     def _run(self):
         conn = _connect(self.path, create=False)
         try:
-            while (rows := self._queue.get()) is not None:
+            while (item := self._queue.get()) is not None:
                 if self.error is not None:
                     continue  # drain: the extraction goes on without the cache
+                table, rows = item
                 now = time.time()
+                if table == "files":
+                    self._write(conn, "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                                [(path, status, digest, now) for path, status, digest in rows])
+                    continue
                 params = []
                 for key, config, row in rows:
                     data = np.ascontiguousarray(row, dtype=np.float32).tobytes()
@@ -505,8 +586,10 @@ def clear_cache(cache_dir=None, *, older_than=None) -> int:
         with conn:
             if cutoff is None:
                 deleted = conn.execute("DELETE FROM features").rowcount
+                conn.execute("DELETE FROM files")
             else:
                 deleted = conn.execute("DELETE FROM features WHERE created < ?", (cutoff,)).rowcount
+                conn.execute("DELETE FROM files WHERE created < ?", (cutoff,))
             conn.execute("DELETE FROM configs WHERE config NOT IN (SELECT DISTINCT config FROM features)")
         try:
             conn.execute("VACUUM")

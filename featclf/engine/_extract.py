@@ -69,7 +69,6 @@ from ._cache import (
     CacheWriter,
     check_cache_dir,
     config_id,
-    content_digest,
     entry_key,
     kernel_state,
     library_versions,
@@ -115,10 +114,12 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS, reade
     content is hashed first (a file is read once: hashed, then decoded from the same
     bytes), a batch's rows are looked up in one query, and only the kernels whose row is
     missing prepare and compute the image (an image every kernel has is not decoded).
-    ``cached`` is then, per kernel, ``(fresh, keys, hits)``: which kept rows were computed
-    here (bool per kept index), the row keys of the kept inputs, and for a kernel that
-    computes in the parent the cached rows (its output then holds only the fresh images).
-    Without a reader ``cached`` is ``None``.
+    ``cached`` is then ``(per kernel, memos)``: per kernel ``(fresh, keys, hits)``, which
+    kept rows were computed here (bool per kept index), the row keys of the kept inputs,
+    and for a kernel that computes in the parent the cached rows (its output then holds
+    only the fresh images); ``memos``, the files hashed here whose digests the cache may
+    keep (:meth:`~featclf.engine._cache.CacheReader.digests`). Without a reader ``cached``
+    is ``None``.
     """
     clock = time.perf_counter
     background = _decode_background(kernels)
@@ -129,13 +130,15 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS, reade
     seconds = [0.0] * (len(kernels) + 1)  # decoding, then one per kernel
     indices, skipped = [], []
     cached = None if reader is None else [([], [], []) for _ in kernels]
+    memos = []
     for offset in range(start, start + len(chunk), step):
         stop = min(offset + step, start + len(chunk))
         prepared = [[] for _ in kernels]
         kept = []
         if reader is not None:
             began = clock()
-            contents = [content_digest(chunk[index - start]) for index in range(offset, stop)]
+            contents, hashed = reader.digests(chunk[offset - start : stop - start])
+            memos += hashed
             keys = [None if digest is None else [entry_key(c, digest) for c in reader.configs]
                     for digest, _ in contents]
             found = reader.fetch(key for row in keys if row is not None for key in row)
@@ -202,8 +205,8 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS, reade
             seconds[k + 1] += clock() - began
         indices.extend(kept)
     if cached is not None:
-        cached = [(np.asarray(fresh, dtype=bool), row_keys, _concat(hits) if hits else None)
-                  for fresh, row_keys, hits in cached]
+        cached = ([(np.asarray(fresh, dtype=bool), row_keys, _concat(hits) if hits else None)
+                   for fresh, row_keys, hits in cached], memos)
     return [_concat([p for p in parts if p is not None]) for parts in outputs], indices, skipped, seconds, cached
 
 
@@ -451,11 +454,13 @@ def _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size,
         ):
             seconds += chunk_seconds
             k = len(kept)
+            if cached is not None and cached[1]:
+                writer.store_digests(cached[1])
             if k:
                 stored = []
                 for r, (result, out, sink) in enumerate(zip(results, outs, sinks)):
                     if cached is not None:
-                        fresh, keys, hit_rows = cached[r]
+                        fresh, keys, hit_rows = cached[0][r]
                         hits[r] += int(k - fresh.sum())
                     if sink is None:
                         out[cursor : cursor + k] = result

@@ -332,3 +332,76 @@ def test_info_and_clear(tmp_path):
         featclf.clear_cache(cache, older_than="a week")
     with pytest.raises(CacheError, match=r"No cache folder given: pass cache_dir"):
         featclf.cache_info()
+
+
+# --------------------------------------------------------------------------- files remembered by their status
+def memos(cache):
+    with sqlite3.connect(os.path.join(cache, "features.sqlite3")) as conn:
+        return dict(conn.execute("SELECT path, stat FROM files").fetchall())
+
+
+def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
+    from featclf.engine import _cache
+
+    paths = save(tmp_path / "a", arrays(5))
+    cache = str(tmp_path / "cache")
+    assert extract_many([make("hog").fit(paths)], paths, cache_dir=cache)[0].cache["computed"] == 5
+    assert memos(cache) == {}  # files written just now (within RACY_S) are not remembered
+    monkeypatch.setattr(_cache, "RACY_S", -1.0)  # as if they had been written long ago
+    hog = make("hog").fit(paths)
+    extract_many([hog], paths, cache_dir=cache)
+    assert sorted(memos(cache)) == sorted(os.path.abspath(p) for p in paths)
+    read = []
+    real = _cache.content_digest
+    monkeypatch.setattr(_cache, "content_digest", lambda source: read.append(source) or real(source))
+    again = extract_many([hog], paths, cache_dir=cache)[0]
+    assert again.cache == {"path": again.cache["path"], "hits": 5, "computed": 0}
+    assert read == []  # no file was read or hashed
+    fresh = extract_many([make("hog").fit(paths)], paths, cache_dir=False)[0]
+    np.testing.assert_array_equal(again.features, fresh.features)
+
+
+def test_a_rewritten_file_with_its_old_size_and_times_is_hashed_again(tmp_path, monkeypatch):
+    """A file rewritten in place, its size kept and its modification time set back (touch -r, cp -p) is a miss:
+    its change time (ctime) moved."""
+    from featclf.engine import _cache
+
+    monkeypatch.setattr(_cache, "RACY_S", -1.0)
+    images = arrays(3, shape=(16, 16, 3))
+    paths = []
+    for i, image in enumerate(images):
+        paths.append(str(tmp_path / f"{i}.bmp"))  # BMP: the size depends on the dimensions only
+        Image.fromarray(image).save(paths[-1])
+    cache = str(tmp_path / "cache")
+    hog = make("hog").fit(paths)
+    first = extract_many([hog], paths, cache_dir=cache)[0]
+    before = os.stat(paths[1])
+    time.sleep(0.05)
+    changed = images[1].copy()
+    changed[:8] = 255 - changed[:8]
+    Image.fromarray(changed).save(paths[1])
+    os.utime(paths[1], ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(paths[1])
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    again = extract_many([hog], paths, cache_dir=cache)[0]
+    assert again.cache["computed"] == 1
+    fresh = extract_many([make("hog").fit(paths)], paths, cache_dir=False)[0]
+    np.testing.assert_array_equal(again.features, fresh.features)
+    assert not np.array_equal(again.features[1], first.features[1])
+
+
+def test_a_file_replaced_by_another_at_the_same_path_is_hashed_again(tmp_path, monkeypatch):
+    """Another file moved over the path (new inode) is not taken for the one remembered."""
+    from featclf.engine import _cache
+
+    monkeypatch.setattr(_cache, "RACY_S", -1.0)
+    paths = save(tmp_path / "a", arrays(2, seed=1))
+    other = save(tmp_path / "b", arrays(1, seed=2))[0]
+    cache = str(tmp_path / "cache")
+    hog = make("hog").fit(paths)
+    extract_many([hog], paths, cache_dir=cache)
+    os.replace(other, paths[0])
+    again = extract_many([hog], paths, cache_dir=cache)[0]
+    assert again.cache["computed"] == 1
+    fresh = extract_many([make("hog").fit(paths)], paths, cache_dir=False)[0]
+    np.testing.assert_array_equal(again.features, fresh.features)
