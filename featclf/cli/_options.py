@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._cache import add_cache_option
+
 
 def _int_type(minimum=None, nonzero=False, what="a positive int"):
     def parse(text: str) -> int:
@@ -36,7 +38,7 @@ def _max_pixels(text: str):
 
 
 def add_run_options(parser, *, seed_help="random_state of the classifier (default: 0)", model_settings=False):
-    """Options of every model subcommand: --n-jobs, --max-pixels, --device, --seed, --quiet, --verbose.
+    """Options of every model subcommand: --n-jobs, --max-pixels, --device, --seed, --cache-dir, --quiet, --verbose.
 
     With ``model_settings`` (``predict``), ``--max-pixels`` defaults to the model's own setting:
     the attribute is absent from ``args`` unless given.
@@ -57,6 +59,7 @@ def add_run_options(parser, *, seed_help="random_state of the classifier (defaul
                              "auto)")
     if seed_help:
         parser.add_argument("--seed", type=_non_negative, default=0, help=seed_help)
+    add_cache_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("-v", "--verbose", action="store_true", help="on error, print the full traceback too")
 

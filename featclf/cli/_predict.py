@@ -117,6 +117,8 @@ def _check_output(path) -> None:
 
 
 def run(args) -> int:
+    from .._config import config_context
+    from ..stages import check_cache_setting
     from ..training import load_model
 
     if bool(args.sources) == bool(args.test):
@@ -124,6 +126,7 @@ def run(args) -> int:
                                     "labelled set), and not both.")
     if args.output is not None:
         _check_output(args.output)
+    check_cache_setting(args.cache_dir, "--cache-dir")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FeatclfWarning)
         model = load_model(args.model, accept_changed_weights=args.accept_changed_weights)
@@ -156,7 +159,8 @@ def run(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FeatclfWarning)
         warnings.simplefilter("ignore", SkippedImagesWarning)  # the rows say it; one line below
-        predictions = model.predict_records(sources, top_k=args.top_k, verbose=0 if args.quiet else 1)
+        with config_context(cache_dir=args.cache_dir):  # None: $FEATCLF_CACHE_DIR, else none
+            predictions = model.predict_records(sources, top_k=args.top_k, verbose=0 if args.quiet else 1)
     say(caught, args.command)
     skipped = predictions.skipped
     if args.output is not None:

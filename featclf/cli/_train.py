@@ -50,11 +50,12 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from ..models import resolve_classifier
-    from ..stages import check_save_path
+    from ..stages import check_cache_setting, check_save_path
     from ..training import FORMAT, train
 
     check_manifest_options(args)
     check_save_path(args.output, kind=FORMAT, option="-o")
+    check_cache_setting(args.cache_dir, "--cache-dir")
     extractor = with_device(args.extractor, args.device)
     resolve_classifier(args.classifier)  # names and parameters checked before the data is opened
     dataset = _open(args.data, args)
@@ -62,7 +63,8 @@ def run(args) -> int:
         warnings.simplefilter("always", FeatclfWarning)
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line
         model = train(dataset, extractor, args.classifier, n_jobs=args.n_jobs, on_error=args.on_error,
-                      max_pixels=args.max_pixels, random_state=args.seed, verbose=0 if args.quiet else 1)
+                      max_pixels=args.max_pixels, random_state=args.seed, verbose=0 if args.quiet else 1,
+                      cache_dir=args.cache_dir)
     say(caught, args.command)
     model.save(args.output)
     print(f"Trained {model.extractor_label} + {model.classifier_label} on {model.training_['n_used']} images of "

@@ -600,7 +600,7 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
         dataset=dataset_summary, skipped=skipped, config=config, versions=collect_versions(), y=y,
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), _sources=sources,
         _training={"dataset": train, "extractors": ext_components, "classifiers": clf_components,
-                   "on_error": on_error, "n_jobs": n_jobs, "max_pixels": max_pixels},
+                   "on_error": on_error, "n_jobs": n_jobs, "max_pixels": max_pixels, "cache_dir": cache_dir},
     )
 
 

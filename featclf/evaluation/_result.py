@@ -213,7 +213,8 @@ class EvaluationResult:
         """Train the combination with these labels on every training image (all of them in cross-validation mode).
 
         The features are computed again (through :func:`featclf.stages.compute_features`,
-        with the evaluation's ``on_error``, ``n_jobs`` and ``max_pixels``); the classifier is
+        with the evaluation's ``on_error``, ``n_jobs``, ``max_pixels`` and ``cache_dir``, so a
+        feature cache gives the rows back without computing them); the classifier is
         a fresh clone of the one evaluated. The model carries this combination's
         evaluation figures (``evaluation_``: mean, standard deviation and per-fold scores,
         protocol, data), saved in its manifest.
@@ -263,7 +264,7 @@ class EvaluationResult:
             "created": self.created,
         }
         return fit_model(run["dataset"], ext, clf, on_error=run["on_error"], n_jobs=run["n_jobs"], verbose=verbose,
-                         max_pixels=run["max_pixels"], evaluation=figures)
+                         max_pixels=run["max_pixels"], cache_dir=run.get("cache_dir"), evaluation=figures)
 
     # -- exports -------------------------------------------------------------------------
     def to_dict(self) -> dict:

@@ -33,6 +33,7 @@ from ..exceptions import DatasetError, FeatclfError, InvalidParameterError, Mode
 from ..io import DEFAULT_MAX_PIXELS, check_max_pixels, describe_source
 from ..models import check_classifier_fits, describe_estimator, resolve_classifier, resolve_extractor
 from ..stages import (
+    check_cache_setting,
     check_extractor_ready,
     collect_versions,
     compute_features,
@@ -580,7 +581,7 @@ def _seeded(estimator, random_state):
 
 
 def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=None, verbose=0,
-              max_pixels=DEFAULT_MAX_PIXELS, random_state=None, evaluation=None) -> Model:
+              max_pixels=DEFAULT_MAX_PIXELS, random_state=None, evaluation=None, cache_dir=None) -> Model:
     """Train a :class:`Model` from resolved components (:func:`train` after its checks; ``fit_best``).
 
     The extractor is configured and checked, fitted on ``dataset`` and its features computed
@@ -597,7 +598,8 @@ def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=
     labels = np.asarray(dataset.labels)  # what scikit-learn checks only in fit or predict, before extraction
     check_classifier_fits(classifier, clf_component.label, len(labels), len(np.unique(labels)))
     log_step(verbose, f"extracting {ext_component.label} from {len(dataset)} images")
-    features = compute_features([extractor], dataset, on_error=on_error, n_jobs=n_jobs, verbose=verbose)[0]
+    features = compute_features([extractor], dataset, on_error=on_error, n_jobs=n_jobs, verbose=verbose,
+                                cache_dir=cache_dir)[0]
     record = features.train
     if record.skipped:
         warn_skipped(record.skipped, record.n_inputs)
@@ -627,7 +629,7 @@ def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=
 
 
 def train(data, extractor="hog", classifier="svm", *, n_jobs=None, on_error="skip", max_pixels=DEFAULT_MAX_PIXELS,
-          random_state=None, verbose=1) -> Model:
+          random_state=None, verbose=1, cache_dir=None) -> Model:
     """Train one extractor + classifier on every image of a labelled collection.
 
     Parameters
@@ -650,6 +652,10 @@ def train(data, extractor="hog", classifier="svm", *, n_jobs=None, on_error="ski
         keeps the classifier's own (the presets use 0).
     verbose : int, default=1
         Progress on stderr.
+    cache_dir : str, path-like or False, optional
+        Folder of the feature cache for this run, as in :func:`featclf.evaluate` (default:
+        :func:`featclf.set_config`'s, else ``$FEATCLF_CACHE_DIR``; ``False``: none). The
+        saved model does not carry it; :meth:`Model.predict` uses the global setting.
 
     Returns
     -------
@@ -661,6 +667,8 @@ def train(data, extractor="hog", classifier="svm", *, n_jobs=None, on_error="ski
         Unlabelled or empty data, or fewer than 2 classes (among the images that could be read).
     UnknownNameError, InvalidParameterError, MissingDependencyError
         An unknown name, a bad parameter, a missing optional dependency: all before any extraction.
+    CacheError
+        The cache folder is a file, cannot be written, or holds a damaged cache: before any extraction.
 
     Examples
     --------
@@ -676,8 +684,9 @@ def train(data, extractor="hog", classifier="svm", *, n_jobs=None, on_error="ski
     if random_state is not None:
         check_int("random_state", random_state, minimum=0, owner="train")
     max_pixels = check_max_pixels(max_pixels, "train")
+    cache_dir = check_cache_setting(cache_dir, "train")
     _check_two_classes(np.asarray(data.labels), list(data.classes), data.name)
     ext_component = resolve_extractor(extractor)
     clf_component = resolve_classifier(classifier)
     return fit_model(data, ext_component, clf_component, on_error=on_error, n_jobs=n_jobs, verbose=verbose,
-                     max_pixels=max_pixels, random_state=random_state)
+                     max_pixels=max_pixels, random_state=random_state, cache_dir=cache_dir)

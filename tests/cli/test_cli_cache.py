@@ -101,3 +101,41 @@ def test_evaluate_and_cluster_share_the_cache(photos, tmp_path):
     result = featclf.cluster(dataset, "hog:size=16x16", 2, verbose=0, cache_dir=cache)
     assert _newest(cache) == (count, newest)
     assert result.extractor_.get_params()["cache_dir"] is None  # a saved clustering carries no cache folder
+
+
+def test_train_then_predict_read_the_rows_from_the_cache(photos, tmp_path, capsys):
+    """train fills the cache; predict on the same images computes nothing; the model file holds no cache folder."""
+    cache = tmp_path / "cache"
+    model = tmp_path / "m.featclf"
+    assert main(["train", str(photos), "-e", "hog:size=16x16", "-c", "logreg", "-o", str(model), "-q",
+                 "--cache-dir", str(cache)]) == 0
+    assert _newest(cache)[0] == 12
+    written = _newest(cache)[1]
+    capsys.readouterr()
+    assert main(["predict", str(model), str(photos), "-o", str(tmp_path / "p.csv"), "-q",
+                 "--cache-dir", str(cache)]) == 0
+    assert _newest(cache) == (12, written)  # nothing computed or written again
+    assert str(cache) not in featclf.load_model(model).extractor_.get_params().values()
+    assert main(["predict", str(model), str(photos), "-o", str(tmp_path / "q.csv"), "-q",
+                 "--cache-dir", str(tmp_path / "other")]) == 0
+    assert _newest(tmp_path / "other")[0] == 12  # predict goes through the cache it is given
+    assert (tmp_path / "p.csv").read_text() == (tmp_path / "q.csv").read_text()
+
+
+def test_train_and_predict_refuse_a_bad_cache_dir_before_work(photos, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["train", str(photos), "-o", str(tmp_path / "m.featclf"), "--cache-dir", str(afile)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "m.featclf").exists()
+
+
+def test_fit_best_uses_the_evaluation_cache(photos, tmp_path):
+    cache = tmp_path / "cache"
+    data = featclf.ImageFolder(photos)
+    result = featclf.evaluate(data, ["hog:size=16x16"], ["logreg"], cv=2, verbose=0, cache_dir=cache)
+    count, written = _newest(cache)
+    model = result.fit_best()
+    assert _newest(cache) == (count, written)
+    assert model.predict(data.paths).tolist() == featclf.train(data, "hog:size=16x16", "logreg", verbose=0,
+                                                               cache_dir=False).predict(data.paths).tolist()
