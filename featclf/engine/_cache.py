@@ -33,7 +33,9 @@ git's index and DVC's state database). Any write to a file changes its change ti
 which programs cannot set back (``touch -d`` and ``cp -p`` set the modification time
 only), so a rewritten file is hashed again; a file changed within :data:`RACY_S`
 seconds before it was hashed is not remembered (a second change in the same clock tick
-could keep its timestamps). A cached rerun thus reads no image file at all.
+could keep its timestamps). Files whose digest is remembered and whose rows are all cached
+are found in the calling process before the pass (:meth:`CacheReader.remembered`), so a
+cached rerun reads no image file and starts no worker.
 
 **Writes** happen in the calling process, one transaction per chunk of results as the
 chunks stream back, so a process killed at any moment leaves only complete rows of
@@ -347,10 +349,37 @@ class CacheReader:
                 memos.append((path, status, contents[i][0]))
         return contents, memos
 
-    def _known(self, paths) -> dict:
+    def remembered(self, sources) -> dict:
+        """``{index: rows}``: the files found whole in the cache without reading them (run in the calling process).
+
+        A file qualifies when its digest is remembered for its current status (see
+        :meth:`digests`) and the row of every configuration is cached and valid; ``rows``
+        holds those rows (float32, one per configuration). Nothing is read but the cache.
+        """
+        files = {}
+        for i, source in enumerate(sources):
+            if isinstance(source, (str, os.PathLike)):
+                path = os.path.abspath(os.fspath(source))
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    files[i] = (path, _status(info))
+        conn = _connect(self.path, create=False)
+        try:
+            known = self._known([path for path, _ in files.values()], conn)
+            keys = {i: [entry_key(c, known[path][1]) for c in self.configs]
+                    for i, (path, status) in files.items() if known.get(path, (None,))[0] == status}
+            found = self.fetch([key for row in keys.values() for key in row], conn)
+        finally:
+            conn.close()
+        return {i: [found[key] for key in row] for i, row in keys.items() if all(key in found for key in row)}
+
+    def _known(self, paths, conn=None) -> dict:
         """``{path: (status, digest)}`` recorded for these paths."""
         found = {}
-        conn = self._conn()
+        conn = conn or self._conn()
         for s in range(0, len(paths), 500):  # SQLite's limit on host parameters
             part = paths[s : s + 500]
             try:
@@ -360,10 +389,10 @@ class CacheReader:
                 return {}
         return found
 
-    def fetch(self, keys) -> dict:
+    def fetch(self, keys, conn=None) -> dict:
         """``{key: row}`` for the keys found with a valid row (float32, read-only); damaged rows are left out."""
         found = {}
-        conn = self._conn()
+        conn = conn or self._conn()
         keys = list(keys)
         for s in range(0, len(keys), 500):  # SQLite's limit on host parameters
             part = keys[s : s + 500]

@@ -54,6 +54,7 @@ that is constant (an empty histogram bin, a padding value) is normal and not rep
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import warnings
 
@@ -369,7 +370,9 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         the first extractor's ``cache_dir``, else :func:`featclf.set_config`'s, else
         ``$FEATCLF_CACHE_DIR``; ``False`` or none of them: no cache, nothing written.
         Rows found there are not computed (an image every extractor has is not
-        decoded); rows computed are written as each chunk comes back. Each record's
+        decoded; a file remembered unchanged whose rows are all there is found before
+        the pass, so that only the rest goes to the workers); rows computed are written
+        as each chunk comes back. Each record's
         ``cache`` says how many rows came from the cache and how many were computed.
 
     Returns
@@ -418,11 +421,51 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     kernels = [extractor._kernel(sources) for extractor in extractors]
     writer, reader, configs = _open_cache(extractors, kernels, cache_dir, max_pixels)
     try:
-        return _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size, verbose, max_pixels,
-                             writer, reader, configs)
+        began = time.perf_counter()
+        known = _remembered(reader, sources)
+        if not known:
+            records = _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size, verbose,
+                                    max_pixels, writer, reader, configs)
+        else:  # the rest only goes through the pass (none: no worker is started)
+            rest = np.setdiff1d(np.arange(n), np.fromiter(known, dtype=np.intp, count=len(known)))
+            part = None if len(rest) == 0 else _extract_pass(
+                extractors, kernels, [sources[i] for i in rest], len(rest), on_error, n_jobs, batch_size, verbose,
+                max_pixels, writer, reader, configs)
+            records = [_with_known(r, extractor, known, rest, part, n, writer.path, time.perf_counter() - began)
+                       for r, extractor in enumerate(extractors)]
     finally:
         if writer is not None:
             writer.close()
+    for extractor, record in zip(extractors, records):
+        warn_constant(extractor, record)
+    return records
+
+
+def _remembered(reader, sources) -> dict:
+    """``{index: rows}`` of the files the cache holds whole, found without reading them (file sources only)."""
+    if reader is None or not isinstance(sources, list) or not sources:
+        return {}
+    if not all(isinstance(source, (str, os.PathLike)) for source in sources):
+        return {}  # in-memory sources are named by position ("item N"): they keep their positions in one pass
+    return reader.remembered(sources)
+
+
+def _with_known(r, extractor, known, rest, part, n, path, wall) -> Extraction:
+    """Extractor ``r``'s record of the whole input: the rows found in the cache and the pass over the ``rest``."""
+    have = np.fromiter(sorted(known), dtype=np.intp, count=len(known))
+    rows = np.stack([known[i][r] for i in have.tolist()])
+    if part is None:
+        return Extraction(rows, have, [], n, {}, {"wall_s": wall, "decode_s": 0.0, "compute_s": 0.0,
+                                                  "attributed_s": wall},
+                          {"path": path, "hits": len(have), "computed": 0})
+    done = rest[part[r].indices]
+    indices = np.sort(np.concatenate([have, done]))
+    features = np.empty((len(indices), extractor.n_features_out_), dtype=np.float32)
+    features[np.searchsorted(indices, have)] = rows
+    features[np.searchsorted(indices, done)] = part[r].features
+    skipped = [s._replace(index=int(rest[s.index])) for s in part[r].skipped]
+    cache = {**part[r].cache, "hits": part[r].cache["hits"] + len(have)}
+    return Extraction(features, indices, skipped, n, part[r].details, {**part[r].timings, "wall_s": wall}, cache)
 
 
 def _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size, verbose, max_pixels,
@@ -503,8 +546,6 @@ def _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size,
         rows = indices[:cursor] if r == 0 else indices[:cursor].copy()  # records share no index array
         cache = {} if writer is None else {"path": writer.path, "hits": hits[r], "computed": len(rows) - hits[r]}
         records.append(Extraction(out, rows, list(skipped), n, detail, timings, cache))
-    for extractor, record in zip(extractors, records):
-        warn_constant(extractor, record)
     return records
 
 

@@ -405,3 +405,39 @@ def test_a_file_replaced_by_another_at_the_same_path_is_hashed_again(tmp_path, m
     assert again.cache["computed"] == 1
     fresh = extract_many([make("hog").fit(paths)], paths, cache_dir=False)[0]
     np.testing.assert_array_equal(again.features, fresh.features)
+
+
+def test_files_the_cache_holds_whole_are_found_before_the_pass(tmp_path, monkeypatch):
+    """Remembered files with every row cached never reach the engine's pass; the rest does, with its own
+    positions, skips and warnings kept right."""
+    import warnings
+
+    from featclf.engine import _cache, _extract
+    from featclf.exceptions import ConstantFeaturesWarning
+
+    monkeypatch.setattr(_cache, "RACY_S", -1.0)
+    old = save(tmp_path / "a", arrays(6, seed=3))
+    cache = str(tmp_path / "cache")
+    hog = make("hog").fit(old)
+    extract_many([hog], old, cache_dir=cache)
+    blank = np.zeros((20, 24, 3), dtype=np.uint8)
+    new = save(tmp_path / "b", [blank, blank])  # two identical new images: constant only among themselves
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    paths = [old[0], new[0], old[1], str(broken), old[2], new[1], old[3], old[4], old[5]]
+    passes = []
+    real = _extract._extract_pass
+    monkeypatch.setattr(_extract, "_extract_pass", lambda *a, **k: passes.append(a[3]) or real(*a, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConstantFeaturesWarning)
+        record = extract_many([hog], paths, cache_dir=cache, on_error="skip", n_jobs=2)[0]
+    assert passes == [3]  # the two new images and the broken file
+    assert record.cache["hits"] == 6 and record.cache["computed"] == 2
+    assert record.indices.tolist() == [0, 1, 2, 4, 5, 6, 7, 8]
+    assert [(s.index, s.source) for s in record.skipped] == [(3, str(broken))]
+    fresh = extract_many([make("hog").fit(old)], paths, cache_dir=False, on_error="skip")[0]
+    np.testing.assert_array_equal(record.features, fresh.features)
+    passes.clear()
+    again = extract_many([hog], [p for p in paths if p != str(broken)], cache_dir=cache, n_jobs=2)[0]
+    assert passes == []  # everything found: no pass, no worker started
+    np.testing.assert_array_equal(again.features, np.delete(fresh.filled(), 3, axis=0))
