@@ -280,6 +280,13 @@ def content_digest(source):
     return None, None
 
 
+def _absolute(paths) -> list:
+    """Absolute forms of file paths (relative ones joined to the working folder; not normalised: the status
+    check, device and inode included, tells whether two spellings name the same file)."""
+    cwd = os.getcwd()
+    return [os.path.join(cwd, os.fspath(p)) for p in paths]
+
+
 def _status(info) -> str:
     """What identifies a file's state without reading it: device, inode, size, modification and change times."""
     return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
@@ -325,9 +332,10 @@ class CacheReader:
         """
         contents = [None] * len(sources)
         files = {}
+        cwd = os.getcwd()
         for i, source in enumerate(sources):
             if isinstance(source, (str, os.PathLike)):
-                path = os.path.abspath(os.fspath(source))
+                path = os.path.join(cwd, os.fspath(source))
                 try:
                     info = os.stat(path)
                 except OSError:
@@ -356,21 +364,19 @@ class CacheReader:
         :meth:`digests`) and the row of every configuration is cached and valid; ``rows``
         holds those rows (float32, one per configuration). Nothing is read but the cache.
         """
-        files = {}
-        for i, source in enumerate(sources):
-            if isinstance(source, (str, os.PathLike)):
-                path = os.path.abspath(os.fspath(source))
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                if stat.S_ISREG(info.st_mode):
-                    files[i] = (path, _status(info))
+        paths = _absolute(sources)
         conn = _connect(self.path, create=False)
         try:
-            known = self._known([path for path, _ in files.values()], conn)
-            keys = {i: [entry_key(c, known[path][1]) for c in self.configs]
-                    for i, (path, status) in files.items() if known.get(path, (None,))[0] == status}
+            known = self._known(paths, conn)  # the file system is asked only about the files remembered
+            keys = {}
+            for i, path in enumerate(paths):
+                if path in known:
+                    try:
+                        same = _status(os.stat(path)) == known[path][0]
+                    except OSError:
+                        continue
+                    if same:
+                        keys[i] = [entry_key(c, known[path][1]) for c in self.configs]
             found = self.fetch([key for row in keys.values() for key in row], conn)
         finally:
             conn.close()
