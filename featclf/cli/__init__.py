@@ -19,6 +19,7 @@ and ``--seed`` where something is random (folds, subsets, clustering, classifier
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 
@@ -81,6 +82,10 @@ def main(argv=None) -> int:
     prog = f"featclf {args.command}"
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader went away (featclf cache info | head -1): Python's documented recipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports it
     except (FeatclfError, OSError, KeyboardInterrupt) as exc:
         if getattr(args, "verbose", False) is True:  # --verbose: the traceback, then the one line
             traceback.print_exc(file=sys.stderr)

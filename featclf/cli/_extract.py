@@ -75,7 +75,13 @@ def run(args) -> int:
     from ..exceptions import InvalidParameterError
     from ..models import resolve_extractor
     from ..report import check_features_path, write_features
-    from ..stages import check_cache_setting, check_extractor_ready, compute_features, configure_extractor
+    from ..stages import (
+        check_cache_setting,
+        check_extractor_ready,
+        compute_features,
+        configure_extractor,
+        run_cache_dir,
+    )
 
     check_manifest_options(args)
     check_features_path(args.output, option="-o")  # before any work: suffix, folder, pyarrow for .parquet
@@ -97,7 +103,7 @@ def run(args) -> int:
         warnings.simplefilter("always", FeatclfWarning)
         warnings.simplefilter("ignore", SkippedImagesWarning)  # said below in one line, and listed in the record
         feature_sets = compute_features(extractors, dataset, on_error=args.on_error, n_jobs=args.n_jobs,
-                                        verbose=verbose, cache_dir=args.cache_dir)
+                                        verbose=verbose, cache_dir=run_cache_dir(args.cache_dir, components))
     _say(caught, args.command)
     record = write_features(args.output, dataset, keys, [c.label for c in components], extractors, feature_sets)
     n = record["n_inputs"]
@@ -110,6 +116,7 @@ def run(args) -> int:
     cached = [fs.train.cache for fs in feature_sets if fs.train is not None and fs.train.cache]
     if cached:
         hits, computed = sum(c["hits"] for c in cached), sum(c["computed"] for c in cached)
-        print(f"Feature cache {cached[0]['path']}: {hits:,} rows read, {computed:,} computed and written.")
+        written = "written" if all(c.get("written", True) for c in cached) else "not all written (see the warning)"
+        print(f"Feature cache {cached[0]['path']}: {hits:,} rows read, {computed:,} computed and {written}.")
     sys.stdout.flush()
     return 0

@@ -40,6 +40,7 @@ from ..stages import (
     configure_extractor,
     dataset_fingerprint,
     log_step,
+    run_cache_dir,
 )
 from ._algorithms import (
     AGGLOMERATIVE_MAX,
@@ -346,12 +347,12 @@ def cluster(data, extractor=DEFAULT_EXTRACTOR, n_clusters="auto", *, labels=None
     # 1. Features, once: the record says which input each row is and which were skipped.
     log_step(verbose, f"extracting {component.label} from {n} images")
     feature_set = compute_features([ready], data if isinstance(data, ImageDataset) else sources, on_error=on_error,
-                                   verbose=verbose, cache_dir=cache_dir)[0]
+                                   verbose=verbose, cache_dir=run_cache_dir(cache_dir, [component]))[0]
     record = feature_set.train
     warn_skipped(record.skipped, n)
     used = np.asarray(record.indices, np.intp)
     n_used = len(used)
-    log_step(verbose, f"  {feature_set.n_features} features in {feature_set.seconds:.1f} s"
+    log_step(verbose, f"  {feature_set.n_features} features in {feature_set.seconds:.1f} s{feature_set.cache_note()}"
                       + (f"; {len(record.skipped)} of {n} inputs skipped" if record.skipped else ""))
     too_few = _too_few_for(resolved, n_used, f"only {n_used} of {n} could be read")
     if too_few:

@@ -4,7 +4,7 @@ Storage: one SQLite database, ``<cache_dir>/features.sqlite3`` (the standard lib
 ``sqlite3``; WAL journal, so readers never wait for a writer and a killed writer leaves
 the last committed state). Each row holds one image's float32 feature row for one
 extractor configuration: its key, the configuration's id, the number of features, a
-CRC-32 of the bytes, the bytes and the time it was written.
+CRC-32 of its key and bytes, the bytes and the time it was written.
 
 **The key** of a row is ``sha256(configuration id + content digest)``:
 
@@ -102,10 +102,23 @@ SCHEMA_VERSION = "1"
 
 
 def _damaged(path, exc) -> CacheError:
-    return CacheError(
-        f"The feature cache {path} cannot be read ({type(exc).__name__}: {exc}): it is not a featclf cache or it is "
-        f"damaged. Delete it (rm {path}*), or use another cache folder; it is rebuilt as images are extracted."
-    )
+    """The :class:`CacheError` for a database error: locked, not writable, or damaged, each with its fix."""
+    return CacheError(f"The feature cache {path} {_trouble(path, exc)}")
+
+
+def _trouble(path, exc) -> str:
+    """What is wrong with the cache, from SQLite's error, and the fix (no advice to delete a healthy cache)."""
+    said = f"({type(exc).__name__}: {exc})"
+    if _is_locked(exc):
+        return (f"is locked by another process {said} for more than {BUSY_TIMEOUT_S:.0f} s (a long 'featclf cache "
+                "clear', or a process holding it): wait for it to finish, or use another cache folder.")
+    if "readonly" in str(exc) or "unable to open" in str(exc) or "disk I/O" in str(exc):
+        return (f"cannot be written {said}: the file or its folder is read-only for this user. Fix the permissions "
+                "of the folder and its features.sqlite3* files, or use another cache folder.")
+    if "full" in str(exc):
+        return f"cannot be written {said}: the disk is full. Free disk space, or use another cache folder."
+    return (f"is damaged or not a featclf cache {said}. Delete it (rm {path}*), or use another cache folder; it is "
+            "rebuilt as images are extracted.")
 
 
 def _connect(path, *, create: bool) -> sqlite3.Connection:
@@ -143,10 +156,9 @@ def _open(path, *, create: bool) -> sqlite3.Connection:
             (version,) = conn.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
             conn.isolation_level = "DEFERRED"
             if version != SCHEMA_VERSION:
-                conn.close()
                 raise CacheError(
                     f"The feature cache {path} has layout {version}, which this featclf cannot read (it reads "
-                    f"{SCHEMA_VERSION}). Clear it (featclf cache clear --cache-dir DIR) or use another cache folder."
+                    f"{SCHEMA_VERSION}). Delete it (rm {path}*) or use another cache folder."
                 )
         # WAL without fsync: a killed process loses nothing committed (the OS holds the pages); a power loss may
         # lose the last transactions or damage the file: each row's CRC-32 is checked, and a damaged file is
@@ -287,6 +299,11 @@ def _absolute(paths) -> list:
     return [os.path.join(cwd, os.fspath(p)) for p in paths]
 
 
+def _crc(key: bytes, data: bytes) -> int:
+    """CRC-32 of a row's key and bytes: a damaged row, or a valid row under another key, reads as a miss."""
+    return zlib.crc32(data, zlib.crc32(key))
+
+
 def _status(info) -> str:
     """What identifies a file's state without reading it: device, inode, size, modification and change times."""
     return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
@@ -309,13 +326,22 @@ class CacheReader:
     configs: tuple
 
     def _conn(self):
+        """This thread's connection to the database, kept between chunks; a new one when the file was replaced
+        (a cache deleted or cleared by hand meanwhile is not read through a stale handle)."""
         conns = getattr(_LOCAL, "conns", None)
         if conns is None or getattr(_LOCAL, "pid", None) != os.getpid():
             conns = _LOCAL.conns = {}
             _LOCAL.pid = os.getpid()
-        conn = conns.get(self.path)
-        if conn is None:
-            conn = conns[self.path] = _connect(self.path, create=False)
+        try:
+            inode = os.stat(self.path).st_ino
+        except OSError:  # deleted: every row a miss (sqlite would create an empty file)
+            raise sqlite3.OperationalError(f"{self.path} no longer exists") from None
+        conn, known = conns.get(self.path, (None, None))
+        if conn is None or known != inode:
+            if conn is not None:
+                conn.close()
+            conn = _connect(self.path, create=False)
+            conns[self.path] = (conn, inode)
         return conn
 
     def digests(self, sources) -> tuple[list, list]:
@@ -385,7 +411,10 @@ class CacheReader:
     def _known(self, paths, conn=None) -> dict:
         """``{path: (status, digest)}`` recorded for these paths."""
         found = {}
-        conn = conn or self._conn()
+        try:
+            conn = conn or self._conn()
+        except (sqlite3.Error, CacheError):  # deleted or unreadable meanwhile: hash the files
+            return found
         for s in range(0, len(paths), 500):  # SQLite's limit on host parameters
             part = paths[s : s + 500]
             try:
@@ -398,7 +427,10 @@ class CacheReader:
     def fetch(self, keys, conn=None) -> dict:
         """``{key: row}`` for the keys found with a valid row (float32, read-only); damaged rows are left out."""
         found = {}
-        conn = conn or self._conn()
+        try:
+            conn = conn or self._conn()
+        except (sqlite3.Error, CacheError):  # deleted or unreadable meanwhile: every row a miss
+            return found
         keys = list(keys)
         for s in range(0, len(keys), 500):  # SQLite's limit on host parameters
             part = keys[s : s + 500]
@@ -408,7 +440,7 @@ class CacheReader:
             except sqlite3.DatabaseError:  # damaged pages: recompute (the parent reports a write failure)
                 return found
             for key, n_features, crc, data in rows:
-                if len(data) == 4 * n_features and zlib.crc32(data) == crc:
+                if len(data) == 4 * n_features and _crc(key, data) == crc:
                     found[key] = np.frombuffer(data, dtype=np.float32)
         return found
 
@@ -470,7 +502,7 @@ class CacheWriter:
                 params = []
                 for key, config, row in rows:
                     data = np.ascontiguousarray(row, dtype=np.float32).tobytes()
-                    params.append((key, config, len(data) // 4, zlib.crc32(data), data, now))
+                    params.append((key, config, len(data) // 4, _crc(key, data), data, now))
                 self._write(conn, "INSERT OR REPLACE INTO features VALUES (?, ?, ?, ?, ?, ?)", params)
         finally:
             conn.close()
@@ -491,9 +523,9 @@ class CacheWriter:
             self.conn.close()
         if self.error is not None:
             warnings.warn(
-                f"The feature cache {self.path} could not be written ({type(self.error).__name__}: {self.error}); "
-                "the extraction went on without writing to it (rows written before stay valid). Free disk space, "
-                "or clear or delete the cache.", CacheWarning, stacklevel=user_stacklevel(),
+                f"The rows computed were not all written to the feature cache, which {_trouble(self.path, self.error)} "
+                "The extraction went on without writing to it (its features are right; rows written before stay "
+                "valid).", CacheWarning, stacklevel=user_stacklevel(),
             )
 
 
@@ -529,7 +561,11 @@ def _existing(cache_dir) -> str | None:
     if folder is None:
         raise CacheError(f"No cache folder given: pass cache_dir (--cache-dir DIR), or set it with "
                          f"featclf.set_config(cache_dir=...) or ${CACHE_DIR_ENV}.")
-    path = os.path.join(os.path.abspath(folder), DB_NAME)
+    folder = os.path.abspath(os.fspath(folder))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CacheError(f"The cache folder {folder} is a file, not a folder. Give the cache's folder (--cache-dir, "
+                         f"${CACHE_DIR_ENV}).")
+    path = os.path.join(folder, DB_NAME)
     return path if os.path.isfile(path) else None
 
 

@@ -437,6 +437,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
         if writer is not None:
             writer.close()
     for extractor, record in zip(extractors, records):
+        if writer is not None:
+            record.cache["written"] = writer.error is None
         warn_constant(extractor, record)
     return records
 

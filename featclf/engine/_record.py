@@ -60,8 +60,9 @@ class Extraction:
         ``attributed_s``: the pass's wall time apportioned to this extractor (its
         computation, plus an equal share of decoding).
     cache : dict
-        With a feature cache: ``path`` (its database), ``hits`` (rows read from it) and
-        ``computed`` (rows computed, and written to it); empty without a cache.
+        With a feature cache: ``path`` (its database), ``hits`` (rows read from it),
+        ``computed`` (rows computed) and ``written`` (whether they were all written to it:
+        False after a :class:`~featclf.exceptions.CacheWarning`); empty without a cache.
     """
 
     features: np.ndarray

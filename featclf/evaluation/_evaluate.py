@@ -70,6 +70,7 @@ from ..stages import (
     dataset_fingerprint,
     log_step,
     pair_features,
+    run_cache_dir,
 )
 from . import _stats
 from ._result import METRICS, CombinationResult, EvaluationResult
@@ -531,9 +532,9 @@ def evaluate(dataset, extractors=None, classifiers=None, *, cv=None, test=None, 
                   f"{' + ' + str(len(test)) if test else ''} images")
     fit_workers = effective_workers(n_jobs, len(ext_components) * len(clf_components) * n_folds)
     feature_sets = compute_features(extractors_ready, train, test, on_error=on_error, verbose=verbose,
-                                    fit_workers=fit_workers, cache_dir=cache_dir)
+                                    fit_workers=fit_workers, cache_dir=run_cache_dir(cache_dir, ext_components))
     for component, fs in zip(ext_components, feature_sets):
-        log_step(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s")
+        log_step(verbose, f"  {component.label}: {fs.n_features} features in {fs.seconds:.1f} s{fs.cache_note()}")
 
     # 2. Keep only images every extractor could read (paired comparisons).
     names = [c.label for c in ext_components]

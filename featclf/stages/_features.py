@@ -113,6 +113,14 @@ class FeatureSet:
         """Number of feature columns of this extractor."""
         return int(self.train.features.shape[1])
 
+    def cache_note(self) -> str:
+        """``' (N of M rows read from the feature cache)'`` when a cache was used, else ``''``: for log lines."""
+        records = [r for r in (self.train, self.test) if r is not None and r.cache]
+        if not records:
+            return ""
+        hits = sum(r.cache["hits"] for r in records)
+        return f" ({hits} of {sum(r.n_kept for r in records)} rows read from the feature cache)"
+
 
 def fitted_settings(extractor) -> dict:
     """What a fitted extractor chose from its data, for reports: its image size and why.

@@ -16,7 +16,7 @@ from ..extract import BaseExtractor
 from ..io import DEFAULT_MAX_PIXELS
 from ..models import describe_extractor
 
-__all__ = ["check_cache_setting", "check_extractor_ready", "configure_extractor", "log_step"]
+__all__ = ["check_cache_setting", "check_extractor_ready", "configure_extractor", "log_step", "run_cache_dir"]
 
 
 def check_cache_setting(cache_dir, owner: str):
@@ -42,9 +42,10 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
 
     ``on_error`` and ``verbose`` are always set (where the extractor has them); ``n_jobs``
     only where the extractor's own is None, and ``max_pixels`` only where the extractor's
-    own is the default (an extractor's explicit setting wins). An entry point's
-    ``cache_dir`` is not set here: it goes to :func:`compute_features` for the run, so
-    that no saved model or clustering carries a cache folder of this machine.
+    own is the default (an extractor's explicit setting wins). ``cache_dir`` is set to
+    None: a cache folder is a setting of the run (:func:`run_cache_dir` gives it to
+    :func:`compute_features`), so that no saved model, clustering or report carries a
+    cache folder of this machine.
 
     Parameters
     ----------
@@ -79,10 +80,26 @@ def configure_extractor(component, on_error, n_jobs, verbose, max_pixels=DEFAULT
         updates["verbose"] = verbose
     if "max_pixels" in params and params["max_pixels"] == DEFAULT_MAX_PIXELS:  # an extractor's own setting wins
         updates["max_pixels"] = max_pixels
+    if params.get("cache_dir") is not None:
+        updates["cache_dir"] = None
     if updates:
         extractor.set_params(**updates)
     component.config = describe_extractor(extractor)  # what runs, run settings included
     return extractor
+
+
+def run_cache_dir(cache_dir, components):
+    """The cache folder of an entry point's run: its own ``cache_dir``, else the first extractor's given one.
+
+    :func:`configure_extractor` takes the folder off the extractors it configures; an
+    extractor made with ``cache_dir=`` still has its features cached, through the run.
+    ``None``: the global setting applies (in the engine).
+    """
+    if cache_dir is not None:
+        return cache_dir
+    own = (c.estimator.get_params(deep=False).get("cache_dir") for c in components
+           if hasattr(c.estimator, "get_params"))
+    return next((folder for folder in own if folder is not None), None)
 
 
 def check_extractor_ready(extractor) -> None:

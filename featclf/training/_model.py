@@ -44,6 +44,7 @@ from ..stages import (
     load_saved,
     log_step,
     read_manifest,
+    run_cache_dir,
     save_payload,
 )
 
@@ -599,7 +600,7 @@ def fit_model(dataset, ext_component, clf_component, *, on_error="skip", n_jobs=
     check_classifier_fits(classifier, clf_component.label, len(labels), len(np.unique(labels)))
     log_step(verbose, f"extracting {ext_component.label} from {len(dataset)} images")
     features = compute_features([extractor], dataset, on_error=on_error, n_jobs=n_jobs, verbose=verbose,
-                                cache_dir=cache_dir)[0]
+                                cache_dir=run_cache_dir(cache_dir, [ext_component]))[0]
     record = features.train
     if record.skipped:
         warn_skipped(record.skipped, record.n_inputs)

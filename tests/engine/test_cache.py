@@ -103,7 +103,7 @@ def test_bad_cache_dir_is_refused_before_extraction(tmp_path):
         hog.extract(images)
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "features.sqlite3").write_bytes(b"not a database" * 100)
-    with pytest.raises(CacheError, match=r"not a featclf cache or it is damaged\. Delete it"):
+    with pytest.raises(CacheError, match=r"is damaged or not a featclf cache \(.*\)\. Delete it \(rm "):
         hog.set_params(cache_dir=tmp_path / "junk").extract(images)
 
 
@@ -126,7 +126,8 @@ def test_hits_and_misses(tmp_path):
     assert hog.extract(paths).cache["computed"] == 6
     # the same content under other paths (and as bytes) hits
     moved = save(tmp_path / "b", images, prefix="other")
-    assert hog.extract(moved).cache == {"path": str(cache / "features.sqlite3"), "hits": 6, "computed": 0}
+    assert hog.extract(moved).cache == {"path": str(cache / "features.sqlite3"), "hits": 6, "computed": 0,
+                                      "written": True}
     with open(paths[0], "rb") as f:
         assert hog.extract([f.read()]).cache["hits"] == 1
     # one changed pixel misses, only for that image
@@ -355,7 +356,7 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
     real = _cache.content_digest
     monkeypatch.setattr(_cache, "content_digest", lambda source: read.append(source) or real(source))
     again = extract_many([hog], paths, cache_dir=cache)[0]
-    assert again.cache == {"path": again.cache["path"], "hits": 5, "computed": 0}
+    assert again.cache == {"path": again.cache["path"], "hits": 5, "computed": 0, "written": True}
     assert read == []  # no file was read or hashed
     fresh = extract_many([make("hog").fit(paths)], paths, cache_dir=False)[0]
     np.testing.assert_array_equal(again.features, fresh.features)
@@ -441,3 +442,88 @@ def test_files_the_cache_holds_whole_are_found_before_the_pass(tmp_path, monkeyp
     again = extract_many([hog], [p for p in paths if p != str(broken)], cache_dir=cache, n_jobs=2)[0]
     assert passes == []  # everything found: no pass, no worker started
     np.testing.assert_array_equal(again.features, np.delete(fresh.filled(), 3, axis=0))
+
+
+# --------------------------------------------------------------------------- the review's findings (issue 12)
+def test_a_row_moved_under_another_key_is_a_miss(tmp_path):
+    """Each row's CRC-32 covers its key: a valid row put under another image's key is never returned."""
+    paths = save(tmp_path / "a", arrays(2, seed=5))
+    cache = str(tmp_path / "cache")
+    hog = make("hog").fit(paths)
+    first = extract_many([hog], paths, cache_dir=cache)[0]
+    with sqlite3.connect(os.path.join(cache, "features.sqlite3")) as conn:
+        (k0, d0, c0), (k1, _, _) = conn.execute("SELECT key, data, crc FROM features ORDER BY rowid").fetchall()
+        conn.execute("UPDATE features SET data = ?, crc = ? WHERE key = ?", (d0, c0, k1))
+    again = extract_many([hog], paths, cache_dir=cache)[0]
+    assert again.cache["computed"] == 1
+    np.testing.assert_array_equal(again.features, first.features)
+
+
+def test_a_cache_deleted_while_the_process_runs_is_not_read_through_a_stale_handle(tmp_path):
+    import shutil
+
+    paths = save(tmp_path / "a", arrays(3, seed=6))
+    cache = str(tmp_path / "cache")
+    hog = make("hog").fit(paths)
+    extract_many([hog], paths, cache_dir=cache)
+    shutil.rmtree(cache)
+    again = extract_many([hog], paths, cache_dir=cache)[0]
+    assert (again.cache["hits"], again.cache["computed"]) == (0, 3)
+    assert featclf.cache_info(cache)["entries"] == 3
+
+
+def test_a_lock_held_too_long_is_said_as_a_lock_not_as_damage(tmp_path, monkeypatch):
+    from featclf.engine import _cache
+
+    cache = tmp_path / "cache"
+    images = arrays(2)
+    hog = make("hog").fit(images)
+    extract_many([hog], images, cache_dir=cache)
+    monkeypatch.setattr(_cache, "BUSY_TIMEOUT_S", 0.3)
+    holder = sqlite3.connect(cache / "features.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(CacheError, match=r"is locked by another process .* wait for it to finish") as caught:
+            featclf.clear_cache(cache)
+        assert "Delete it" not in str(caught.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.mark.parametrize("message, said", [
+    ("attempt to write a readonly database", r"read-only for this user\. Fix the permissions"),
+    ("database or disk is full", r"the disk is full\. Free disk space"),
+    ("database disk image is malformed", r"is damaged or not a featclf cache .*\. Delete it \(rm .*features"),
+])
+def test_each_database_trouble_gets_its_own_fix(tmp_path, message, said):
+    """The writer's warning names what is wrong (never 'free disk space' for damage, never 'delete' for a lock)."""
+    from featclf.engine._cache import CacheWriter, check_cache_dir
+    from featclf.exceptions import CacheWarning
+
+    writer = CacheWriter(check_cache_dir(tmp_path / "cache"))
+    writer.error = sqlite3.OperationalError(message)
+    with pytest.warns(CacheWarning, match=said):
+        writer.close()
+
+
+def test_cache_info_on_a_file_is_an_error(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(CacheError, match="is a file, not a folder"):
+        featclf.cache_info(afile)
+
+
+def test_models_and_clusterings_carry_no_cache_folder(tmp_path):
+    """An extractor's own cache_dir caches the run, and the saved model or clustering does not keep it."""
+    digits = featclf.load_digits()
+    subset = digits.subset(range(60))
+    cache = tmp_path / "own-cache"
+    model = featclf.train(subset, featclf.HOG(pixels_per_cell=(4, 4), cache_dir=cache), "logreg", verbose=0)
+    assert entries(str(cache)) == 60
+    assert model.extractor_.get_params()["cache_dir"] is None
+    model.save(tmp_path / "m.featclf")
+    assert str(cache) not in (tmp_path / "m.featclf").read_bytes().decode("latin-1")
+    clustering = featclf.cluster(subset, featclf.HOG(pixels_per_cell=(4, 4), cache_dir=cache), 3, verbose=0)
+    clustering.save(tmp_path / "c.featclf")
+    assert str(cache) not in (tmp_path / "c.featclf").read_bytes().decode("latin-1")
