@@ -10,7 +10,8 @@ PNG files into a temporary folder ``<class>/<index>.png``; ``--data fashion-mnis
 it is installed (e.g. ``/usr/share/datasets/fashion-mnist``); ``--folder DIR`` your own
 labelled folder. ``--limit N`` takes N images, the same number per class.
 
-Time here (2 cores): about 10 s with the default ``--limit 1000``; 5 s with ``--limit 200``.
+Time here (2 cores): 13 s with the default ``--limit 1000`` (machine busy, load 7); 6 s with
+``--limit 200`` (load 2).
 
     python examples/01_quick_baseline.py --open
     python examples/01_quick_baseline.py --folder ~/photos --out photos-report

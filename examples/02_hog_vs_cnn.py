@@ -17,10 +17,12 @@ Data: by default scikit-learn's 8x8 handwritten digits (embedded, no download), 
 PNG files into a temporary folder; ``--data fashion-mnist`` uses Fashion-MNIST where it is
 installed (e.g. ``/usr/share/datasets/fashion-mnist``); ``--folder DIR`` your own labelled
 folder (``<class>/<image>``). ``--limit N`` takes N images, the same number per class.
-On 8x8 digits HOG wins easily (an ImageNet network sees blurred 8x8 strokes); on photos it
-is usually the other way round.
+On 8x8 digits HOG wins easily (an ImageNet network sees blurred 8x8 strokes); run it on your
+own images to see which wins there.
 
-Time here (2 cores, CPU): about 20 s with the default ``--limit 500``; 10 s with ``--limit 150``.
+Time here (2 CPU cores): 11 s with ``--limit 150`` (load 2); the default ``--limit 200`` takes a
+little longer, several times that on a busy machine (500 images at load 10: 200 s). The CNN takes most of it
+(``--cnn cnn:input_size=112`` quarters its work; the test runs ``--limit 100`` so).
 
     python examples/02_hog_vs_cnn.py
     python examples/02_hog_vs_cnn.py --folder ~/photos --cnn cnn:device=cuda
@@ -48,7 +50,7 @@ def main(argv=None) -> int:
     parser.add_argument("--folder", help="your own labelled folder, <class>/<image> (default: sample data)")
     parser.add_argument("--data", choices=sample_images.SOURCES, default="digits",
                         help="sample data written as PNG files when no --folder is given (default: digits)")
-    parser.add_argument("--limit", type=int, default=500, help="images of the sample data (default 500)")
+    parser.add_argument("--limit", type=int, default=200, help="images of the sample data (default 200)")
     parser.add_argument("--cnn", default="cnn", help="CNN extractor spec (default: cnn, EfficientNet-Lite0)")
     parser.add_argument("--out", default="featclf-hog-vs-cnn", help="folder for the reports")
     args = parser.parse_args(argv)

@@ -14,7 +14,8 @@ your own folder (no scores then). ``--limit N`` takes N images, the same number 
 The default extractor is raw pixels (nothing to install); ``--extractor cnn`` needs torch
 (``pip install "featclf[cnn]"``) and is the better choice for photos.
 
-Time here (2 cores): about 8 s with the default ``--limit 1000``; 5 s with ``--limit 300``.
+Time here (2 cores): 20 s with the default ``--limit 1000`` (machine busy, load 10); 7 s with
+``--limit 300`` (load 2).
 
     python examples/03_cluster_folder.py --open
     python examples/03_cluster_folder.py --folder ~/photos --extractor cnn --out photo-clusters

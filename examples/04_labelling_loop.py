@@ -17,7 +17,8 @@ the digits not in it are the "new" images. ``--data fashion-mnist`` uses Fashion
 it is installed (500 new images). Or ``--folder DIR``: your own flat folder of images (then
 step 3 names the folders ``class_00``, ``class_01``, ... and the scores of step 5 are not computed).
 
-Time here (2 cores): about 15 s with the default ``--limit 1000``; 10 s with ``--limit 300``.
+Time here (2 cores): 12 s with the default ``--limit 1000`` (machine busy, load 9); 3 s with
+``--limit 300`` (load 2).
 
     python examples/04_labelling_loop.py
     python examples/04_labelling_loop.py --folder ~/photos --k 8 --extractor cnn

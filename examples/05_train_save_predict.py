@@ -18,8 +18,8 @@ PNG files into a temporary folder: ``--limit`` images (the same number per class
 ``--data fashion-mnist`` uses Fashion-MNIST where it is installed. Or your own images:
 ``--folder DIR`` (labelled, ``<class>/<image>``) and ``--new DIR`` (images to predict).
 
-Time here (2 cores): about 6 s with the default ``--limit 1000``; 5 s with ``--limit 200``
-(most of it starting the two Python processes).
+Time here (2 cores): 13 s with the default ``--limit 1000`` (machine busy, load 9); 10 s with
+``--limit 200`` (load 2): much of it is starting the two Python processes.
 
     python examples/05_train_save_predict.py
     python examples/05_train_save_predict.py --folder ~/photos --new ~/inbox --out photos-model
