@@ -4,7 +4,7 @@ Two data sets, each with its baselines on the same split or folds, in the same r
 
 1. **Fashion-MNIST** (28x28 grey clothes): train on the first ``--train-size`` training
    images (default 10,000), test on the first ``--test-size`` test images (default all
-   10,000) -- the split of the DATA.md reference table. CNN embeddings are computed at
+   10,000) -- the split of the reference table measured before featclf. CNN embeddings are computed at
    each of ``--input-sizes`` (default 64x64 -- 28x28 images need not be blown up to 224,
    and 64 is about 10x cheaper on CPU -- and 224x224, the size the weights were trained
    at). Compared: CNN + logistic regression (the ``logreg`` preset:
