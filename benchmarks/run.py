@@ -174,26 +174,27 @@ def result_files(part: Part, quick: bool, since: float | None = None, results_di
 
 
 def provenance(data: dict) -> list:
-    """Every distinct (command, date, machine, versions) recorded in a result file (top level or one or two
-    levels down: some files merge runs made by separate commands)."""
-    found, seen = [], set()
+    """Every distinct (command, machine, versions) recorded in a result file, with the dates it ran (top level
+    or one or two levels down: some files merge runs made by separate commands)."""
+    found = {}
 
     def visit(d, depth):
         if not isinstance(d, dict):
             return
         if "command" in d:
-            key = (d["command"], d.get("date"))
-            if key not in seen:
-                seen.add(key)
-                found.append({"command": d["command"], "date": d.get("date"),
-                              "machine": d.get("machine") or data.get("machine") or {},
-                              "versions": d.get("versions") or data.get("versions") or {}})
+            machine = d.get("machine") or data.get("machine") or {}
+            versions = d.get("versions") or data.get("versions") or {}
+            key = (d["command"], json.dumps(machine, sort_keys=True), json.dumps(versions, sort_keys=True))
+            entry = found.setdefault(key, {"command": d["command"], "dates": [], "machine": machine,
+                                           "versions": versions})
+            if d.get("date") and d["date"] not in entry["dates"]:
+                entry["dates"].append(d["date"])
         if depth < 2:
             for v in d.values():
                 visit(v, depth + 1)
 
     visit(data, 0)
-    return found
+    return list(found.values())
 
 
 def _fmt(v) -> str:
@@ -208,7 +209,10 @@ def headline(part_name: str, data: dict) -> list:
     """The figures of one result file worth a line in the table: ``[(label, value, note), ...]``."""
     rows = []
     if part_name == "fashion_mnist":
-        for key, run in sorted(data.get("runs", {}).items()):
+        order = [*PUBLISHED_FMNIST, "colorhist-svc"]
+        runs = sorted(data.get("runs", {}).items(), key=lambda kv: (
+            order.index(kv[1]["config"]) if kv[1]["config"] in order else len(order), kv[1]["n_train"], kv[0]))
+        for key, run in runs:
             if run.get("variant") or run.get("evaluated_on", "test") != "test":
                 continue
             published = PUBLISHED_FMNIST.get(run["config"])
@@ -317,7 +321,10 @@ def summary_markdown(report: dict, results_dir: str = RESULTS) -> str:
             lines.append(f"From `{name}`:")
             lines.append("")
             for prov in provenance(data):
-                lines.append(f"- command `{prov['command']}`, {prov['date']}; machine: "
+                dates = sorted(prov["dates"])
+                when = (dates[0] if len(dates) == 1 else f"{len(dates)} runs, {dates[0]} to {dates[-1]}"
+                        if dates else "date not recorded")
+                lines.append(f"- command `{prov['command']}`, {when}; machine: "
                              f"{_machine_line(prov['machine'])}; {_versions_line(prov['versions'])}")
             lines += ["", "| figure | value | note |", "|---|---|---|"]
             lines += [f"| {label} | {_fmt(value)} | {note} |" for label, value, note in headline(p["name"], data)]
@@ -375,8 +382,8 @@ def select(names, device: str) -> list:
 
 def run_part(part: Part, args, gpu_state) -> dict:
     entry = {"name": part.name, "what": part.what, "script": part.script, "files": []}
-    script = os.path.join(HERE, part.script)
-    if not os.path.exists(script):
+    script = os.path.join(os.path.relpath(HERE, ROOT), part.script)  # run from ROOT: recorded as typed
+    if not os.path.exists(os.path.join(ROOT, script)):
         return {**entry, "status": "skipped", "reason": part.optional or f"{part.script} not found"}
     if part.gpu:
         if not args.device.startswith("cuda"):
@@ -400,12 +407,12 @@ def run_part(part: Part, args, gpu_state) -> dict:
             except subprocess.TimeoutExpired:
                 rc = None
         entry["seconds"] = round(time.perf_counter() - t0, 1)
-    entry["log"] = log
+    entry["log"] = os.path.relpath(log, ROOT)
     entry["files"] = result_files(part, args.quick, since=began - 1)
     if rc is None:
         entry.update(status="failed", reason=f"stopped after --part-timeout {args.part_timeout} s")
     elif rc != 0:
-        entry.update(status="failed", reason=f"exit status {rc}; see {log}")
+        entry.update(status="failed", reason=f"exit status {rc}; see {os.path.relpath(log, ROOT)}")
     elif not entry["files"]:
         entry.update(status="failed", reason="no result file written")
     else:
@@ -472,8 +479,8 @@ def main(argv=None) -> int:
 
     started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    report = {"command": " ".join(shlex.quote(a) for a in ["python -m benchmarks", *(argv if argv is not None
-                                                                                    else sys.argv[1:])]),
+    given = argv if argv is not None else sys.argv[1:]
+    report = {"command": " ".join(["python -m benchmarks", *(shlex.quote(a) for a in given)]),
               "started": started, "quick": args.quick, "device": args.device, "lock": LOCK, "parts": []}
     for part in parts:
         report["parts"].append(run_part(part, args, gpu_state))

@@ -122,8 +122,9 @@ def test_table_lists_every_part_and_its_figures(run, results, capsys):
     run.print_table(report_of(quick, hog))
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["part", "status", "result", "file", "figure", "value"]
-    assert any(line.split()[:5] == ["fashion_mnist", "ok", "fashion_mnist_quick.json", "colorhist-svc@2000",
-                                    "accuracy"] for line in out)
+    fmnist = [line.split() for line in out if "fashion_mnist_quick.json" in line]
+    assert fmnist[0] == ["fashion_mnist", "ok", "fashion_mnist_quick.json", "pixels-svc@2000", "accuracy", "0.8305"]
+    assert [row[1] for row in fmnist[1:]] == ["hog-svc@2000", "colorhist-svc@2000"]  # published ones first
     assert any(line.startswith("dask ") and "skipped: bench_dask.py comes with Dask support" in line for line in out)
 
 
@@ -176,3 +177,17 @@ def test_lock_held_by_a_parent_is_not_taken_twice(run, tmp_path):
     assert held.stdout.strip() == "held by a parent process", held.stderr
     free = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert free.stdout.strip() == "exclusive", free.stderr
+
+
+def test_provenance_groups_runs_of_one_command_and_keeps_each_command(run):
+    data = {**HEADER, "runs": {
+        "a": {"command": "python x.py --quick", "date": "2026-11-29T19:00:00+00:00"},
+        "b": {"command": "python x.py --quick", "date": "2026-11-29T19:01:00+00:00"},
+        "c": {"command": "python x.py --train-size 60000", "date": "2026-11-21T05:48:34+00:00"},
+    }}
+    found = run.provenance(data)
+    assert [(p["command"], p["dates"]) for p in found] == [
+        ("python x.py --quick", ["2026-11-29T19:00:00+00:00", "2026-11-29T19:01:00+00:00"]),
+        ("python x.py --train-size 60000", ["2026-11-21T05:48:34+00:00"]),
+    ]
+    assert found[0]["versions"]["featclf_git"] == "abc1234"
