@@ -205,7 +205,7 @@ def _umap_available() -> bool:
 
 # --------------------------------------------------------------------------- parts
 def part_fmnist(args) -> dict:
-    n = 2000 if args.quick else 10000
+    n = args.fmnist_n or (2000 if args.quick else 10000)
     base = {"data": "test", "n": n, "k": K_FMNIST}
     configs = [
         ("sklearn KMeans, raw pixels (baseline)", {**base, "how": "sklearn", "extractor": "pixels"}),
@@ -314,6 +314,8 @@ def parse_args(argv=None):
     p.add_argument("--collection", help="the Open Clip Art png folder (default: $FEATCLF_OPENCLIPART or "
                                         "/tmp/oca/usr/share/openclipart/png)")
     p.add_argument("--repeats", type=int, default=2, help="interleaved repetitions (best wall time kept)")
+    p.add_argument("--fmnist-n", type=int, default=None,
+                   help="Fashion-MNIST test images of the fmnist part (default 10,000; 2,000 with --quick)")
     p.add_argument("--quick", action="store_true", help="smoke run (results/cluster_quick.json)")
     p.add_argument("--no-save", action="store_true")
     p.add_argument("--child", help=argparse.SUPPRESS)

@@ -76,7 +76,7 @@ PARTS = [
          full=(), quick=("--quick", "--skip", "openclipart"), results=("cnn_accuracy",), lock="s"),
     Part("cluster", "bench_cluster.py",
          "k-means NMI on Fashion-MNIST: raw pixels, HOG, and the best option (UMAP on CNN embeddings)",
-         full=("--parts", "fmnist"), quick=("--quick", "--parts", "fmnist"), results=("cluster",)),
+         full=("--parts", "fmnist"), quick=("--quick", "--parts", "fmnist", "--repeats", "1", "--fmnist-n", "1000"), results=("cluster",)),
     Part("hog", "bench_hog.py",
          "HOG throughput vs a scikit-image loop and bare OpenCV; colour histogram vs a NumPy loop",
          results=("hog",)),
