@@ -391,7 +391,7 @@ def run_part(part: Part, args, gpu_state) -> dict:
         ok, reason = gpu_state()
         if not ok:
             return {**entry, "status": "skipped", "reason": reason}
-    options = list(part.quick if args.quick else part.full)
+    options = [args.device if part.gpu and o == "cuda" else o for o in (part.quick if args.quick else part.full)]
     cmd = [sys.executable, script, *options]
     entry["command"] = " ".join(shlex.quote(c) for c in cmd)
     os.makedirs(args.log_dir, exist_ok=True)
