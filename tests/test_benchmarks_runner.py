@@ -76,7 +76,7 @@ def results(tmp_path):
 
 def report_of(quick, hog):
     return {"command": "python -m benchmarks --quick", "started": "2026-11-29T19:00:00+00:00", "quick": True,
-            "device": "cpu", "lock": "/tmp/featclf-cpu.lock", "seconds": 321.0, "parts": [
+            "device": "cpu", "lock": "/tmp/featclf-cpu.lock", "seconds": 321.0, "waited_s": 20.0, "parts": [
                 {"name": "fashion_mnist", "what": "Fashion-MNIST accuracy", "status": "ok", "seconds": 30.0,
                  "files": [quick]},
                 {"name": "hog", "what": "HOG throughput", "status": "ok", "seconds": 12.5, "files": [hog]},
@@ -89,6 +89,8 @@ def test_summary_names_file_machine_versions_commit_and_command(run, results):
     folder, quick, hog = results
     text = run.summary_markdown(report_of(quick, hog), results_dir=str(folder))
     assert text.startswith("# Benchmark suite: quick run\n")
+    assert ("Command: `python -m benchmarks --quick` (started 2026-11-29T19:00:00+00:00, 321 s in all, of which 20 s "
+            "waiting for the lock while other work held it).") in text
     assert "| dask | skipped (bench_dask.py comes with Dask support; not on this branch) | - | - |" in text
     assert "From `fashion_mnist_quick.json`:" in text and "From `hog_quick.json`:" in text
     assert ("- command `python benchmarks/bench_hog.py --quick`, 2026-11-29T19:05:00+00:00; machine: 2 cores "
