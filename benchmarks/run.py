@@ -305,6 +305,9 @@ def summary_markdown(report: dict, results_dir: str = RESULTS) -> str:
     lines = [f"# Benchmark suite: {'quick' if quick else 'full'} run", "",
              f"Command: `{report['command']}` (started {report['started']}, {report['seconds']:.0f} s in all, of "
              f"which {report.get('waited_s', 0):.0f} s waiting for the lock while other work held it).",
+             *([f"Load average (1 min) of the machine at the start and the end: {report['load_start']}, "
+                f"{report['load_end']} (other work runs beside the lock: timings are indicative)."]
+               if "load_start" in report else []),
              f"Lock: `{report['lock']}`. Each figure below names the result file it comes from (under "
              "`benchmarks/results/`) and the machine, versions, commit and command recorded in that file.", "",
              "| part | status | seconds | result files |", "|---|---|---|---|"]
@@ -330,6 +333,13 @@ def summary_markdown(report: dict, results_dir: str = RESULTS) -> str:
                              f"{_machine_line(prov['machine'])}; {_versions_line(prov['versions'])}")
             lines += ["", "| figure | value | note |", "|---|---|---|"]
             lines += [f"| {label} | {_fmt(value)} | {note} |" for label, value, note in headline(p["name"], data)]
+            if quick and p["name"] != "fashion_mnist":
+                part = BY_NAME.get(p["name"])
+                full = [f"`{os.path.basename(f)}`" for f in result_files(part, False, results_dir=results_dir)
+                        ] if part else []
+                lines += ["", "Smoke figures of a smaller, shorter run (see the part's `--quick` options): the "
+                              "targets were set for the full run" + (f", whose figures are in {', '.join(full)}"
+                                                                      if full else "") + "."]
             if p["name"] == "fashion_mnist" and quick:
                 full_path = os.path.join(results_dir, "fashion_mnist.json")
                 full = None
@@ -458,6 +468,8 @@ def parse_args(argv=None):
     p.add_argument("--device", default="cpu", help="'cuda' adds the GPU parts (default: cpu)")
     p.add_argument("--part-timeout", type=float, default=None, help="seconds after which a part is stopped")
     p.add_argument("--list", action="store_true", help="list the parts and exit")
+    p.add_argument("--resummarize", action="store_true",
+                   help="rewrite the table and SUMMARY.md from the last suite[_quick].json, running nothing")
     p.add_argument("--log-dir", default=os.path.join(RESULTS, "logs"),
                    help="each part's output (default: results/logs)")
     args = p.parse_args(argv)
@@ -469,6 +481,16 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     parts = select(args.only, args.device)
+    if args.resummarize:
+        path = os.path.join(RESULTS, "suite_quick.json" if args.quick else "suite.json")
+        if not os.path.exists(path):
+            raise SystemExit(f"python -m benchmarks: error: no {os.path.relpath(path, ROOT)} to summarise: run the "
+                             f"suite first{' with --quick' if args.quick else ''}.")
+        with open(path) as f:
+            report = json.load(f)
+        report["parts"] = [{**p, "files": [os.path.join(ROOT, x) for x in p["files"]]} for p in report["parts"]]
+        write_report(report, args.quick)
+        return 0
     if args.list:
         for p in PARTS:
             print(f"{p.name:17s} {p.script:26s} full: {' '.join(p.full) or '(defaults)'}; quick: {' '.join(p.quick)}; "
@@ -485,14 +507,22 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     given = argv if argv is not None else sys.argv[1:]
     report = {"command": " ".join(["python -m benchmarks", *(shlex.quote(a) for a in given)]),
-              "started": started, "quick": args.quick, "device": args.device, "lock": LOCK, "parts": []}
+              "started": started, "load_start": round(os.getloadavg()[0], 2), "quick": args.quick,
+              "device": args.device, "lock": LOCK, "parts": []}
     for part in parts:
         report["parts"].append(run_part(part, args, gpu_state))
     report["seconds"] = round(time.perf_counter() - t0, 1)
     report["waited_s"] = round(sum(p.get("waited_s", 0) for p in report["parts"]), 1)
+    report["load_end"] = round(os.getloadavg()[0], 2)
+    write_report(report, args.quick)
+    return 1 if any(p["status"] == "failed" for p in report["parts"]) else 0
+
+
+def write_report(report: dict, quick: bool) -> None:
+    """Print the table; write ``suite[_quick].json`` and ``SUMMARY.md``."""
     print()
     print_table(report)
-    suite = os.path.join(RESULTS, "suite_quick.json" if args.quick else "suite.json")
+    suite = os.path.join(RESULTS, "suite_quick.json" if quick else "suite.json")
     with open(suite, "w") as f:
         json.dump({**report, "parts": [{**p, "files": [os.path.relpath(x, ROOT) for x in p["files"]]}
                                        for p in report["parts"]]}, f, indent=2)
@@ -502,7 +532,6 @@ def main(argv=None) -> int:
         f.write(summary_markdown(report))
     print(f"\nwrote {os.path.relpath(suite, ROOT)} and {os.path.relpath(summary, ROOT)} "
           f"({report['seconds']:.0f} s, of which {report['waited_s']:.0f} s waiting for the lock)")
-    return 1 if any(p["status"] == "failed" for p in report["parts"]) else 0
 
 
 if __name__ == "__main__":

@@ -99,6 +99,11 @@ def test_summary_names_file_machine_versions_commit_and_command(run, results):
     assert "| featclf.HOG us/image | 30 | 1.033x the bare cv2 loop, 30.0x the scikit-image loop |" in text
     assert "| featclf.ColorHistogram us/image | 50 | 2.0x the NumPy loop |" in text
     assert "| target speedup_vs_skimage | 30 | >= 20.0x: met |" in text
+    assert "Smoke figures of a smaller, shorter run (see the part's `--quick` options): the targets were set " \
+           "for the full run." in text  # no hog.json in the folder: no full-run file to name
+    write(folder, "hog.json", {})
+    text = run.summary_markdown(report_of(quick, hog), results_dir=str(folder))
+    assert "the targets were set for the full run, whose figures are in `hog.json`." in text
 
 
 def test_fashion_mnist_quick_rows_sit_beside_published_and_full_figures(run, results):
