@@ -73,7 +73,7 @@ PARTS = [
          quick=("--quick",), results=("fashion_mnist",), lock="s"),
     Part("cnn_accuracy", "bench_cnn_accuracy.py",
          "Fashion-MNIST accuracy of CNN embeddings + logistic regression / SVM vs raw pixels and HOG",
-         full=(), quick=("--quick", "--skip", "openclipart"), results=("cnn_accuracy",), lock="s"),
+         full=(), quick=("--quick", "--skip", "openclipart", "--train-size", "1000"), results=("cnn_accuracy",), lock="s"),
     Part("cluster", "bench_cluster.py",
          "k-means NMI on Fashion-MNIST: raw pixels, HOG, and the best option (UMAP on CNN embeddings)",
          full=("--parts", "fmnist"), quick=("--quick", "--parts", "fmnist", "--repeats", "1", "--fmnist-n", "1000"),
