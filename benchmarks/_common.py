@@ -84,7 +84,7 @@ def openclipart_pngs(root: str) -> dict:
 
     found = sorted(os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f.lower().endswith(".png"))
     if not found:
-        raise SystemExit(f"No PNG files under {root}; see shared/DATA.md (openclipart-png).")
+        raise SystemExit(f"No PNG files under {root}: set FEATCLF_OPENCLIPART or pass the collection's folder.")
 
     def header(path):
         try:

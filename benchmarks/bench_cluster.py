@@ -6,7 +6,7 @@ compilation included) and its peak memory is its own (``ru_maxrss`` of the proce
 worker it started). Parts:
 
 1. ``fmnist`` -- the 10,000 Fashion-MNIST test images, k=10, through ``featclf.cluster``:
-   raw pixels and HOG (9 orientations, 4x4 cells, 2x2 blocks: the DATA.md configuration) with
+   raw pixels and HOG (9 orientations, 4x4 cells, 2x2 blocks: the reference configuration) with
    the default k-means (``preprocess='auto'``: l2); the baseline is what a user writes by hand
    on the same features: ``sklearn.cluster.KMeans(10, n_init=10, random_state=0)`` on the
    unscaled matrix (the issue's 0.516 and 0.602). Then the options featclf offers on top:
@@ -35,7 +35,7 @@ worker it started). Parts:
 Run from the repository root under the one lock (timings)::
 
     flock -x /tmp/featclf-cpu.lock python benchmarks/bench_cluster.py \\
-        --clustimage-python /tmp/clustimage-venv/bin/python
+        --clustimage-python CLUSTIMAGE_ENV/bin/python
 
 ``--parts`` picks parts; ``--quick`` is a smoke run (2,000 / 60 / 10,000 images) written to
 ``results/cluster_quick.json``. umap-learn must be installed for the UMAP rows
@@ -205,7 +205,7 @@ def _umap_available() -> bool:
 
 # --------------------------------------------------------------------------- parts
 def part_fmnist(args) -> dict:
-    n = 2000 if args.quick else 10000
+    n = args.fmnist_n or (2000 if args.quick else 10000)
     base = {"data": "test", "n": n, "k": K_FMNIST}
     configs = [
         ("sklearn KMeans, raw pixels (baseline)", {**base, "how": "sklearn", "extractor": "pixels"}),
@@ -243,7 +243,7 @@ def part_openclipart(args) -> dict:
 
     root = defaults.find_collection(args.collection)
     if root is None:
-        raise SystemExit("No Open Clip Art collection: pass --collection or set FEATCLF_OPENCLIPART (shared/DATA.md).")
+        raise SystemExit("No Open Clip Art collection: pass --collection or set FEATCLF_OPENCLIPART (benchmarks/README.md).")
     per_class = 10 if args.quick else 100
     paths, y = defaults.openclipart_selection(defaults.openclipart_pools(root), per_class)
     list_path = os.path.join(tempfile.mkdtemp(prefix="featclf-bench-"), "images.tsv")
@@ -314,6 +314,8 @@ def parse_args(argv=None):
     p.add_argument("--collection", help="the Open Clip Art png folder (default: $FEATCLF_OPENCLIPART or "
                                         "/tmp/oca/usr/share/openclipart/png)")
     p.add_argument("--repeats", type=int, default=2, help="interleaved repetitions (best wall time kept)")
+    p.add_argument("--fmnist-n", type=int, default=None,
+                   help="Fashion-MNIST test images of the fmnist part (default 10,000; 2,000 with --quick)")
     p.add_argument("--quick", action="store_true", help="smoke run (results/cluster_quick.json)")
     p.add_argument("--no-save", action="store_true")
     p.add_argument("--child", help=argparse.SUPPRESS)

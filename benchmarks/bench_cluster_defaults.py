@@ -22,18 +22,18 @@ Data sets:
    ``geography`` take their place.
 2. **Fashion-MNIST test set** (10,000 28x28 grey images), k=10: ``RawPixels()``
    (pixels / 255) and ``HOG(9 orientations, 4x4 cells, 2x2 blocks)`` (1,296 features,
-   the DATA.md reference); ``CNNEmbedding()`` at 224x224 only with ``--fmnist-cnn``
+   the reference measured before featclf); ``CNNEmbedding()`` at 224x224 only with ``--fmnist-cnn``
    (its extraction time on the first 500 images is always measured and extrapolated).
 
 ``--umap-python PY`` (an interpreter of a separate environment holding ``umap-learn``;
 featclf's own does not need it) adds PCA(50) + UMAP(10 dims, n_neighbors=30, min_dist=0,
-random_state=0) + k-means on Fashion-MNIST HOG and raw pixels, the DATA.md reference
+random_state=0) + k-means on Fashion-MNIST HOG and raw pixels, the reference measured before featclf
 figures 0.633 and 0.619.
 
 Run from the repository root; timings under the exclusive lock::
 
     flock -x /tmp/featclf-cpu.lock python benchmarks/bench_cluster_defaults.py \\
-        --umap-python /tmp/umap-venv/bin/python
+        --umap-python UMAP_ENV/bin/python
 
 ``--data openclipart|fmnist`` runs one data set (each merges its section into the same
 result file); ``--quick`` (20 images per category, 1,000 Fashion-MNIST images, k 2..6)

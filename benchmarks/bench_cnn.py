@@ -80,7 +80,8 @@ def parse_args(argv=None):
     p.add_argument("--gpu-compile", action="store_true", help="GPU: also time CNNEmbedding(compile='inductor')")
     p.add_argument("--workers", type=int, default=None, help="decoding workers for the n_jobs run "
                                                               "(default: CPU 2, GPU all cores)")
-    p.add_argument("--quick", action="store_true", help="few images, 2 repeats, 224 only; not saved")
+    p.add_argument("--quick", action="store_true", help="few images, 2 repeats, 224 only; "
+                   "written to results/cnn_cpu_quick.json (GPU: cnn_gpu_<device>_quick.json)")
     args = p.parse_args(argv)
     gpu = args.device.startswith("cuda")
     if args.quick:
@@ -422,13 +423,12 @@ def main(argv=None):
             _common.print_table(paths_result["batch_sweep"], list(paths_result["batch_sweep"][0]))
     for name, t in targets.items():
         print(f"target {name}: {t['target']} -> {t['value']} ({'met' if t['met'] else 'NOT met'})")
-    if args.quick:
-        return 0
+    suffix = "_quick" if args.quick else ""
     if gpu:
         slug = re.sub(r"[^a-z0-9]+", "_", payload["gpu"]["name"].lower()).strip("_")
-        saved = _common.save_json(f"cnn_gpu_{slug}", payload)
+        saved = _common.save_json(f"cnn_gpu_{slug}{suffix}", payload)
     else:
-        saved = _common.save_json("cnn_cpu", payload)
+        saved = _common.save_json(f"cnn_cpu{suffix}", payload)
     print(f"Saved {saved}")
     return 0
 

@@ -4,7 +4,7 @@ Two data sets, each with its baselines on the same split or folds, in the same r
 
 1. **Fashion-MNIST** (28x28 grey clothes): train on the first ``--train-size`` training
    images (default 10,000), test on the first ``--test-size`` test images (default all
-   10,000) -- the split of the DATA.md reference table. CNN embeddings are computed at
+   10,000) -- the split of the reference table measured before featclf. CNN embeddings are computed at
    each of ``--input-sizes`` (default 64x64 -- 28x28 images need not be blown up to 224,
    and 64 is about 10x cheaper on CPU -- and 224x224, the size the weights were trained
    at). Compared: CNN + logistic regression (the ``logreg`` preset:
@@ -24,8 +24,9 @@ timing benchmark)::
 
     flock -s /tmp/featclf-cpu.lock python benchmarks/bench_cnn_accuracy.py
 
-``--quick`` (2,000 / 1,000 Fashion-MNIST images, 30 Open Clip Art images per class) is a
-smoke run written to ``cnn_accuracy_quick.json``.
+``--quick`` (2,000 / 1,000 Fashion-MNIST images unless ``--train-size`` / ``--test-size`` say
+otherwise, CNN at 64x64, 30 Open Clip Art images per class) is a smoke run written to
+``cnn_accuracy_quick.json``.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ HANDCRAFTED_OCA = ["pixels:size=32x32,color=rgb", "hog:size=64x64", "colorhist"]
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--train-size", type=int, default=10000)
-    p.add_argument("--test-size", type=int, default=10000)
+    p.add_argument("--train-size", type=int, default=None, help="default 10,000 (--quick: 2,000)")
+    p.add_argument("--test-size", type=int, default=None, help="default 10,000 (--quick: 1,000)")
     p.add_argument("--input-sizes", type=int, nargs="+", default=[64, 224],
                    help="CNN input sizes for Fashion-MNIST (default 64 224)")
     p.add_argument("--per-class", type=int, default=100, help="Open Clip Art images per class (default 100)")
@@ -54,7 +55,9 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true")
     args = p.parse_args(argv)
     if args.quick:
-        args.train_size, args.test_size, args.per_class, args.input_sizes = 2000, 1000, 30, [64]
+        args.per_class, args.input_sizes = 30, [64]
+    args.train_size = args.train_size or (2000 if args.quick else 10000)
+    args.test_size = args.test_size or (1000 if args.quick else 10000)
     return args
 
 

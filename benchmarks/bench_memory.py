@@ -84,7 +84,7 @@ def parse_args(argv=None):
     p.add_argument("--extractors", default="hog,colorhist", help="comma-separated, of: hog, colorhist")
     p.add_argument("--old-images", type=int, default=None,
                    help="images for the --old baseline (default: all when the memory allows, else 4)")
-    p.add_argument("--quick", action="store_true", help="4 images of 6000x6000; not saved")
+    p.add_argument("--quick", action="store_true", help="4 images of 6000x6000, written to results/memory_quick.json")
     p.add_argument("--no-save", action="store_true")
     return p.parse_args(argv)
 
@@ -180,8 +180,8 @@ def main(argv=None):
         "features_identical": same,
         "targets": targets,
     }
-    if not (args.quick or args.no_save):
-        print("saved", _common.save_json("memory", payload))
+    if not args.no_save:
+        print("saved", _common.save_json("memory_quick" if args.quick else "memory", payload))
     return 0
 
 
