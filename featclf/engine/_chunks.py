@@ -257,6 +257,15 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     and OpenCV) instead of waiting, and one fewer process is started. With threads or
     a backend chosen in ``joblib.parallel_config`` (e.g. Dask) the chunks all go to
     joblib's workers.
+
+    Under joblib's Dask backend (:func:`dask_client`), every chunk is a task on the
+    cluster, whatever ``n_jobs`` (the cluster's size decides; a single chunk too, as the
+    workers may hold devices the caller lacks): each task carries its slice of
+    ``sources`` (paths: the workers read the images themselves), while ``args`` are
+    scattered to every worker once per call. A worker
+    that dies is replaced and its tasks rerun by Dask; a task that kills
+    ``distributed.scheduler.allowed-failures + 1`` workers raises
+    :class:`~featclf.exceptions.WorkerDiedError`.
     """
     from tqdm.auto import tqdm
 
@@ -267,10 +276,17 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     size = chunk_size(n, n_workers, batch_size, MAX_CHUNK if in_memory(sources) else FILE_CHUNK)
     starts = range(0, n, size)
     n_workers = effective_workers(n_jobs, len(starts))  # never more workers than chunks (or cores)
-    if n_workers == 1:  # no worker to feed: run inline, without joblib's overhead
+    client = dask_client()  # on a Dask cluster even one chunk goes to the workers (they may hold the GPUs)
+    shared = None
+    if n_workers == 1 and client is None:  # no worker to feed: run inline, without joblib's overhead
         done = ((i, _guarded(func, sources[s : s + size], s, *args)) for i, s in enumerate(starts))
     elif parent_helps and prefer is None and _loky_default():
         done = _shared_work(func, sources, starts, size, n_workers, args)
+    elif client is not None:  # Dask: ``args`` (kernels, fitted state) go to each worker once, not with each task
+        shared = client.scatter(_Shared(args), broadcast=True, hash=False)
+        tasks = (joblib.delayed(_numbered_shared)(i, func, sources[s : s + size], s, shared)
+                 for i, s in enumerate(starts))
+        done = joblib.Parallel(n_jobs=-1, return_as="generator_unordered")(tasks)  # the cluster's size decides
     else:
         tasks = (joblib.delayed(_numbered)(i, func, sources[s : s + size], s, *args) for i, s in enumerate(starts))
         done = joblib.Parallel(n_jobs=n_workers, return_as="generator_unordered", prefer=prefer)(tasks)
@@ -295,20 +311,65 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
                                     message=r"\d+ tasks (have been successfully executed|which were still being)")
             if hasattr(done, "close"):
                 done.close()
+            if shared is not None:
+                shared.release()
 
 
 def _numbered(number, func, chunk, start, *args):
     return number, _guarded(func, chunk, start, *args)
 
 
+class _Shared:
+    """The arguments every chunk shares, scattered to each Dask worker once (one object per worker process).
+
+    Every task a worker runs receives that worker's one copy, so state a kernel builds
+    on first use (a CNN's loaded network) is built once per worker, not once per task.
+    """
+
+    def __init__(self, args: tuple):
+        self.args = args
+
+
+def _numbered_shared(number, func, chunk, start, shared: _Shared):
+    return number, _guarded(func, chunk, start, *shared.args)
+
+
+def dask_client():
+    """The Dask client of the active joblib backend (``parallel_config(backend='dask')``), or None.
+
+    None for joblib's local backends (processes, threads), where the engine runs as
+    documented in :func:`iter_chunks`.
+    """
+    backend, _ = joblib.parallel.get_active_backend()
+    return getattr(backend, "client", None) if type(backend).__name__ == "DaskDistributedBackend" else None
+
+
 def _alive(results, n_workers, desc):
     """``results``, with a dead worker process reported as WorkerDiedError instead of joblib's traceback."""
     from concurrent.futures import BrokenExecutor
 
+    during = f"extracting features ({desc})" if desc else "extracting features"
     try:
         yield from results
     except BrokenExecutor as exc:  # loky's TerminatedWorkerError, BrokenProcessPool
-        raise worker_died(f"extracting features ({desc})" if desc else "extracting features", n_workers) from exc
+        raise worker_died(during, n_workers) from exc
+    except Exception as exc:
+        if type(exc).__name__ != "KilledWorker":  # distributed's: the same task killed several workers
+            raise
+        raise WorkerDiedError(
+            f"Dask workers died while {during}: the scheduler gave up on a task after it killed "
+            f"{_allowed_failures()} workers ({' '.join(str(exc).split())[:200]}). Most likely they ran out of "
+            "memory (or crashed in native code): give each worker more memory (dask worker --memory-limit) or "
+            "fewer threads (--nthreads 1), and use a smaller batch_size or max_pixels (command line: "
+            "-e NAME:batch_size=16, --max-pixels N). With a cache folder (cache_dir, --cache-dir) a rerun "
+            "resumes where this one stopped."
+        ) from exc
+
+
+def _allowed_failures():
+    import dask
+
+    return int(dask.config.get("distributed.scheduler.allowed-failures")) + 1
 
 
 def worker_died(during: str, n_workers: int) -> WorkerDiedError:
