@@ -357,19 +357,14 @@ def _alive(results, n_workers, desc):
         if type(exc).__name__ != "KilledWorker":  # distributed's: the same task killed several workers
             raise
         raise WorkerDiedError(
-            f"Dask workers died while {during}: the scheduler gave up on a task after it killed "
-            f"{_allowed_failures()} workers ({' '.join(str(exc).split())[:200]}). Most likely they ran out of "
+            f"Dask workers died while {during}: the scheduler gave up on a task that killed every worker that "
+            f"ran it ({' '.join(str(exc).split())[:200]}). Most likely they ran out of "
             "memory (or crashed in native code): give each worker more memory (dask worker --memory-limit) or "
             "fewer threads (--nthreads 1), and use a smaller batch_size or max_pixels (command line: "
             "-e NAME:batch_size=16, --max-pixels N). With a cache folder (cache_dir, --cache-dir) a rerun "
             "resumes where this one stopped."
         ) from exc
 
-
-def _allowed_failures():
-    import dask
-
-    return int(dask.config.get("distributed.scheduler.allowed-failures")) + 1
 
 
 def worker_died(during: str, n_workers: int) -> WorkerDiedError:
