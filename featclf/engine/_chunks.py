@@ -12,6 +12,7 @@ of workers. Workers: ``min(n_jobs, cores, chunks)``
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
@@ -277,16 +278,12 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     starts = range(0, n, size)
     n_workers = effective_workers(n_jobs, len(starts))  # never more workers than chunks (or cores)
     client = dask_client()  # on a Dask cluster even one chunk goes to the workers (they may hold the GPUs)
-    shared = None
     if n_workers == 1 and client is None:  # no worker to feed: run inline, without joblib's overhead
         done = ((i, _guarded(func, sources[s : s + size], s, *args)) for i, s in enumerate(starts))
     elif parent_helps and prefer is None and _loky_default():
         done = _shared_work(func, sources, starts, size, n_workers, args)
-    elif client is not None:  # Dask: ``args`` (kernels, fitted state) go to each worker once, not with each task
-        shared = client.scatter(_Shared(args), broadcast=True, hash=False)
-        tasks = (joblib.delayed(_numbered_shared)(i, func, sources[s : s + size], s, shared)
-                 for i, s in enumerate(starts))
-        done = joblib.Parallel(n_jobs=-1, return_as="generator_unordered")(tasks)  # the cluster's size decides
+    elif client is not None:
+        done = _dask_work(client, func, sources, starts, size, args)
     else:
         tasks = (joblib.delayed(_numbered)(i, func, sources[s : s + size], s, *args) for i, s in enumerate(starts))
         done = joblib.Parallel(n_jobs=n_workers, return_as="generator_unordered", prefer=prefer)(tasks)
@@ -311,8 +308,6 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
                                     message=r"\d+ tasks (have been successfully executed|which were still being)")
             if hasattr(done, "close"):
                 done.close()
-            if shared is not None:
-                shared.release()
 
 
 def _numbered(number, func, chunk, start, *args):
@@ -332,6 +327,36 @@ class _Shared:
 
 def _numbered_shared(number, func, chunk, start, shared: _Shared):
     return number, _guarded(func, chunk, start, *shared.args)
+
+
+def _dask_work(client, func, sources, starts, size, args):
+    """``(number, result)`` of each chunk as it completes, each chunk a task on the Dask cluster of ``client``.
+
+    ``args`` are scattered to every worker once; at most two tasks per worker thread are
+    in flight (the others wait here, so in-memory sources are not all shipped at once).
+    Submitted with the client itself rather than through joblib's Dask backend, whose
+    generators never return when the scheduler gives up on a task (``KilledWorker``).
+    """
+    from distributed import as_completed
+
+    shared = client.scatter(_Shared(args), broadcast=True, hash=False)
+    depth = 2 * max(1, sum(client.nthreads().values()))
+    numbers = iter(range(len(starts)))
+
+    def submit(number):
+        s = starts[number]
+        return client.submit(_numbered_shared, number, func, sources[s : s + size], s, shared, pure=False)
+
+    running = as_completed([submit(number) for number in itertools.islice(numbers, depth)],
+                           loop=client.loop, with_results=True)
+    try:
+        for _, result in running:
+            yield result
+            if (number := next(numbers, None)) is not None:
+                running.add(submit(number))
+    finally:
+        client.cancel(list(running.futures))
+        shared.release()
 
 
 def dask_client():
@@ -358,7 +383,7 @@ def _alive(results, n_workers, desc):
             raise
         raise WorkerDiedError(
             f"Dask workers died while {during}: the scheduler gave up on a task that killed every worker that "
-            f"ran it ({' '.join(str(exc).split())[:200]}). Most likely they ran out of "
+            f"ran it (KilledWorker: {' '.join(str(exc).split()).split('. ')[0]}). Most likely they ran out of "
             "memory (or crashed in native code): give each worker more memory (dask worker --memory-limit) or "
             "fewer threads (--nthreads 1), and use a smaller batch_size or max_pixels (command line: "
             "-e NAME:batch_size=16, --max-pixels N). With a cache folder (cache_dir, --cache-dir) a rerun "
