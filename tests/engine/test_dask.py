@@ -225,3 +225,73 @@ def test_a_task_that_kills_its_workers_is_one_error_and_a_rerun_resumes_from_the
     record, _ = on_cluster(client, lambda: extract(KillExtractor(str(marker)), grey_paths, cache_dir=cache))
     assert record.features[:, 0].tolist() == list(range(40))
     assert 0 < record.cache["hits"] < 40 and record.cache["hits"] + record.cache["computed"] == 40
+
+
+# -- the command line ---------------------------------------------------------------------------------------
+def test_cli_on_the_cluster_equals_the_local_run(client, paths, tmp_path, capsys):
+    from clirun import run
+
+    address = client.scheduler.address
+    spec = ["-e", "hog:size=16x16,pixels_per_cell=4x4", "-q"]
+    assert run(["extract", os.path.dirname(paths[0]), *spec, "-o", str(tmp_path / "l.npz")], capsys)[0] == 0
+    code, _, err = run(["extract", os.path.dirname(paths[0]), *spec, "-o", str(tmp_path / "d.npz"), "--backend",
+                        "dask", "--scheduler", address], capsys)
+    assert code == 0, err
+    local, remote = np.load(tmp_path / "l.npz"), np.load(tmp_path / "d.npz")
+    keys = [k for k in local.files if k.startswith("features/")]
+    assert len(keys) == 1 and local[keys[0]].shape == (40, 324)
+    np.testing.assert_array_equal(remote[keys[0]], local[keys[0]])
+    # train here, predict on the cluster: the same probabilities
+    folder = tmp_path / "train"
+    for k in range(2):
+        (folder / f"c{k}").mkdir(parents=True)
+        for i in range(6):
+            Image.open(paths[6 * k + i]).save(folder / f"c{k}" / f"{i}.png")
+    model = tmp_path / "m.featclf"
+    assert run(["train", str(folder), *spec, "-c", "logreg", "-o", str(model)], capsys)[0] == 0
+    for name, extra in (("l", []), ("d", ["--backend", "dask", "--scheduler", address])):
+        assert run(["predict", str(model), *paths[12:20], "-o", str(tmp_path / f"{name}.csv"), "-q", *extra],
+                   capsys)[0] == 0
+    assert (tmp_path / "l.csv").read_text() == (tmp_path / "d.csv").read_text()
+
+
+@pytest.mark.parametrize("command", ["evaluate", "cluster", "extract", "train", "predict"])
+def test_cli_scheduler_without_the_dask_backend_is_refused(command, capsys, tmp_path):
+    from clirun import run
+
+    argv = [command, str(tmp_path), "--scheduler", "tcp://127.0.0.1:8786"]
+    if command in ("extract", "train"):
+        argv += ["-o", str(tmp_path / "out")]
+    if command == "predict":
+        argv += ["x.png"]
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert err == (f"featclf {command}: error: --scheduler tcp://127.0.0.1:8786 applies to a Dask cluster: add "
+                   "--backend dask, or drop --scheduler.\n")
+
+
+def test_cli_an_unreachable_scheduler_is_one_line_before_any_work(capsys, tmp_path, monkeypatch, no_extraction):
+    from clirun import run
+
+    from featclf.cli import _options
+
+    monkeypatch.setattr(_options, "SCHEDULER_TIMEOUT_S", 1)
+    code, _, err = run(["cluster", str(tmp_path), "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("featclf cluster: error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answered within "
+                          "1 s (")
+    assert err.endswith("Start one there with 'dask scheduler' (and workers with 'dask worker tcp://127.0.0.1:9'), "
+                        "or fix the address (e.g. tcp://HOST:8786).\n")
+
+
+def test_cli_dask_backend_without_the_extra_names_the_pip_line(capsys, tmp_path, monkeypatch, no_extraction):
+    import sys
+
+    from clirun import run
+
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    code, _, err = run(["evaluate", str(tmp_path), "--backend", "dask"], capsys)
+    assert code == 2
+    assert err == ("featclf evaluate: error: --backend dask needs the optional dependency 'dask', which is not "
+                   "installed. Install it with: pip install \"featclf[dask]\"\n")
