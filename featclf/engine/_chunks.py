@@ -1,8 +1,8 @@
 """Chunks of sources streamed through joblib workers, in input order.
 
 Sources are split into contiguous chunks that joblib workers process
-(``Parallel(return_as="generator_unordered")``, so ``joblib.parallel_config`` --
-including a Dask backend -- applies unchanged). Progress advances as each chunk
+(``Parallel(return_as="generator_unordered")``, so ``joblib.parallel_config``
+applies unchanged; under its Dask backend, chunks are tasks on that cluster). Progress advances as each chunk
 completes, in any order; results are handed on in input order. A featclf error raised
 in a chunk travels back as a value and is raised when that chunk's turn comes, so the
 error reported is the one of the *first* bad source in input order, whatever the number
@@ -256,15 +256,15 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     unclaimed chunk whenever the next result in order is not ready. It works while
     they start (each takes about half a second of CPU to import numpy, joblib, Pillow
     and OpenCV) instead of waiting, and one fewer process is started. With threads or
-    a backend chosen in ``joblib.parallel_config`` (e.g. Dask) the chunks all go to
-    joblib's workers.
+    another backend chosen in ``joblib.parallel_config`` the chunks all go to joblib's
+    workers.
 
-    Under joblib's Dask backend (:func:`dask_client`), every chunk is a task on the
-    cluster, whatever ``n_jobs`` (the cluster's size decides; a single chunk too, as the
-    workers may hold devices the caller lacks): each task carries its slice of
-    ``sources`` (paths: the workers read the images themselves), while ``args`` are
-    scattered to every worker once per call. A worker
-    that dies is replaced and its tasks rerun by Dask; a task that kills
+    Under joblib's Dask backend (:func:`dask_client`), every chunk is a task submitted
+    with that backend's client, whatever ``n_jobs`` (the cluster's size decides; a
+    single chunk too, as the workers may hold devices the caller lacks): each task
+    carries its slice of ``sources`` (paths: the workers read the images themselves),
+    while ``args`` are scattered to every worker once per call (:func:`_dask_work`). A
+    worker that dies is replaced and its tasks rerun by Dask; a task that kills
     ``distributed.scheduler.allowed-failures + 1`` workers raises
     :class:`~featclf.exceptions.WorkerDiedError`.
     """
