@@ -64,6 +64,11 @@ __all__ = [
 class FeatclfError(Exception):
     """Base class of every error raised by featclf."""
 
+    def __reduce__(self):  # class, arguments, attributes: picklable across joblib and Dask workers, also where
+        # distributed's tblib replaces the pickling of built-in exceptions (it cannot rebuild an error that is
+        # both a ValueError and an OSError, such as DatasetNotFoundError)
+        return (type(self), self.args, self.__dict__ or None)
+
 
 class _SourceError(FeatclfError):
     """An error about one image source; the message names the source."""

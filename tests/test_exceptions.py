@@ -67,6 +67,23 @@ def test_picklable_with_message_intact(name):
         assert (clone.source, clone.reason, clone.hint) == (error.source, error.reason, error.hint)
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_picklable_where_dask_replaced_the_pickling_of_exceptions(name):
+    # importing dask.distributed installs tblib's pickling of every exception class, in workers and client
+    pickling_support = pytest.importorskip("tblib.pickling_support")
+    import copyreg
+
+    before = dict(copyreg.dispatch_table)
+    pickling_support.install(getattr(exc, name))
+    try:
+        error = make(name)
+        clone = pickle.loads(pickle.dumps(error))
+    finally:
+        copyreg.dispatch_table.clear()
+        copyreg.dispatch_table.update(before)
+    assert type(clone) is type(error) and str(clone) == str(error)
+
+
 @pytest.mark.parametrize("name", SOURCE_ERRORS)
 def test_source_errors_name_the_source_then_the_reason(name):
     error = make(name)

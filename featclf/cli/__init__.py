@@ -12,7 +12,8 @@ cache folder that cannot be used: all found before any extraction; a model file 
 be read), printed as one line; 1 other failures (an unreadable image with ``--on-error raise``,
 a file that cannot be written), also one line, without a traceback (``--verbose`` prints the
 traceback too). Options shared by the subcommands that extract features: ``--n-jobs``,
-``--max-pixels``, ``--device`` (CNN extractors), ``--cache-dir``, ``--quiet``, ``--verbose``,
+``--max-pixels``, ``--device`` (CNN extractors), ``--cache-dir``, ``--backend``/``--scheduler``
+(a Dask cluster), ``--quiet``, ``--verbose``,
 and ``--seed`` where something is random (folds, subsets, clustering, classifiers).
 """
 
@@ -34,6 +35,7 @@ from ..exceptions import (
     ModelFileError,
     UnknownNameError,
 )
+from ._options import parallel_backend
 
 __all__ = ["build_parser", "main"]
 
@@ -81,7 +83,8 @@ def main(argv=None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     prog = f"featclf {args.command}"
     try:
-        return args.run(args)
+        with parallel_backend(args, prog):
+            return args.run(args)
     except BrokenPipeError:  # the reader went away (featclf cache info | head -1): Python's documented recipe
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

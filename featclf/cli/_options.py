@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 
 from ._cache import add_cache_option
 
@@ -62,6 +64,7 @@ def add_run_options(parser, *, seed_help="random_state of the classifier (defaul
     add_cache_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("-v", "--verbose", action="store_true", help="on error, print the full traceback too")
+    add_backend_options(parser)
 
 
 def with_device(extractor, device):
@@ -106,6 +109,95 @@ def add_device_and_verbose(parser):
                         help="for a CNN extractor: auto, cpu, cuda, cuda:N or mps (default: the extractor's own, "
                              "auto)")
     parser.add_argument("-v", "--verbose", action="store_true", help="on error, print the full traceback too")
+    add_backend_options(parser)
+
+
+#: Seconds to wait for a Dask scheduler to answer, then for it to have a worker.
+SCHEDULER_TIMEOUT_S = 10
+
+
+def add_backend_options(parser):
+    """``--backend {local,dask}`` and ``--scheduler ADDRESS``, on every subcommand that extracts features."""
+    parser.add_argument("--backend", choices=("local", "dask"), default="local",
+                        help="where the work runs: 'local' (this machine's processes, the default) or 'dask' (a Dask "
+                             "cluster: the workers read the images themselves; needs the dask extra). Results are "
+                             "the same")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="with --backend dask: the scheduler's address, e.g. tcp://host:8786 (default: start a "
+                             "local cluster of --n-jobs worker processes, one per core by default, for this command)")
+
+
+@contextlib.contextmanager
+def parallel_backend(args, prog: str):
+    """Run the command under the backend ``args`` ask for: joblib's Dask backend with ``--backend dask``.
+
+    Checked before any work: the dask extra is installed, ``--scheduler`` answers within
+    :data:`SCHEDULER_TIMEOUT_S` seconds and has a worker; ``--scheduler`` without
+    ``--backend dask`` is refused. Without ``--scheduler``, a local cluster (one worker
+    process of one thread per ``--n-jobs``, default one per core) is started for the
+    command, said on stderr, and closed at its end.
+
+    Raises
+    ------
+    MissingDependencyError
+        ``--backend dask`` without the dask extra (with the pip line).
+    InvalidParameterError
+        ``--scheduler`` without ``--backend dask``; a scheduler that does not answer or has no worker.
+    """
+    from .._optional import import_optional
+    from ..exceptions import InvalidParameterError
+
+    backend, address = getattr(args, "backend", "local"), getattr(args, "scheduler", None)
+    if backend != "dask":
+        if address is not None:
+            raise InvalidParameterError(f"--scheduler {address} applies to a Dask cluster: add --backend dask, or "
+                                        "drop --scheduler.")
+        yield
+        return
+    import joblib
+
+    import_optional("dask", purpose="--backend dask")
+    distributed = import_optional("distributed", purpose="--backend dask")
+    with contextlib.ExitStack() as stack:
+        if address is None:
+            n_workers = getattr(args, "n_jobs", None)
+            n_workers = joblib.cpu_count() if n_workers in (None, -1) else max(1, abs(n_workers))
+            cluster = stack.enter_context(distributed.LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
+            if not getattr(args, "quiet", False):
+                print(f"{prog}: --backend dask without --scheduler: started a local Dask cluster of {n_workers} "
+                      f"worker process{'es' if n_workers > 1 else ''} ({cluster.scheduler_address}) for this "
+                      "command", file=sys.stderr)
+            address = cluster.scheduler_address
+        client = stack.enter_context(_dask_client(distributed, address))
+        stack.enter_context(joblib.parallel_config(backend="dask", client=client))
+        yield
+
+
+@contextlib.contextmanager
+def _dask_client(distributed, address: str):
+    """A client of the scheduler at ``address`` that has a worker, or InvalidParameterError naming the fix."""
+    from ..exceptions import InvalidParameterError
+
+    timeout = SCHEDULER_TIMEOUT_S
+    try:
+        client = distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise InvalidParameterError(
+            f"--scheduler {address}: no Dask scheduler answered within {timeout} s ({type(exc).__name__}: "
+            f"{reason}). Start one there with 'dask scheduler' (and workers with 'dask worker {address}'), or fix "
+            "the address (e.g. tcp://HOST:8786)."
+        ) from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise InvalidParameterError(
+                f"--scheduler {address}: the scheduler has no worker after {timeout} s. Start workers with "
+                f"'dask worker {address}'."
+            ) from exc
+        yield client
 
 
 def check_manifest_options(args, *, with_test: bool = False) -> None:

@@ -5,7 +5,8 @@ extractor's batch work goes through :func:`extract` / :func:`extract_many`, whic
 return one :class:`Extraction` record each (features, the input index of each row,
 every skipped input with its index and reason). :func:`load_images` decodes a batch
 through the same chunks. The feature cache (``cache_dir``; :func:`cache_info`,
-:func:`clear_cache`) is read and written by the same loop. Nothing here imports scikit-learn, SciPy or torch, so worker
+:func:`clear_cache`) is read and written by the same loop. Under joblib's Dask backend
+(``joblib.parallel_config(backend="dask")``) the chunks are tasks on that cluster. Nothing here imports scikit-learn, SciPy or torch, so worker
 processes start fast.
 """
 

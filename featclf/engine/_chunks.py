@@ -1,8 +1,8 @@
 """Chunks of sources streamed through joblib workers, in input order.
 
 Sources are split into contiguous chunks that joblib workers process
-(``Parallel(return_as="generator_unordered")``, so ``joblib.parallel_config`` --
-including a Dask backend -- applies unchanged). Progress advances as each chunk
+(``Parallel(return_as="generator_unordered")``, so ``joblib.parallel_config``
+applies unchanged; under its Dask backend, chunks are tasks on that cluster). Progress advances as each chunk
 completes, in any order; results are handed on in input order. A featclf error raised
 in a chunk travels back as a value and is raised when that chunk's turn comes, so the
 error reported is the one of the *first* bad source in input order, whatever the number
@@ -12,6 +12,7 @@ of workers. Workers: ``min(n_jobs, cores, chunks)``
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
@@ -255,8 +256,17 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     unclaimed chunk whenever the next result in order is not ready. It works while
     they start (each takes about half a second of CPU to import numpy, joblib, Pillow
     and OpenCV) instead of waiting, and one fewer process is started. With threads or
-    a backend chosen in ``joblib.parallel_config`` (e.g. Dask) the chunks all go to
-    joblib's workers.
+    another backend chosen in ``joblib.parallel_config`` the chunks all go to joblib's
+    workers.
+
+    Under joblib's Dask backend (:func:`dask_client`), every chunk is a task submitted
+    with that backend's client, whatever ``n_jobs`` (the cluster's size decides; a
+    single chunk too, as the workers may hold devices the caller lacks): each task
+    carries its slice of ``sources`` (paths: the workers read the images themselves),
+    while ``args`` are scattered to every worker once per call (:func:`_dask_work`). A
+    worker that dies is replaced and its tasks rerun by Dask; a task that kills
+    ``distributed.scheduler.allowed-failures + 1`` workers raises
+    :class:`~featclf.exceptions.WorkerDiedError`.
     """
     from tqdm.auto import tqdm
 
@@ -267,10 +277,13 @@ def iter_chunks(func, sources: Sequence, *, n_jobs=None, batch_size="auto", verb
     size = chunk_size(n, n_workers, batch_size, MAX_CHUNK if in_memory(sources) else FILE_CHUNK)
     starts = range(0, n, size)
     n_workers = effective_workers(n_jobs, len(starts))  # never more workers than chunks (or cores)
-    if n_workers == 1:  # no worker to feed: run inline, without joblib's overhead
+    client = dask_client()  # on a Dask cluster even one chunk goes to the workers (they may hold the GPUs)
+    if n_workers == 1 and client is None:  # no worker to feed: run inline, without joblib's overhead
         done = ((i, _guarded(func, sources[s : s + size], s, *args)) for i, s in enumerate(starts))
     elif parent_helps and prefer is None and _loky_default():
         done = _shared_work(func, sources, starts, size, n_workers, args)
+    elif client is not None:
+        done = _dask_work(client, func, sources, starts, size, args)
     else:
         tasks = (joblib.delayed(_numbered)(i, func, sources[s : s + size], s, *args) for i, s in enumerate(starts))
         done = joblib.Parallel(n_jobs=n_workers, return_as="generator_unordered", prefer=prefer)(tasks)
@@ -301,14 +314,82 @@ def _numbered(number, func, chunk, start, *args):
     return number, _guarded(func, chunk, start, *args)
 
 
+class _Shared:
+    """The arguments every chunk shares, scattered to each Dask worker once (one object per worker process).
+
+    Every task a worker runs receives that worker's one copy, so state a kernel builds
+    on first use (a CNN's loaded network) is built once per worker, not once per task.
+    """
+
+    def __init__(self, args: tuple):
+        self.args = args
+
+
+def _numbered_shared(number, func, chunk, start, shared: _Shared):
+    return number, _guarded(func, chunk, start, *shared.args)
+
+
+def _dask_work(client, func, sources, starts, size, args):
+    """``(number, result)`` of each chunk as it completes, each chunk a task on the Dask cluster of ``client``.
+
+    ``args`` are scattered to every worker once; at most two tasks per worker thread are
+    in flight (the others wait here, so in-memory sources are not all shipped at once).
+    Submitted with the client itself rather than through joblib's Dask backend, whose
+    generators never return when the scheduler gives up on a task (``KilledWorker``).
+    """
+    from distributed import as_completed
+
+    shared = client.scatter(_Shared(args), broadcast=True, hash=False)
+    depth = 2 * max(1, sum(client.nthreads().values()))
+    numbers = iter(range(len(starts)))
+
+    def submit(number):
+        s = starts[number]
+        return client.submit(_numbered_shared, number, func, sources[s : s + size], s, shared, pure=False)
+
+    running = as_completed([submit(number) for number in itertools.islice(numbers, depth)],
+                           loop=client.loop, with_results=True)
+    try:
+        for _, result in running:
+            yield result
+            if (number := next(numbers, None)) is not None:
+                running.add(submit(number))
+    finally:
+        client.cancel(list(running.futures))
+        shared.release()
+
+
+def dask_client():
+    """The Dask client of the active joblib backend (``parallel_config(backend='dask')``), or None.
+
+    None for joblib's local backends (processes, threads), where the engine runs as
+    documented in :func:`iter_chunks`.
+    """
+    backend, _ = joblib.parallel.get_active_backend()
+    return getattr(backend, "client", None) if type(backend).__name__ == "DaskDistributedBackend" else None
+
+
 def _alive(results, n_workers, desc):
     """``results``, with a dead worker process reported as WorkerDiedError instead of joblib's traceback."""
     from concurrent.futures import BrokenExecutor
 
+    during = f"extracting features ({desc})" if desc else "extracting features"
     try:
         yield from results
     except BrokenExecutor as exc:  # loky's TerminatedWorkerError, BrokenProcessPool
-        raise worker_died(f"extracting features ({desc})" if desc else "extracting features", n_workers) from exc
+        raise worker_died(during, n_workers) from exc
+    except Exception as exc:
+        if type(exc).__name__ != "KilledWorker":  # distributed's: the same task killed several workers
+            raise
+        raise WorkerDiedError(
+            f"Dask workers died while {during}: the scheduler gave up on a task that killed every worker that "
+            f"ran it (KilledWorker: {' '.join(str(exc).split()).split('. ')[0]}). Most likely they ran out of "
+            "memory (or crashed in native code): give each worker more memory (dask worker --memory-limit) or "
+            "fewer threads (--nthreads 1), and use a smaller batch_size or max_pixels (command line: "
+            "-e NAME:batch_size=16, --max-pixels N). With a cache folder (cache_dir, --cache-dir) a rerun "
+            "resumes where this one stopped."
+        ) from exc
+
 
 
 def worker_died(during: str, n_workers: int) -> WorkerDiedError:

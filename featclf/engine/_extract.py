@@ -15,6 +15,12 @@ how to key a cache). From each extractor it asks two things (the engine protocol
     which completes the pending rows and returns a dict of run details. With a feature
     cache, also ``rows_done()``: how many of the rows fed so far are written, so that
     they are cached as they are computed.
+``extractor._worker_kernel(sources)``
+    Only for kernels with ``in_workers = False``, under joblib's Dask backend: a kernel
+    that computes in the workers (``in_workers = True``, ``per_chunk = True``: its
+    ``compute`` receives a chunk's prepared images at once), each worker keeping one
+    copy of the model (the kernels reach each worker once,
+    :func:`featclf.engine._chunks.iter_chunks`), so several GPU workers each run their own.
 ``extractor._cache_config()``
     With a feature cache: what of the fitted extractor changes its numbers, as data
     (:mod:`featclf.engine._cache` builds the key from it, the kernel's configuration and
@@ -30,7 +36,8 @@ Two stages, per image then per batch:
 2. **Compute, in the workers or in the parent.** Handcrafted kernels compute their
    rows in the workers, which send back only feature rows; a kernel that runs a
    model in the parent receives stacks of prepared images instead, while the
-   workers go on decoding the next chunks.
+   workers go on decoding the next chunks. Under a Dask backend every kernel computes
+   in the workers (a model's kernel through ``_worker_kernel``): only rows travel back.
 
 Workers are processes for encoded sources (the calling process and ``n_jobs - 1``
 processes of featclf's own loky pool, or joblib's workers under a backend chosen with
@@ -74,7 +81,7 @@ from ._cache import (
     kernel_state,
     library_versions,
 )
-from ._chunks import as_sources, in_memory, iter_chunks, prefer_threads
+from ._chunks import as_sources, dask_client, in_memory, iter_chunks, prefer_threads
 from ._record import Extraction, SkippedInput
 
 #: Images prepared at a time inside a worker's chunk of encoded sources (each decoded, prepared
@@ -199,43 +206,64 @@ def _run_chunk(chunk, start, kernels, skip, max_pixels=DEFAULT_MAX_PIXELS, reade
         for k, kernel in enumerate(kernels):
             began = clock()
             if reader is None:
-                outputs[k].append(kernel.compute(prepared[k]) if kernel.in_workers else np.stack(prepared[k]))
+                outputs[k].append(kernel.compute(prepared[k]) if _per_batch(kernel) else np.stack(prepared[k]))
             else:
                 outputs[k].append(_merge_batch(kernel, prepared[k], batch_rows[k], cached[k]))
                 cached[k][1].extend(keys[i - offset][k] if keys[i - offset] is not None else None for i in kept)
             seconds[k + 1] += clock() - began
         indices.extend(kept)
     if cached is not None:
-        cached = ([(np.asarray(fresh, dtype=bool), row_keys, _concat(hits) if hits else None)
-                   for fresh, row_keys, hits in cached], memos)
-    return [_concat([p for p in parts if p is not None]) for parts in outputs], indices, skipped, seconds, cached
+        cached = [(np.asarray(fresh, dtype=bool), row_keys, _concat(hits) if hits else None)
+                  for fresh, row_keys, hits in cached]
+    outputs = [_concat([p for p in parts if p is not None]) for parts in outputs]
+    for k, kernel in enumerate(kernels):  # a model computing here: the chunk's images at once, in its batches
+        if kernel.in_workers and not _per_batch(kernel) and indices:
+            began = clock()
+            computed = None if outputs[k] is None else kernel.compute(outputs[k])
+            if cached is not None:
+                fresh, row_keys, hits = cached[k]
+                computed = _in_order(fresh, computed, hits)
+                cached[k] = (fresh, row_keys, None)
+            outputs[k] = computed
+            seconds[k + 1] += clock() - began
+    return outputs, indices, skipped, seconds, None if cached is None else (cached, memos)
+
+
+def _per_batch(kernel) -> bool:
+    """Whether the kernel computes in the workers ``DECODE_BATCH`` images at a time (else: a chunk at once)."""
+    return kernel.in_workers and not getattr(kernel, "per_chunk", False)
+
+
+def _in_order(fresh, computed, cached_rows):
+    """One block of rows in input order: ``computed`` where ``fresh`` (bool per row), ``cached_rows`` elsewhere."""
+    if cached_rows is None:
+        return computed
+    if computed is None:
+        return cached_rows
+    block = np.empty((len(fresh), computed.shape[1]), dtype=np.float32)
+    block[fresh] = computed
+    block[~fresh] = cached_rows
+    return block
 
 
 def _merge_batch(kernel, prepared, rows, cached):
     """A batch's output for one kernel with a cache: cached rows and the rows computed now, in input order.
 
     ``rows`` holds, per kept image, its cached row or ``None`` (prepared now, in order).
-    For a kernel computing in the workers, the full block of rows; for one computing in
-    the parent, the stack of the images to compute (the cached rows go to ``cached``).
+    For a kernel computing in the workers a batch at a time, the full block of rows; for
+    one computing in the parent or a chunk at a time, the stack of the images to compute
+    (the cached rows go to ``cached``).
     """
     fresh, _, hits = cached
     fresh.extend(row is None for row in rows)
-    if not kernel.in_workers:
-        if any(row is not None for row in rows):
-            hits.append(np.stack([row for row in rows if row is not None]))
+    found = [row for row in rows if row is not None]
+    if not _per_batch(kernel):
+        if found:
+            hits.append(np.stack(found))
         return np.stack(prepared) if prepared else None
     computed = kernel.compute(prepared) if prepared else None
-    if computed is not None and len(computed) == len(rows):
-        return computed
-    width = computed.shape[1] if computed is not None else next(len(row) for row in rows if row is not None)
-    block = np.empty((len(rows), width), dtype=np.float32)
-    fresh_rows = [i for i, row in enumerate(rows) if row is None]
-    if computed is not None:
-        block[fresh_rows] = computed
-    for i, row in enumerate(rows):
-        if row is not None:
-            block[i] = row
-    return block
+    return _in_order(np.array([row is None for row in rows], dtype=bool), computed,
+                     np.stack(found) if found else None)
 
 
 def _operational(extractors, name, given):
@@ -420,6 +448,8 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
     check_output_memory(extractors, n)
     kernels = [extractor._kernel(sources) for extractor in extractors]
     writer, reader, configs = _open_cache(extractors, kernels, cache_dir, max_pixels)
+    if dask_client() is not None:  # on a cluster, models compute in the workers too (the cache key is the same)
+        kernels = [k if k.in_workers else e._worker_kernel(sources) for e, k in zip(extractors, kernels)]
     try:
         began = time.perf_counter()
         known = _remembered(reader, sources)
@@ -479,7 +509,7 @@ def _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size,
     outs = [np.empty((n, extractor.n_features_out_), dtype=np.float32) for extractor in extractors]
     indices = np.empty(n, dtype=np.intp)
     skipped: list = []
-    details = [{} for _ in extractors]
+    details = [dict(getattr(k, "details", {})) for k in kernels]  # a sink's come at the end; a worker kernel's here
     seconds = np.zeros(len(extractors) + 1)
     began = time.perf_counter()
     cursor = 0

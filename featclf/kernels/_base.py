@@ -30,11 +30,16 @@ class Kernel:
         sink computes them in the parent (a model on one device).
     chunk_size : int or None
         Sources per worker task, when the kernel needs a particular one.
+    per_chunk : bool
+        With ``in_workers``: ``True`` gives :meth:`compute` a chunk's prepared images at
+        once (a model's batches, e.g. the CNN on a Dask cluster), ``False`` a few at a
+        time, as they are decoded.
     """
 
     mode = "rgb"
     in_workers = True
     chunk_size = None
+    per_chunk = False
 
     def prepare(self, image: np.ndarray, source, index: int) -> np.ndarray:
         """Bring one decoded image (from :func:`featclf.io.decode_image`) to this kernel's input.

@@ -609,3 +609,38 @@ def test_an_image_with_no_pixel_is_refused_at_fit_and_by_load_image(kind):
     assert est.image_size_ == (20, 20)  # the readable image decides
     with pytest.raises(InvalidImageError, match=reason):
         featclf.load_image(empty)
+
+
+class ChunkKernel(MeanKernel):
+    """A model computing in the workers a chunk at a time (what a CNN's kernel is on a Dask cluster); its rows are
+    the mean grey level and the number in the file's name."""
+
+    per_chunk = True
+
+    def prepare(self, image, source, index):
+        return np.array([convert_image(image, self.mode).mean(), int(source.rsplit("/", 1)[1].split(".")[0])])
+
+
+class ChunkExtractor(MeanExtractor):
+    def _kernel(self, sources):
+        return ChunkKernel(self.seen)
+
+    def _cache_config(self):
+        return {}
+
+
+def test_a_per_chunk_kernel_gets_each_chunk_at_once_and_only_the_missing_images(tmp_path):
+    # 40 files: chunks of 20, decoded DECODE_BATCH (16) at a time, computed once per chunk
+    sources = []
+    for i in range(40):
+        sources.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(np.full((6, 5), 3 * i, np.uint8)).save(sources[-1])
+    seen = []
+    expected = np.array([[3 * i, i] for i in range(40)], dtype=np.float32)
+    first = extract(ChunkExtractor(seen=seen, batch_size=20, n_jobs=1), sources[::2], cache_dir=tmp_path / "c")
+    np.testing.assert_array_equal(first.features, expected[::2])
+    assert seen == [list(range(0, 40, 2))]  # one chunk of 20, computed at once
+    seen.clear()
+    again = extract(ChunkExtractor(seen=seen, batch_size=20, n_jobs=1), sources, cache_dir=tmp_path / "c")
+    np.testing.assert_array_equal(again.features, expected)  # cached and computed rows in input order
+    assert seen == [list(range(1, 20, 2)), list(range(21, 40, 2))] and again.cache["hits"] == 20  # the missing

@@ -4,14 +4,18 @@ torch is imported inside methods only (``import featclf`` never loads it). Image
 through the batch engine like every extractor's: they are decoded and resized to the
 backbone's input size in the engine's workers (:class:`featclf.kernels.CNNInputKernel`),
 which send uint8 stacks to the parent; the parent runs the network (:mod:`._inference`,
-through this extractor's sink) while the next chunks are decoded.
+through this extractor's sink) while the next chunks are decoded. Under joblib's Dask
+backend each worker runs a copy of the network on its chunks instead
+(:class:`_NetworkKernel`), so several GPU workers each use their own device.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import numbers
 import os
+import threading
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -510,6 +514,21 @@ class CNNEmbedding(BaseExtractor):
         return CNNInputKernel(self.image_size_, config.resize, config.crop_pct, config.interpolation,
                               chunk_size=max(batch, CHUNK_IMAGES // batch * batch))
 
+    def _worker_kernel(self, sources):
+        """The kernel for a Dask cluster: the network runs in each worker (:class:`_NetworkKernel`).
+
+        The workers use this instance's resolved ``device_`` and ``precision_`` (e.g.
+        ``cuda:0``, each worker's own GPU under ``CUDA_VISIBLE_DEVICES``); a worker without
+        that device raises InvalidParameterError from its first chunk. ``details`` are
+        what the local sink reports, with ``compile`` as chosen here (a fallback in a
+        worker is logged there) and out-of-memory halvings logged by the workers.
+        """
+        pinned = copy.copy(self)
+        pinned.device, pinned.precision = self.device_, self.precision_
+        details = {"device": self.device_, "precision": self.precision_, "batch_size": self._batch_size(),
+                   "oom_events": [], "compile": self.compile_}
+        return _NetworkKernel(pinned, self._kernel(sources), details)
+
     @contextlib.contextmanager
     def _sink(self, out):
         """Runs the network on the prepared stacks the engine feeds, writing rows into ``out``."""
@@ -528,6 +547,38 @@ class CNNEmbedding(BaseExtractor):
                                         self._batch_size())
         with _device_flags(torch, device):
             yield _Sink(runner, ran, {"device": self.device_, "precision": self.precision_})
+
+
+class _NetworkKernel(CNNInputKernel):
+    """The CNN on a Dask cluster: images prepared as :class:`CNNInputKernel` does, then the network run in the worker.
+
+    It reaches each worker once (the engine scatters its kernels), with a copy of the
+    fitted extractor pinned to the device and precision resolved where it was fitted;
+    that copy loads its network on first use and keeps it, so each worker process holds
+    one network however many tasks it runs (threads of one worker take turns). Rows are
+    computed with the same batch size and padding as in the caller (each row depends
+    only on its own image), so they equal the local run's on the same device.
+    """
+
+    in_workers = True
+    per_chunk = True
+
+    def __init__(self, extractor, base: CNNInputKernel, details: dict):
+        super().__init__(base.input_size, base.resize, base.crop_pct, base.interpolation, base.chunk_size)
+        self._extractor = extractor
+        self.details = details
+
+    def compute(self, images) -> np.ndarray:
+        images = np.asarray(images)
+        out = np.empty((len(images), int(self._extractor.n_features_out_)), dtype=np.float32)
+        with _NETWORK_LOCK, self._extractor._sink(out) as sink:
+            sink.feed(images)
+            sink.finish()
+        return out
+
+
+#: One network run at a time in a worker process (a Dask worker may run several threads).
+_NETWORK_LOCK = threading.Lock()
 
 
 class _Runtime:
