@@ -6,7 +6,7 @@ temporary folder (``bench_cache.write_files``). Extractors: ``hog:pixels_per_cel
 N = 500; ``--quick``: 100). Each extractor is fitted once in this process, then
 ``extract(paths)`` is timed:
 
-* ``local``: ``n_jobs=2`` (joblib's loky worker processes, reused between calls);
+* ``local``: ``n_jobs=2`` (the calling process and one loky worker process, reused between calls);
 * ``dask``: the same extractor under ``joblib.parallel_config(backend="dask")`` on a
   ``LocalCluster(n_workers=2, threads_per_worker=1, processes=True)`` -- the README's
   "On a cluster (Dask)" usage; each chunk is a task, the workers read the files.
