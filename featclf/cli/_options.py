@@ -179,16 +179,41 @@ def _dask_client(distributed, address: str):
     """A client of the scheduler at ``address`` that has a worker, or InvalidParameterError naming the fix."""
     from ..exceptions import InvalidParameterError
 
+    import threading
+
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
     timeout = SCHEDULER_TIMEOUT_S
-    try:
-        client = distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = " ".join(str(exc).split())[:200]
+    try:  # the address's form first: a malformed one would otherwise wait for the timeout, then say the wrong thing
+        scheme, location = parse_address(address, strict=True)
+        if scheme not in backends:
+            raise ValueError(f"unknown protocol {scheme!r}; known: {', '.join(sorted(backends))}")
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise InvalidParameterError(f"--scheduler {address}: not a Dask scheduler address ({exc}). Give the "
+                                    "address 'dask scheduler' prints, e.g. tcp://HOST:8786.") from None
+    made: dict = {}
+
+    def connect():  # in a thread of its own: a server that is not a Dask scheduler can hold the handshake forever
+        try:
+            made["client"] = distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
+        except Exception as exc:  # noqa: BLE001 - said below, as the one-line error
+            made["error"] = exc
+
+    thread = threading.Thread(target=connect, name="featclf-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    if "client" not in made:
+        exc = made.get("error")
+        reason = "no answer" if exc is None else f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         raise InvalidParameterError(
-            f"--scheduler {address}: no Dask scheduler answered within {timeout} s ({type(exc).__name__}: "
-            f"{reason}). Start one there with 'dask scheduler' (and workers with 'dask worker {address}'), or fix "
-            "the address (e.g. tcp://HOST:8786)."
+            f"--scheduler {address}: no Dask scheduler answered within {timeout} s ({reason}). Start one there with "
+            f"'dask scheduler' (and workers with 'dask worker {address}'), or fix the address (e.g. "
+            "tcp://HOST:8786; a port of another server, such as the dashboard's 8787, is not the scheduler's)."
         ) from None
+    client = made["client"]
     with client:
         try:
             client.wait_for_workers(1, timeout=timeout)

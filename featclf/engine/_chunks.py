@@ -345,12 +345,19 @@ def _dask_work(client, func, sources, starts, size, args):
 
     def submit(number):
         s = starts[number]
-        return client.submit(_numbered_shared, number, func, sources[s : s + size], s, shared, pure=False)
+        chunk = [os.path.abspath(x) if isinstance(x, (str, os.PathLike)) else x for x in sources[s : s + size]]
+        return client.submit(_numbered_shared, number, func, chunk, s, shared, pure=False)  # workers' own folders
 
     running = as_completed([submit(number) for number in itertools.islice(numbers, depth)],
                            loop=client.loop, with_results=True)
     try:
-        for _, result in running:
+        for future, result in running:
+            if future.status != "finished":  # cancelled: what every task shares was lost with the workers
+                raise WorkerDiedError(
+                    f"Dask workers died while extracting features: the data every task shares (scattered to them "
+                    f"once) was lost with them ({type(result).__name__}), so the run cannot go on. Most likely they "
+                    "ran out of memory or were killed: give each worker more memory (dask worker --memory-limit), "
+                    "and rerun; with a cache folder (cache_dir, --cache-dir) a rerun resumes where this one stopped.")
             yield result
             if (number := next(numbers, None)) is not None:
                 running.add(submit(number))

@@ -281,7 +281,52 @@ def test_cli_an_unreachable_scheduler_is_one_line_before_any_work(capsys, tmp_pa
     assert err.startswith("featclf cluster: error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answered within "
                           "1 s (")
     assert err.endswith("Start one there with 'dask scheduler' (and workers with 'dask worker tcp://127.0.0.1:9'), "
-                        "or fix the address (e.g. tcp://HOST:8786).\n")
+                        "or fix the address (e.g. tcp://HOST:8786; a port of another server, such as the dashboard's "
+                        "8787, is not the scheduler's).\n")
+
+
+@pytest.mark.parametrize("address, why", [
+    ("notanaddress", "Invalid url scheme"),
+    ("127.0.0.1", "Invalid url scheme"),
+    ("http://127.0.0.1:8787", "unknown protocol 'http'"),
+    ("tcp://127.0.0.1", "port"),
+])
+def test_cli_a_malformed_scheduler_address_is_one_line_at_once(address, why, capsys, tmp_path, no_extraction):
+    import time
+
+    from clirun import run
+
+    began = time.perf_counter()
+    code, _, err = run(["extract", str(tmp_path), "-o", str(tmp_path / "f.npz"), "--backend", "dask",
+                        "--scheduler", address], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"featclf extract: error: --scheduler {address}: not a Dask scheduler address (")
+    assert why in err and err.endswith("e.g. tcp://HOST:8786.\n")
+    assert time.perf_counter() - began < 5  # no wait for a connection timeout
+
+
+def test_cli_a_server_that_is_not_a_scheduler_is_one_line_not_a_hang(capsys, tmp_path, monkeypatch, no_extraction):
+    import socket
+    import threading
+
+    from clirun import run
+
+    from featclf.cli import _options
+
+    monkeypatch.setattr(_options, "SCHEDULER_TIMEOUT_S", 1)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()  # accepts, never answers
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        code, _, err = run(["extract", str(tmp_path), "-o", str(tmp_path / "f.npz"), "--backend", "dask",
+                            "--scheduler", address], capsys)
+    finally:
+        server.close()
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"featclf extract: error: --scheduler {address}: no Dask scheduler answered within 1 s")
 
 
 def test_cli_dask_backend_without_the_extra_names_the_pip_line(capsys, tmp_path, monkeypatch, no_extraction):
