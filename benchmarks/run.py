@@ -514,8 +514,26 @@ def main(argv=None) -> int:
     report["seconds"] = round(time.perf_counter() - t0, 1)
     report["waited_s"] = round(sum(p.get("waited_s", 0) for p in report["parts"]), 1)
     report["load_end"] = round(os.getloadavg()[0], 2)
+    failed = any(p["status"] == "failed" for p in report["parts"])
+    if args.only:  # some parts: merged into the last suite file, so the summary keeps the other parts
+        report = merge_into_last(report, args.quick)
     write_report(report, args.quick)
-    return 1 if any(p["status"] == "failed" for p in report["parts"]) else 0
+    return 1 if failed else 0
+
+
+def merge_into_last(report: dict, quick: bool) -> dict:
+    """``report`` (a run of some parts) merged into the last ``suite[_quick].json``: its parts replaced, the others
+    kept, both commands named. Without a last suite file, ``report`` as it is."""
+    path = os.path.join(RESULTS, "suite_quick.json" if quick else "suite.json")
+    if not os.path.exists(path):
+        return report
+    with open(path) as f:
+        last = json.load(f)
+    ran = {p["name"]: p for p in report["parts"]}
+    parts = [ran.pop(p["name"], {**p, "files": [os.path.join(ROOT, x) for x in p["files"]]}) for p in last["parts"]]
+    return {**last, "command": f"{last['command']}; then {report['command']} ({report['started']})",
+            "parts": parts + list(ran.values()), "seconds": round(last["seconds"] + report["seconds"], 1),
+            "waited_s": round(last.get("waited_s", 0) + report["waited_s"], 1), "load_end": report["load_end"]}
 
 
 def write_report(report: dict, quick: bool) -> None:

@@ -198,3 +198,24 @@ def test_provenance_groups_runs_of_one_command_and_keeps_each_command(run):
         ("python x.py --train-size 60000", ["2026-11-21T05:48:34+00:00"]),
     ]
     assert found[0]["versions"]["featclf_git"] == "abc1234"
+
+
+def test_a_run_of_some_parts_is_merged_into_the_last_suite_file(run, results, monkeypatch):
+    """--only replaces its parts in the last suite file and keeps the others (a partial run never drops them)."""
+    folder, quick, hog = results
+    monkeypatch.setattr(run, "RESULTS", str(folder))
+    monkeypatch.setattr(run, "ROOT", str(folder))
+    last = report_of(quick, hog)
+    write(folder, "suite_quick.json", {**last, "parts": [{**p, "files": [os.path.relpath(x, folder) for x in
+                                                                          p["files"]]} for p in last["parts"]]})
+    dask = write(folder, "dask_quick.json", {"command": "python benchmarks/bench_dask.py --quick", **HEADER})
+    new = {"command": "python -m benchmarks --quick --only dask", "started": "2026-11-29T21:00:00+00:00",
+           "seconds": 35.0, "waited_s": 1.0, "load_end": 1.5,
+           "parts": [{"name": "dask", "what": "Dask vs local", "status": "ok", "seconds": 35.0, "files": [dask]}]}
+    merged = run.merge_into_last(new, quick=True)
+    assert [(p["name"], p["status"]) for p in merged["parts"]] == [("fashion_mnist", "ok"), ("hog", "ok"),
+                                                                    ("dask", "ok")]
+    assert merged["parts"][0]["files"] == [quick]  # the kept parts' files as absolute paths again
+    assert merged["command"] == ("python -m benchmarks --quick; then python -m benchmarks --quick --only dask "
+                                 "(2026-11-29T21:00:00+00:00)")
+    assert merged["seconds"] == 356.0
