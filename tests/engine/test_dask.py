@@ -114,6 +114,23 @@ def test_the_cnn_runs_in_the_workers_equal_to_the_local_run_without_shipping_its
     assert workers == set(client.scheduler_info()["workers"])
 
 
+def test_the_default_cnn_on_the_cluster_uses_the_callers_thread_count(client, paths):
+    """EfficientNet-Lite0 at 224 gives other last bits with another torch thread count; the nanny starts workers
+    with one, so the workers take the caller's count: rows bit-identical to the local run (the cache key has it)."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        extractor = get_extractor_class("cnn")(input_size=224, verbose=0).fit(paths[:6])
+        local = extract(extractor, paths[:6])
+        remote, _ = on_cluster(client, lambda: extract(extractor, paths[:6]))
+        assert extractor._cache_config()["cpu_threads"] == 2
+    finally:
+        torch.set_num_threads(before)
+    assert set(client.run(lambda: __import__("torch").get_num_threads()).values()) == {1}  # as the nanny set
+    np.testing.assert_array_equal(remote.features, local.features)
+
+
 def test_evaluate_and_cluster_equal_the_local_run(client, tmp_path):
     root = tmp_path / "shapes"
     rng = np.random.default_rng(1)

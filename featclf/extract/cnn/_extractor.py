@@ -489,7 +489,8 @@ class CNNEmbedding(BaseExtractor):
         The resolved backbone configuration (preprocessing), a checksum of the loaded
         network (architecture and every weight, :func:`._inference.network_digest`), the
         inference path, device, precision, images per forward pass (another batch size
-        changes the last bits) and the torch (and ONNX Runtime) version.
+        changes the last bits), torch's CPU thread count on the CPU (so does it) and the
+        torch (and ONNX Runtime) version.
         """
         from . import _inference
 
@@ -506,7 +507,8 @@ class CNNEmbedding(BaseExtractor):
             versions["onnxruntime"] = onnxruntime.__version__
         return {"params": params, "backbone": self.backbone_config_.describe(), "network": runtime.digest,
                 "compile": self.compile_, "device": self.device_, "precision": self.precision_,
-                "batch_size": self._batch_size(), "n_features": int(self.n_features_out_), "versions": versions}
+                "batch_size": self._batch_size(), "n_features": int(self.n_features_out_), "versions": versions,
+                "cpu_threads": self._cpu_threads()}
 
     def _kernel(self, sources):
         batch = self._batch_size()
@@ -527,7 +529,11 @@ class CNNEmbedding(BaseExtractor):
         pinned.device, pinned.precision = self.device_, self.precision_
         details = {"device": self.device_, "precision": self.precision_, "batch_size": self._batch_size(),
                    "oom_events": [], "compile": self.compile_}
-        return _NetworkKernel(pinned, self._kernel(sources), details)
+        return _NetworkKernel(pinned, self._kernel(sources), details, self._cpu_threads())
+
+    def _cpu_threads(self):
+        """torch's CPU thread count here when the network runs on the CPU (it changes the last bits), else None."""
+        return self._torch().get_num_threads() if str(self.device_).startswith("cpu") else None
 
     @contextlib.contextmanager
     def _sink(self, out):
@@ -557,23 +563,34 @@ class _NetworkKernel(CNNInputKernel):
     that copy loads its network on first use and keeps it, so each worker process holds
     one network however many tasks it runs (threads of one worker take turns). Rows are
     computed with the same batch size and padding as in the caller (each row depends
-    only on its own image), so they equal the local run's on the same device.
+    only on its own image), and on the CPU with the caller's torch thread count (another
+    count changes the last bits; Dask's nanny starts workers with one), so they equal the
+    local run's on the same device.
     """
 
     in_workers = True
     per_chunk = True
 
-    def __init__(self, extractor, base: CNNInputKernel, details: dict):
+    def __init__(self, extractor, base: CNNInputKernel, details: dict, cpu_threads=None):
         super().__init__(base.input_size, base.resize, base.crop_pct, base.interpolation, base.chunk_size)
         self._extractor = extractor
         self.details = details
+        self._cpu_threads = cpu_threads
 
     def compute(self, images) -> np.ndarray:
         images = np.asarray(images)
         out = np.empty((len(images), int(self._extractor.n_features_out_)), dtype=np.float32)
-        with _NETWORK_LOCK, self._extractor._sink(out) as sink:
-            sink.feed(images)
-            sink.finish()
+        with _NETWORK_LOCK:
+            torch = self._extractor._torch()
+            before = torch.get_num_threads()
+            if self._cpu_threads is not None:
+                torch.set_num_threads(self._cpu_threads)
+            try:
+                with self._extractor._sink(out) as sink:
+                    sink.feed(images)
+                    sink.finish()
+            finally:
+                torch.set_num_threads(before)
         return out
 
 
