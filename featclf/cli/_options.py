@@ -177,12 +177,12 @@ def parallel_backend(args, prog: str):
 @contextlib.contextmanager
 def _dask_client(distributed, address: str):
     """A client of the scheduler at ``address`` that has a worker, or InvalidParameterError naming the fix."""
-    from ..exceptions import InvalidParameterError
-
     import threading
 
     from distributed.comm import parse_address, parse_host_port
     from distributed.comm.registry import backends
+
+    from ..exceptions import InvalidParameterError
 
     timeout = SCHEDULER_TIMEOUT_S
     try:  # the address's form first: a malformed one would otherwise wait for the timeout, then say the wrong thing
