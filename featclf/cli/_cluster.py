@@ -17,6 +17,7 @@ from ._options import (
     _non_negative,
     _positive,
     add_device_and_verbose,
+    add_manifest_options,
     check_manifest_options,
     with_device,
 )
@@ -93,10 +94,7 @@ def add_parser(subparsers):
                         help="read a folder as unlabelled even when its images are all in subfolders")
     parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
                         help="unreadable images: skip them (listed in the outputs; default) or stop")
-    parser.add_argument("--allow-outside", action="store_true",
-                        help="let a CSV manifest list images outside its own folder")
-    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
-                        help="text encoding of a CSV manifest (default: UTF-8)")
+    add_manifest_options(parser)
     parser.add_argument("--max-pixels", type=_max_pixels, default=DEFAULT_MAX_PIXELS, metavar="N|none",
                         help="largest image decoded, width x height pixels; larger files are skipped as "
                              "unreadable (default: 178956970; 'none': no limit)")

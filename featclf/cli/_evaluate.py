@@ -17,6 +17,7 @@ from ._options import (
     _non_negative,
     _positive,
     add_device_and_verbose,
+    add_manifest_options,
     check_manifest_options,
     with_devices,
 )
@@ -89,11 +90,7 @@ def add_parser(subparsers):
                         help="metric that picks the best combination (default: accuracy)")
     parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
                         help="unreadable images: skip and report them (default) or stop")
-    parser.add_argument("--allow-outside", action="store_true",
-                        help="let a CSV manifest list images outside its own folder (refused by default, as a "
-                             "manifest from elsewhere could otherwise make featclf read and show any file)")
-    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
-                        help="text encoding of a CSV manifest, e.g. cp1252 or latin-1 (default: UTF-8)")
+    add_manifest_options(parser)
     parser.add_argument("--max-pixels", type=_max_pixels, default=DEFAULT_MAX_PIXELS, metavar="N|none",
                         help="largest image decoded, width x height pixels, in every worker; larger files are "
                              "refused from their header as unreadable (default: 178956970, where Pillow refuses "

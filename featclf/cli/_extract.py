@@ -17,7 +17,14 @@ from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._cache import add_cache_option
 from ._cluster import _say
 from ._data import DATA_HELP, open_collection
-from ._options import _max_pixels, _n_jobs, add_device_and_verbose, check_manifest_options, with_devices
+from ._options import (
+    _max_pixels,
+    _n_jobs,
+    add_device_and_verbose,
+    add_manifest_options,
+    check_manifest_options,
+    with_devices,
+)
 
 DEFAULT_EXTRACTOR = "hog"
 
@@ -54,10 +61,7 @@ def add_parser(subparsers):
     parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
                         help="unreadable images: keep their rows as NaN, marked and listed in the record "
                              "(default), or stop")
-    parser.add_argument("--allow-outside", action="store_true",
-                        help="let a CSV manifest list images outside its own folder")
-    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
-                        help="text encoding of a CSV manifest (default: UTF-8)")
+    add_manifest_options(parser)
     parser.add_argument("--max-pixels", type=_max_pixels, default=DEFAULT_MAX_PIXELS, metavar="N|none",
                         help="largest image decoded, width x height pixels; larger files are skipped as "
                              "unreadable (default: 178956970; 'none': no limit)")

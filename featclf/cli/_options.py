@@ -225,6 +225,15 @@ def _dask_client(distributed, address: str):
         yield client
 
 
+def add_manifest_options(parser, *, manifest: str = "a CSV manifest") -> None:
+    """``--allow-outside`` and ``--csv-encoding`` (checked by :func:`check_manifest_options`)."""
+    parser.add_argument("--allow-outside", action="store_true",
+                        help=f"let {manifest} list images outside its own folder (refused by default, as a "
+                             "manifest from elsewhere could otherwise make featclf read and show any file)")
+    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
+                        help=f"text encoding of {manifest}, e.g. cp1252 or latin-1 (default: UTF-8)")
+
+
 def check_manifest_options(args, *, with_test: bool = False) -> None:
     """Refuse ``--allow-outside`` / ``--csv-encoding`` when neither DATA (nor ``--test``) is a CSV manifest.
 

@@ -11,7 +11,7 @@ import warnings
 
 from ..exceptions import DatasetError, DatasetNotFoundError, FeatclfWarning, InvalidParameterError, SkippedImagesWarning
 from ._evaluate import _open
-from ._options import _positive
+from ._options import _positive, add_manifest_options
 from ._train import add_run_options, say
 
 GLOB_CHARS = "*?["
@@ -97,10 +97,7 @@ def add_parser(subparsers):
                              "it and print the accuracy; its class names must be among the model's")
     parser.add_argument("--accept-changed-weights", action="store_true",
                         help="load a CNN model even though its weights file changed since it was saved")
-    parser.add_argument("--allow-outside", action="store_true",
-                        help="let a --test CSV manifest list images outside its own folder")
-    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
-                        help="text encoding of a --test CSV manifest (default: UTF-8)")
+    add_manifest_options(parser, manifest="a --test CSV manifest")
     add_run_options(parser, seed_help=None, model_settings=True)
     parser.set_defaults(run=run, more_positionals="sources")
     return parser

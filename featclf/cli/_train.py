@@ -10,7 +10,7 @@ import warnings
 from ..exceptions import FeatclfWarning, SkippedImagesWarning
 from ._data import DATA_HELP
 from ._evaluate import _open
-from ._options import add_run_options, check_manifest_options, with_device
+from ._options import add_manifest_options, add_run_options, check_manifest_options, with_device
 
 
 def add_parser(subparsers):
@@ -39,10 +39,7 @@ def add_parser(subparsers):
     parser.add_argument("-o", "--output", metavar="MODEL", required=True, help="the model file to write")
     parser.add_argument("--on-error", choices=("skip", "raise"), default="skip",
                         help="unreadable images: skip them (counted in the model's manifest; default) or stop")
-    parser.add_argument("--allow-outside", action="store_true",
-                        help="let a CSV manifest list images outside its own folder")
-    parser.add_argument("--csv-encoding", metavar="ENC", default=None,
-                        help="text encoding of a CSV manifest (default: UTF-8)")
+    add_manifest_options(parser)
     add_run_options(parser)
     parser.set_defaults(run=run)
     return parser
