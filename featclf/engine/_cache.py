@@ -267,18 +267,11 @@ def content_digest(source):
         path = os.fspath(source)
         try:
             info = os.stat(path)
-            if not stat.S_ISREG(info.st_mode) or info.st_size == 0:  # decoding names what is wrong
-                return None, None
-            with open(path, "rb") as f:
-                if info.st_size > READ_WHOLE_MAX_BYTES:
-                    h = hashlib.sha256(b"encoded\0")
-                    while block := f.read(2**22):
-                        h.update(block)
-                    return h.digest(), None
-                data = f.read()
         except OSError:
             return None, None
-        return hashlib.sha256(b"encoded\0" + data).digest(), (data or None)
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:  # decoding names what is wrong
+            return None, None
+        return _file_digest(path, info.st_size)
     if hasattr(source, "getpixel") and hasattr(source, "tobytes"):  # a PIL image
         try:
             palette = source.getpalette() if source.mode in ("P", "PA") else None
@@ -290,6 +283,22 @@ def content_digest(source):
             return None, None
         return h.digest(), None
     return None, None
+
+
+def _file_digest(path, size: int):
+    """``(digest, data)`` of a regular file of ``size`` bytes (as :func:`content_digest`); ``(None, None)`` when
+    it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            if size > READ_WHOLE_MAX_BYTES:
+                h = hashlib.sha256(b"encoded\0")
+                while block := f.read(2**22):
+                    h.update(block)
+                return h.digest(), None
+            data = f.read()
+    except OSError:
+        return None, None
+    return hashlib.sha256(b"encoded\0" + data).digest(), (data or None)
 
 
 def _absolute(paths) -> list:
@@ -378,7 +387,7 @@ class CacheReader:
             if known.get(path, (None,))[0] == status:
                 contents[i] = (known[path][1], None)
                 continue
-            contents[i] = content_digest(sources[i])
+            contents[i] = _file_digest(path, info.st_size)  # its status is known: not asked again
             if contents[i][0] is not None and now - max(info.st_mtime_ns, info.st_ctime_ns) / 1e9 > RACY_S:
                 memos.append((path, status, contents[i][0]))
         return contents, memos

@@ -353,8 +353,9 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
     extract_many([hog], paths, cache_dir=cache)
     assert sorted(memos(cache)) == sorted(os.path.abspath(p) for p in paths)
     read = []
-    real = _cache.content_digest
-    monkeypatch.setattr(_cache, "content_digest", lambda source: read.append(source) or real(source))
+    real_content, real_file = _cache.content_digest, _cache._file_digest
+    monkeypatch.setattr(_cache, "content_digest", lambda source: read.append(source) or real_content(source))
+    monkeypatch.setattr(_cache, "_file_digest", lambda path, size: read.append(path) or real_file(path, size))
     again = extract_many([hog], paths, cache_dir=cache)[0]
     assert again.cache == {"path": again.cache["path"], "hits": 5, "computed": 0, "written": True}
     assert read == []  # no file was read or hashed
