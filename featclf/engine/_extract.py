@@ -457,11 +457,13 @@ def extract_many(extractors, X, *, on_error=None, n_jobs=None, batch_size=None, 
             records = _extract_pass(extractors, kernels, sources, n, on_error, n_jobs, batch_size, verbose,
                                     max_pixels, writer, reader, configs)
         else:  # the rest only goes through the pass (none: no worker is started)
-            rest = np.setdiff1d(np.arange(n), np.fromiter(known, dtype=np.intp, count=len(known)))
+            have = np.fromiter(sorted(known), dtype=np.intp, count=len(known))
+            rest = np.setdiff1d(np.arange(n), have, assume_unique=True)
             part = None if len(rest) == 0 else _extract_pass(
                 extractors, kernels, [sources[i] for i in rest], len(rest), on_error, n_jobs, batch_size, verbose,
                 max_pixels, writer, reader, configs)
-            records = [_with_known(r, extractor, known, rest, part, n, writer.path, time.perf_counter() - began)
+            records = [_with_known(r, extractor, known, have, rest, part, n, writer.path,
+                                   time.perf_counter() - began)
                        for r, extractor in enumerate(extractors)]
     finally:
         if writer is not None:
@@ -482,9 +484,10 @@ def _remembered(reader, sources) -> dict:
     return reader.remembered(sources)
 
 
-def _with_known(r, extractor, known, rest, part, n, path, wall) -> Extraction:
-    """Extractor ``r``'s record of the whole input: the rows found in the cache and the pass over the ``rest``."""
-    have = np.fromiter(sorted(known), dtype=np.intp, count=len(known))
+def _with_known(r, extractor, known, have, rest, part, n, path, wall) -> Extraction:
+    """Extractor ``r``'s record of the whole input: the rows found in the cache (``known``, at the sorted input
+    positions ``have``) and the pass over the ``rest``."""
+    have = have if r == 0 else have.copy()  # records share no index array
     rows = np.stack([known[i][r] for i in have.tolist()])
     if part is None:
         return Extraction(rows, have, [], n, {}, {"wall_s": wall, "decode_s": 0.0, "compute_s": 0.0,
